@@ -1,0 +1,45 @@
+/**
+ * One error type for the whole runtime. `code` is stable and machine-readable,
+ * the message names the object and what was expected, `hint` tells the user
+ * what to do about it.
+ */
+export type ErrorCode =
+  | 'ERR_PODSTAGE_USAGE'
+  | 'ERR_PODSTAGE_MANIFEST'
+  | 'ERR_PODSTAGE_IMAGE'
+  | 'ERR_PODSTAGE_IMAGE_NOT_FOUND'
+  | 'ERR_PODSTAGE_DIGEST'
+  | 'ERR_PODSTAGE_UNSAFE_PATH'
+  | 'ERR_PODSTAGE_POD_NOT_FOUND'
+  | 'ERR_PODSTAGE_POD_STATE'
+  | 'ERR_PODSTAGE_POD_LOCKED'
+  | 'ERR_PODSTAGE_STAGE1'
+  | 'ERR_PODSTAGE_UNSUPPORTED'
+  | 'ERR_PODSTAGE_SYSCALL'
+  | 'ERR_PODSTAGE_HOST';
+
+export interface PodstageErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class PodstageError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: PodstageErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PodstageError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+export function isPodstageError(err: unknown): err is PodstageError {
+  return err instanceof PodstageError;
+}
+
+/** errno-style failure of one operation on one object, crun's `{op, path, errno}`. */
+export function syscallError(op: string, object: string, errno: number | string, hint?: string): PodstageError {
+  return new PodstageError('ERR_PODSTAGE_SYSCALL', `${op} \`${object}\`: ${errno}`, hint === undefined ? {} : { hint });
+}

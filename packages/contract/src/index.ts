@@ -1,0 +1,10 @@
+export * from './errors.js';
+export * from './paths.js';
+export * from './stage1.js';
+export * from './stage1-args.js';
+export * from './pod-files.js';
+export * from './manifest/types.js';
+export * from './manifest/isolators.js';
+export * from './manifest/capabilities.js';
+export * from './manifest/validate.js';
+export { podManifestSchema } from './manifest/schema.js';

@@ -1,0 +1,49 @@
+/**
+ * The on-disk layout, defined once for stage0 and every stage1 (rkt's
+ * common.PodManifestPath). A pod is its directory plus the flock on it.
+ */
+import { join } from 'node:path';
+
+export const DEFAULT_DATA_DIR = '/var/lib/podstage';
+
+/** Directories a pod moves through by atomic rename (see ABI.md, "Lifecycle"). */
+export const POD_STATE_DIRS = {
+  embryo: 'embryo',
+  preparing: 'prepare',
+  prepared: 'prepared',
+  run: 'run',
+  exitedGarbage: 'exited-garbage',
+  garbage: 'garbage',
+} as const;
+export type PodStateDir = keyof typeof POD_STATE_DIRS;
+
+export const podsDir = (dataDir: string) => join(dataDir, 'pods');
+export const podStateDir = (dataDir: string, state: PodStateDir) => join(podsDir(dataDir), POD_STATE_DIRS[state]);
+export const podDirIn = (dataDir: string, state: PodStateDir, uuid: string) => join(podStateDir(dataDir, state), uuid);
+
+export const imagesDir = (dataDir: string) => join(dataDir, 'images');
+export const tmpDir = (dataDir: string) => join(dataDir, 'tmp');
+
+/** Files inside one pod directory. */
+export const pod = {
+  manifest: (podDir: string) => join(podDir, 'pod'),
+  stage1: (podDir: string) => join(podDir, 'stage1.json'),
+  options: (podDir: string) => join(podDir, 'options.json'),
+  pid: (podDir: string) => join(podDir, 'pid'),
+  created: (podDir: string) => join(podDir, 'created'),
+  started: (podDir: string) => join(podDir, 'started'),
+  stage1Dir: (podDir: string) => join(podDir, 'stage1'),
+  appsDir: (podDir: string) => join(podDir, 'apps'),
+  appDir: (podDir: string, app: string) => join(podDir, 'apps', app),
+  appRootfs: (podDir: string, app: string) => join(podDir, 'apps', app, 'rootfs'),
+  appLower: (podDir: string, app: string) => join(podDir, 'apps', app, 'lower'),
+  appUpper: (podDir: string, app: string) => join(podDir, 'apps', app, 'upper'),
+  appWork: (podDir: string, app: string) => join(podDir, 'apps', app, 'work'),
+  appExitStatus: (podDir: string, app: string) => join(podDir, 'apps', app, 'exit'),
+  appLog: (podDir: string, app: string) => join(podDir, 'apps', app, 'log'),
+  volumesDir: (podDir: string) => join(podDir, 'volumes'),
+  volume: (podDir: string, name: string) => join(podDir, 'volumes', name),
+};
+
+/** Pod UUIDs are RFC 4122 v4, lower case; anything else is refused as a path. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,0 +1,63 @@
+/** Reading and writing the files of a pod directory, one definition for all stages. */
+import { readFileSync, renameSync, writeFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import { PodstageError } from './errors.js';
+import { parsePodManifest } from './manifest/validate.js';
+import type { PodManifest } from './manifest/types.js';
+import { pod } from './paths.js';
+
+/** Write `data` to `file` so that readers see the old or the new content, never half. */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export function readPodManifest(podDir: string): PodManifest {
+  const file = pod.manifest(podDir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `${file}: cannot read the pod manifest (${(err as NodeJS.ErrnoException).code})`, { cause: err });
+  }
+  return parsePodManifest(text, file);
+}
+
+export function writePodManifest(podDir: string, m: PodManifest): void {
+  parsePodManifest(m);
+  writeFileAtomic(pod.manifest(podDir), `${JSON.stringify(m, null, 2)}\n`);
+}
+
+/** The pod's leader pid as its stage1 wrote it, or undefined. */
+export function readPidFile(podDir: string): number | undefined {
+  try {
+    const n = Number.parseInt(readFileSync(pod.pid(podDir), 'utf8').trim(), 10);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writePidFile(podDir: string, pid: number): void {
+  writeFileAtomic(pod.pid(podDir), `${pid}\n`);
+}
+
+/** An app's exit status as its stage1 wrote it (rkt's status/<app>), or undefined. */
+export function readAppExitStatus(podDir: string, app: string): number | undefined {
+  try {
+    const n = Number.parseInt(readFileSync(pod.appExitStatus(podDir, app), 'utf8').trim(), 10);
+    return Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeAppExitStatus(podDir: string, app: string, status: number): void {
+  writeFileAtomic(pod.appExitStatus(podDir, app), `${status}\n`);
+}

@@ -1,0 +1,80 @@
+/**
+ * Entrypoint command lines (ABI.md, "Entrypoints"): stage0 formats them, a
+ * stage1 executable parses them. In-process built-ins skip both and get the
+ * same options as objects.
+ */
+import { parseArgs } from 'node:util';
+import { PodstageError } from './errors.js';
+import type { AppOptions, EnterOptions, GcOptions, RunOptions, StopOptions } from './stage1.js';
+
+export const LOCK_FD_ENV = 'PODSTAGE_LOCK_FD';
+
+export function formatRunArgs(o: RunOptions): string[] {
+  const args = [`--net=${o.net}`];
+  if (o.debug) args.push('--debug');
+  if (o.interactive) args.push('--interactive');
+  if (o.mutable) args.push('--mutable');
+  if (o.insecureOptions.length > 0) args.push(`--insecure-options=${o.insecureOptions.join(',')}`);
+  args.push(o.uuid);
+  return args;
+}
+
+function positionalUuid(entry: string, positionals: string[]): string {
+  const uuid = positionals[0];
+  if (uuid === undefined) throw new PodstageError('ERR_PODSTAGE_USAGE', `${entry}: expected the pod UUID as the last argument`);
+  return uuid;
+}
+
+/** Unknown flags are accepted and ignored, so a newer stage0 can talk to an older stage1. */
+export function parseRunArgs(argv: string[], podDir = process.cwd()): RunOptions {
+  const { values, positionals } = parseArgs({
+    args: argv, strict: false, allowPositionals: true,
+    options: { net: { type: 'string' }, debug: { type: 'boolean' }, interactive: { type: 'boolean' }, mutable: { type: 'boolean' }, 'insecure-options': { type: 'string' } },
+  });
+  const lockFd = Number.parseInt(process.env[LOCK_FD_ENV] ?? '', 10);
+  if (!Number.isInteger(lockFd)) throw new PodstageError('ERR_PODSTAGE_USAGE', `run: ${LOCK_FD_ENV} must hold the pod lock's fd`);
+  const insecure = typeof values['insecure-options'] === 'string' ? values['insecure-options'].split(',') : [];
+  return {
+    uuid: positionalUuid('run', positionals), podDir,
+    net: typeof values.net === 'string' ? values.net : 'host',
+    debug: values.debug === true, interactive: values.interactive === true, mutable: values.mutable === true,
+    insecureOptions: insecure, lockFd,
+  };
+}
+
+export function formatStopArgs(o: StopOptions): string[] {
+  return [...(o.force ? ['--force'] : []), o.uuid];
+}
+export function parseStopArgs(argv: string[], podDir = process.cwd()): StopOptions {
+  const { values, positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { force: { type: 'boolean' } } });
+  return { uuid: positionalUuid('stop', positionals), podDir, force: values.force === true };
+}
+
+export function formatGcArgs(o: GcOptions): string[] {
+  return [o.uuid];
+}
+export function parseGcArgs(argv: string[], podDir = process.cwd()): GcOptions {
+  const { positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: {} });
+  return { uuid: positionalUuid('gc', positionals), podDir };
+}
+
+export function formatEnterArgs(o: EnterOptions): string[] {
+  return [`--app=${o.app}`, o.uuid, '--', ...o.command];
+}
+export function parseEnterArgs(argv: string[], podDir = process.cwd()): EnterOptions {
+  const dash = argv.indexOf('--');
+  const head = dash < 0 ? argv : argv.slice(0, dash);
+  const command = dash < 0 ? [] : argv.slice(dash + 1);
+  const { values, positionals } = parseArgs({ args: head, strict: false, allowPositionals: true, options: { app: { type: 'string' } } });
+  if (typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', 'enter: --app is required');
+  return { uuid: positionalUuid('enter', positionals), podDir, app: values.app, command };
+}
+
+export function formatAppArgs(o: AppOptions): string[] {
+  return [`--app=${o.app}`, ...(o.force ? ['--force'] : []), o.uuid];
+}
+export function parseAppArgs(entry: string, argv: string[], podDir = process.cwd()): AppOptions {
+  const { values, positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { app: { type: 'string' }, force: { type: 'boolean' } } });
+  if (typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', `${entry}: --app is required`);
+  return { uuid: positionalUuid(entry, positionals), podDir, app: values.app, force: values.force === true };
+}

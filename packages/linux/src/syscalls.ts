@@ -1,0 +1,118 @@
+/**
+ * The few Linux calls Node does not offer, through koffi. Loaded lazily: koffi
+ * costs ~15 ms, paid only by commands that lock, mount or switch identity.
+ *
+ * Node is multi-threaded: unshare(CLONE_NEWNS) and chroot affect only the
+ * calling (main) thread. Callers do their namespace work with sync fs calls
+ * and then exec, so libuv's thread pool never acts in the wrong namespace.
+ */
+import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
+import { syscallError } from '@podstage/contract';
+
+type Fn = (...args: unknown[]) => number;
+interface Libc {
+  flock: Fn; fcntl: Fn; unshare: Fn; mount: Fn; umount2: Fn; chroot: Fn;
+  setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn;
+  errno(): number;
+}
+
+let libc: Libc | undefined;
+function load(): Libc {
+  if (libc !== undefined) return libc;
+  const require = createRequire(import.meta.url);
+  const koffi = require('koffi') as typeof import('koffi');
+  const lib = koffi.load('libc.so.6');
+  const f = (decl: string) => lib.func(decl) as unknown as Fn;
+  libc = {
+    flock: f('int flock(int fd, int op)'),
+    fcntl: f('int fcntl(int fd, int cmd, long arg)'),
+    unshare: f('int unshare(int flags)'),
+    mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+    umount2: f('int umount2(const char *target, int flags)'),
+    chroot: f('int chroot(const char *path)'),
+    setgroups: f('int setgroups(size_t size, const uint32_t *list)'),
+    setresuid: f('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+    setresgid: f('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
+    prctl: f('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    sethostname: f('int sethostname(const char *name, size_t len)'),
+    errno: () => koffi.errno(),
+  };
+  return libc;
+}
+
+const errnoNames = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+export const errnoName = (n: number) => errnoNames.get(n) ?? `errno ${n}`;
+
+function check(rc: number, op: string, object: string): number {
+  if (rc < 0) {
+    const e = load().errno();
+    throw Object.assign(syscallError(op, object, errnoName(e)), { errno: e });
+  }
+  return rc;
+}
+
+export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+/** flock(2); returns false instead of throwing when LOCK_NB finds it held. */
+export function flock(fd: number, op: number, what = `fd ${fd}`): boolean {
+  const l = load();
+  if (l.flock(fd, op) === 0) return true;
+  const e = l.errno();
+  if (e === osConstants.errno.EWOULDBLOCK && (op & LOCK_NB) !== 0) return false;
+  throw Object.assign(syscallError('flock', what, errnoName(e)), { errno: e });
+}
+
+const F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
+/** Let `fd` survive exec: Node opens every fd close-on-exec. */
+export function clearCloexec(fd: number): void {
+  const l = load();
+  const flags = check(l.fcntl(fd, F_GETFD, 0), 'fcntl(F_GETFD)', `fd ${fd}`);
+  check(l.fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC), 'fcntl(F_SETFD)', `fd ${fd}`);
+}
+
+export const CLONE_NEWNS = 0x00020000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000;
+export const CLONE_NEWNET = 0x40000000, CLONE_NEWPID = 0x20000000, CLONE_NEWCGROUP = 0x02000000;
+export function unshare(flags: number): void {
+  check(load().unshare(flags), 'unshare', `0x${flags.toString(16)}`);
+}
+
+export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096;
+export const MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  check(load().mount(source, target, fstype, flags, data), `mount(${fstype ?? (flags & MS_BIND ? 'bind' : 'flags')})`, target);
+}
+
+export const MNT_DETACH = 2;
+export function umount(target: string, flags = 0): void {
+  check(load().umount2(target, flags), 'umount', target);
+}
+
+export function chroot(path: string): void {
+  check(load().chroot(path), 'chroot', path);
+}
+
+export function setgroups(gids: number[]): void {
+  check(load().setgroups(gids.length, new Uint32Array(gids)), 'setgroups', gids.join(','));
+}
+export function setresgid(gid: number): void {
+  check(load().setresgid(gid, gid, gid), 'setresgid', String(gid));
+}
+export function setresuid(uid: number): void {
+  check(load().setresuid(uid, uid, uid), 'setresuid', String(uid));
+}
+
+const PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_CLEAR_ALL = 4;
+export function setNoNewPrivs(): void {
+  check(load().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 'prctl(PR_SET_NO_NEW_PRIVS)', 'self');
+}
+export function dropBoundingCap(cap: number, name: string): void {
+  check(load().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), 'prctl(PR_CAPBSET_DROP)', name);
+}
+export function clearAmbientCaps(): void {
+  check(load().prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 'prctl(PR_CAP_AMBIENT_CLEAR_ALL)', 'self');
+}
+
+export function sethostname(name: string): void {
+  check(load().sethostname(name, Buffer.byteLength(name)), 'sethostname', name);
+}

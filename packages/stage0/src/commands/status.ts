@@ -1,0 +1,46 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PodstageError } from '@podstage/contract';
+import type { Command } from '../cli/command.js';
+import { dataDir, parseDuration } from '../cli/context.js';
+import { parseFormat, printJson } from '../cli/output.js';
+import { podInfo, type PodInfo } from '../pods/info.js';
+import { findPod } from '../pods/lifecycle.js';
+
+const ACTIVE = new Set(['embryo', 'preparing', 'prepared', 'running']);
+
+export const command: Command = {
+  name: 'status',
+  summary: "Show a pod's state, pid and apps' exit codes.",
+  usage: 'status [--wait] [--wait-timeout=DURATION] [--format=table|json|json-pretty] UUID',
+  options: {
+    wait: { type: 'boolean', description: 'wait until the pod has exited' },
+    'wait-timeout': { type: 'string', valueName: 'DURATION', description: 'give up waiting after DURATION (exit 1), e.g. 30s' },
+    format: { type: 'string', valueName: 'FORMAT', description: 'table (key=value lines), json or json-pretty' },
+  },
+  async run({ global, values, positionals }) {
+    if (positionals.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', 'status takes exactly one pod UUID');
+    const format = parseFormat(values.format);
+    const dir = dataDir(global);
+    const uuid = findPod(dir, positionals[0] as string).uuid;
+    const timeoutS = typeof values['wait-timeout'] === 'string' ? parseDuration('--wait-timeout', values['wait-timeout']) : Infinity;
+    const deadline = Date.now() + timeoutS * 1000;
+    let info: PodInfo = podInfo(findPod(dir, uuid));
+    while ((values.wait === true || values['wait-timeout'] !== undefined) && ACTIVE.has(info.state)) {
+      if (Date.now() > deadline) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${uuid} still ${info.state} after ${values['wait-timeout']}`);
+      await sleep(100);
+      info = podInfo(findPod(dir, uuid));
+    }
+    if (format !== 'table') printJson(info, format);
+    else {
+      const lines = [`state=${info.state}`];
+      if (info.stage1) lines.push(`stage1=${info.stage1}`);
+      if (info.createdAt) lines.push(`created=${info.createdAt}`);
+      if (info.startedAt) lines.push(`started=${info.startedAt}`);
+      if (info.pid !== undefined) lines.push(`pid=${info.pid}`);
+      lines.push(`exited=${!ACTIVE.has(info.state)}`);
+      for (const a of info.apps) lines.push(`app-${a.name}=${a.exitCode ?? '-'}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,29 @@
+import { PodstageError } from '@podstage/contract';
+import type { Command } from '../cli/command.js';
+import { dataDir } from '../cli/context.js';
+import { findPod, podState } from '../pods/lifecycle.js';
+import { callStop, readPodStage1 } from '../stage1/invoke.js';
+
+export const command: Command = {
+  name: 'stop',
+  summary: 'Stop running pods: SIGTERM, then SIGKILL after a timeout (at once with --force).',
+  usage: 'stop [--force] UUID...',
+  options: { force: { type: 'boolean', description: 'kill at once' } },
+  async run({ global, values, positionals }) {
+    if (positionals.length === 0) throw new PodstageError('ERR_PODSTAGE_USAGE', 'stop needs at least one pod UUID');
+    let failed = 0;
+    for (const id of positionals) {
+      try {
+        const ref = findPod(dataDir(global), id);
+        const state = podState(ref);
+        if (state !== 'running') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is ${state}, not running`);
+        await callStop(readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, force: values.force === true });
+        process.stdout.write(`${ref.uuid}\n`);
+      } catch (err) {
+        failed++;
+        process.stderr.write(`podstage stop: ${(err as Error).message}\n`);
+      }
+    }
+    return failed === 0 ? 0 : 1;
+  },
+};

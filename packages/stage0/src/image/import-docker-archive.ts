@@ -1,0 +1,132 @@
+/**
+ * Import from an extracted `docker save` archive: `manifest.json` lists
+ * Config, RepoTags and Layers per image. It becomes an OCI manifest we
+ * generate; the image id is the digest of that manifest.
+ *
+ * docker save has no digests of its own for the legacy layout, but file names
+ * often are digests (`<config hex>.json`, `blobs/sha256/<hex>`) and the config's
+ * rootfs.diff_ids are the digests of uncompressed layers: all are checked.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { PodstageError } from '@podstage/contract/errors';
+import { secureJoin } from '@podstage/linux';
+import type { BlobStaging } from './blob-writer.js';
+import { SHA256_PREFIX, sha256Digest } from './digest.js';
+import { MEDIA_TYPE, ociLayerMediaType, sniffCompression } from './media-types.js';
+import { normalizeImageName } from './names.js';
+import { parseJson, readJsonFile, type ImageManifest } from './oci-types.js';
+import { parseRunConfig } from './run-config.js';
+import type { ImageStore } from './store.js';
+import type { ImageRecord } from './types.js';
+
+interface DockerManifestEntry {
+  Config: string;
+  RepoTags: string[];
+  Layers: string[];
+}
+
+export interface DockerArchiveImportRequest {
+  archiveDir: string;
+  ref: string | undefined;
+  source: string;
+  name: string | undefined;
+}
+
+function invalid(what: string, expectation: string): PodstageError {
+  return new PodstageError('ERR_PODSTAGE_IMAGE', `${what}: ${expectation}`);
+}
+
+function parseEntries(value: unknown, what: string): DockerManifestEntry[] {
+  if (!Array.isArray(value)) throw invalid(what, 'expected a JSON array of {Config, RepoTags, Layers}');
+  return value.map((raw: unknown, i) => {
+    const entry = raw as Partial<Record<keyof DockerManifestEntry, unknown>> | null;
+    const at = `${what}[${i}]`;
+    if (typeof entry?.Config !== 'string') throw invalid(at, 'field `Config` must be a string');
+    if (!Array.isArray(entry.Layers) || !entry.Layers.every((l) => typeof l === 'string')) throw invalid(at, 'field `Layers` must be an array of strings');
+    const tags = entry.RepoTags ?? [];
+    if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw invalid(at, 'field `RepoTags` must be an array of strings or null');
+    return { Config: entry.Config, RepoTags: tags, Layers: entry.Layers };
+  });
+}
+
+function selectEntry(entries: DockerManifestEntry[], ref: string | undefined, what: string): DockerManifestEntry {
+  const available = entries.flatMap((e) => e.RepoTags).join(', ') || 'untagged images only';
+  if (ref !== undefined) {
+    const wanted = normalizeImageName(ref);
+    const match = entries.find((e) => e.RepoTags.some((tag) => normalizeImageName(tag) === wanted));
+    if (match === undefined) throw new PodstageError('ERR_PODSTAGE_IMAGE_NOT_FOUND', `${what}: no image tagged \`${ref}\`, expected one of: ${available}`);
+    return match;
+  }
+  const [only, ...rest] = entries;
+  if (only === undefined) throw invalid(what, 'no images, expected at least one');
+  if (rest.length > 0) {
+    throw invalid(what, `${entries.length} images, expected a reference to pick one of: ${available}`);
+  }
+  return only;
+}
+
+/** `blobs/sha256/<hex>` or `<hex>.json`: the file name is a digest we can check. */
+function digestFromFileName(path: string): string | undefined {
+  const match = /(?:^|\/)blobs\/sha256\/([0-9a-f]{64})$/.exec(path) ?? /^([0-9a-f]{64})\.json$/.exec(path);
+  return match?.[1] === undefined ? undefined : SHA256_PREFIX + match[1];
+}
+
+function readHead(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    return head.subarray(0, readSync(fd, head, 0, 4, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function diffIds(config: unknown, what: string): string[] {
+  const ids = (config as { rootfs?: { diff_ids?: unknown } } | null)?.rootfs?.diff_ids;
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw invalid(what, 'field `rootfs.diff_ids` must be an array of digests');
+  return ids;
+}
+
+export async function importDockerArchive(store: ImageStore, staging: BlobStaging, request: DockerArchiveImportRequest): Promise<ImageRecord> {
+  const inArchive = (path: string) => secureJoin(request.archiveDir, path);
+  const manifestWhat = `docker archive \`${request.source}\` manifest.json`;
+  const entry = selectEntry(parseEntries(readJsonFile(inArchive('manifest.json'), manifestWhat), manifestWhat), request.ref, manifestWhat);
+
+  const configPath = inArchive(entry.Config);
+  const configWhat = `config \`${entry.Config}\``;
+  const config = await staging.putFile(configPath, { digest: digestFromFileName(entry.Config) }, configWhat);
+  const configText = await readFile(configPath, 'utf8');
+  parseRunConfig(configText, configWhat);
+  const expectedDiffIds = diffIds(parseJson(configText, configWhat), configWhat);
+  if (expectedDiffIds.length !== entry.Layers.length) {
+    throw invalid(configWhat, `${expectedDiffIds.length} rootfs.diff_ids, expected one per layer in manifest.json (${entry.Layers.length})`);
+  }
+
+  const layers: ImageRecord['layers'] = [];
+  for (const [i, layerPath] of entry.Layers.entries()) {
+    const what = `layer \`${layerPath}\``;
+    const path = inArchive(layerPath);
+    const compression = sniffCompression(readHead(path), what);
+    const blob = await staging.putFile(path, { digest: digestFromFileName(layerPath) }, what);
+    // An uncompressed layer's digest is its diff_id; a compressed one's diff_id would need a second pass.
+    if (compression === 'none' && blob.digest !== expectedDiffIds[i]) {
+      throw new PodstageError('ERR_PODSTAGE_DIGEST', `${what}: content digest is ${blob.digest}, expected rootfs.diff_ids[${i}] ${expectedDiffIds[i]} from ${configWhat}`);
+    }
+    layers.push({ digest: blob.digest, mediaType: ociLayerMediaType(compression), size: blob.size });
+  }
+
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE.ociManifest,
+    config: { mediaType: MEDIA_TYPE.ociConfig, digest: config.digest, size: config.size },
+    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest));
+  const id = sha256Digest(manifestBytes);
+  await staging.putBytes(manifestBytes, { digest: id }, `generated manifest ${id}`);
+  await staging.commit();
+
+  const names = request.name !== undefined ? [request.name] : request.ref !== undefined ? [request.ref] : entry.RepoTags;
+  return store.addImage({ id, mediaType: MEDIA_TYPE.ociManifest, configDigest: config.digest, layers, names, source: request.source });
+}

@@ -1,0 +1,57 @@
+/** What list and status report about a pod, read from its directory. */
+import { readFileSync } from 'node:fs';
+import { pod, readAppExitStatus, readPidFile, readPodManifest } from '@podstage/contract';
+import { podState, type PodRef, type PodState } from './lifecycle.js';
+
+export interface AppInfo {
+  name: string;
+  image: string;
+  imageId: string;
+  exitCode?: number;
+}
+
+export interface PodInfo {
+  uuid: string;
+  state: PodState;
+  stage1?: string;
+  pid?: number;
+  createdAt?: string;
+  startedAt?: string;
+  apps: AppInfo[];
+}
+
+function readStamp(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function podInfo(ref: PodRef): PodInfo {
+  const state = podState(ref);
+  const info: PodInfo = { uuid: ref.uuid, state, apps: [] };
+  try {
+    const stage1 = JSON.parse(readFileSync(pod.stage1(ref.path), 'utf8')) as { manifest?: { name?: string } };
+    if (stage1.manifest?.name !== undefined) info.stage1 = stage1.manifest.name;
+  } catch {
+    // no stage1 chosen yet (embryo, aborted prepare)
+  }
+  const created = readStamp(pod.created(ref.path));
+  if (created !== undefined) info.createdAt = created;
+  const started = readStamp(pod.started(ref.path));
+  if (started !== undefined) info.startedAt = started;
+  const pid = readPidFile(ref.path);
+  if (pid !== undefined && state === 'running') info.pid = pid;
+  try {
+    for (const app of readPodManifest(ref.path).apps) {
+      const a: AppInfo = { name: app.name, image: app.image.name ?? app.image.id, imageId: app.image.id };
+      const code = readAppExitStatus(ref.path, app.name);
+      if (code !== undefined) a.exitCode = code;
+      info.apps.push(a);
+    }
+  } catch {
+    // manifest not written yet
+  }
+  return info;
+}

@@ -1,0 +1,36 @@
+/**
+ * Start a prepared pod: take its lock, move it to run/, hand the lock and
+ * the pod to stage1. From here the pod lives as long as the lock is held.
+ */
+import { readFileSync } from 'node:fs';
+import { pod, PodstageError, type RunOptions } from '@podstage/contract';
+import { lockDir, type DirLock } from '@podstage/linux';
+import { handOverRun, readPodStage1 } from '../stage1/invoke.js';
+import { move, type PodRef } from './lifecycle.js';
+import type { PodRunDefaults } from './prepare.js';
+
+export interface LaunchFlags {
+  net?: string | undefined;
+  insecureOptions?: string[] | undefined;
+  interactive: boolean;
+  debug: boolean;
+}
+
+export async function launchPod(dataDir: string, ref: PodRef, flags: LaunchFlags, held?: DirLock): Promise<never> {
+  if (ref.dir !== 'prepared') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is not prepared (it is in ${ref.dir})`);
+  const lock = held ?? lockDir(ref.path);
+  if (lock === undefined) throw new PodstageError('ERR_PODSTAGE_POD_LOCKED', `pod ${ref.uuid} is locked by another podstage process`);
+  const running = move(dataDir, ref, 'run');
+  const defaults = JSON.parse(readFileSync(pod.options(running.path), 'utf8')) as PodRunDefaults;
+  const opts: RunOptions = {
+    uuid: ref.uuid,
+    podDir: running.path,
+    debug: flags.debug,
+    net: flags.net ?? defaults.net,
+    interactive: flags.interactive,
+    mutable: defaults.mutable,
+    insecureOptions: flags.insecureOptions ?? defaults.insecureOptions,
+    lockFd: lock.fd,
+  };
+  return handOverRun(readPodStage1(running.path), opts);
+}

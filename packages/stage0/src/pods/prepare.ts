@@ -1,0 +1,56 @@
+/**
+ * Prepare a pod: embryo → prepare/ (locked) → write manifest, stage1 choice
+ * and per-app rootfs layout → prepared/. A failure moves the pod to garbage/;
+ * a crash leaves an unlocked pod in prepare/, which gc collects.
+ */
+import { chownSync, mkdirSync, symlinkSync } from 'node:fs';
+import { pod, writeFileAtomic, writePodManifest, type PodManifest } from '@podstage/contract';
+import type { DirLock } from '@podstage/linux';
+import type { ImageStore } from '../image/store.js';
+import type { Stage1Choice } from '../stage1/select.js';
+import { createPod, move, type PodRef } from './lifecycle.js';
+
+/** Defaults for run-prepared, written at prepare time (options.json). */
+export interface PodRunDefaults {
+  net: string;
+  insecureOptions: string[];
+  mutable: boolean;
+}
+
+export interface PreparedPod {
+  ref: PodRef;
+  lock: DirLock;
+}
+
+export async function preparePod(
+  dataDir: string, store: ImageStore, manifest: PodManifest, stage1: Stage1Choice, defaults: PodRunDefaults,
+): Promise<PreparedPod> {
+  const { ref, lock } = createPod(dataDir);
+  try {
+    const dir = ref.path;
+    writeFileAtomic(pod.created(dir), `${new Date().toISOString()}\n`);
+    writePodManifest(dir, manifest);
+    writeFileAtomic(pod.stage1(dir), `${JSON.stringify(stage1, null, 2)}\n`);
+    writeFileAtomic(pod.options(dir), `${JSON.stringify(defaults, null, 2)}\n`);
+    for (const app of manifest.apps) {
+      const tree = await store.treePath(app.image.id);
+      for (const d of [pod.appUpper(dir, app.name), pod.appWork(dir, app.name), pod.appRootfs(dir, app.name)]) mkdirSync(d, { recursive: true, mode: 0o755 });
+      symlinkSync(tree, pod.appLower(dir, app.name));
+      store.markUsed(app.image.id);
+    }
+    for (const v of manifest.volumes ?? []) {
+      if (v.kind !== 'empty') continue;
+      const path = pod.volume(dir, v.name);
+      mkdirSync(path, { recursive: true, mode: Number.parseInt(v.mode ?? '0755', 8) });
+      chownSync(path, v.uid ?? 0, v.gid ?? 0);
+    }
+    return { ref: move(dataDir, ref, 'prepared'), lock };
+  } catch (err) {
+    try {
+      move(dataDir, ref, 'garbage');
+    } finally {
+      lock.release();
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Calling a pod's stage1: in-process for built-ins, by exec (run, enter) or
+ * a child process (stop, gc, app-*) for a stage1 found by path.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  formatAppArgs, formatEnterArgs, formatGcArgs, formatRunArgs, formatStopArgs, LOCK_FD_ENV, pod, PodstageError,
+  type AppOptions, type EntrypointName, type EnterOptions, type GcOptions, type RunOptions, type Stage1Implementation, type StopOptions,
+} from '@podstage/contract';
+import { clearCloexec } from '@podstage/linux';
+import { execve } from '@podstage/stage1-common';
+import { BUILTIN_STAGE1S } from './builtins.js';
+import { readStage1Dir, type Stage1Choice } from './select.js';
+
+export function readPodStage1(podDir: string): Stage1Choice {
+  const file = pod.stage1(podDir);
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Stage1Choice;
+  if (saved.builtin !== undefined) return saved;
+  if (saved.path !== undefined) return readStage1Dir(saved.path, file);
+  throw new PodstageError('ERR_PODSTAGE_STAGE1', `${file}: names neither a built-in nor a path`);
+}
+
+async function loadBuiltin(name: string): Promise<Stage1Implementation> {
+  const load = BUILTIN_STAGE1S[name];
+  if (load === undefined) throw new PodstageError('ERR_PODSTAGE_STAGE1', `this podstage has no built-in stage1 ${JSON.stringify(name)}`);
+  return load();
+}
+
+function entrypointPath(choice: Stage1Choice, entry: EntrypointName): string | undefined {
+  const rel = choice.manifest.entrypoints[entry];
+  return rel === undefined ? undefined : join(choice.path as string, rel);
+}
+
+function unsupported(choice: Stage1Choice, entry: string): never {
+  throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${choice.manifest.name} does not support ${entry}`);
+}
+
+function stage1Env(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return { ...env, PODSTAGE_NODE: process.execPath, ...extra };
+}
+
+/** Hand the pod over to stage1's run entrypoint. Never returns. */
+export async function handOverRun(choice: Stage1Choice, o: RunOptions): Promise<never> {
+  if (choice.builtin !== undefined) return (await loadBuiltin(choice.builtin)).run(o);
+  const file = entrypointPath(choice, 'run') as string;
+  clearCloexec(o.lockFd);
+  process.chdir(o.podDir);
+  return execve(file, [file, ...formatRunArgs(o)], stage1Env({ [LOCK_FD_ENV]: String(o.lockFd) }));
+}
+
+export async function handOverEnter(choice: Stage1Choice, o: EnterOptions): Promise<number> {
+  if (choice.builtin !== undefined) {
+    const impl = await loadBuiltin(choice.builtin);
+    return (impl.enter ?? (() => unsupported(choice, 'enter')))(o);
+  }
+  const file = entrypointPath(choice, 'enter') ?? unsupported(choice, 'enter');
+  process.chdir(o.podDir);
+  return execve(file, [file, ...formatEnterArgs(o)], stage1Env());
+}
+
+async function spawnEntrypoint(choice: Stage1Choice, entry: EntrypointName, podDir: string, args: string[]): Promise<void> {
+  const file = entrypointPath(choice, entry) ?? unsupported(choice, entry);
+  const { execa } = await import('execa');
+  const r = await execa(file, args, { cwd: podDir, env: stage1Env(), extendEnv: false, reject: false, stdio: ['ignore', 'inherit', 'pipe'] });
+  if (r.exitCode !== 0) {
+    throw new PodstageError('ERR_PODSTAGE_STAGE1', `stage1 ${choice.manifest.name} ${entry} exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim()}`);
+  }
+}
+
+export async function callStop(choice: Stage1Choice, o: StopOptions): Promise<void> {
+  if (choice.builtin !== undefined) {
+    const impl = await loadBuiltin(choice.builtin);
+    return (impl.stop ?? (() => unsupported(choice, 'stop')))(o);
+  }
+  return spawnEntrypoint(choice, 'stop', o.podDir, formatStopArgs(o));
+}
+
+export async function callGc(choice: Stage1Choice, o: GcOptions): Promise<void> {
+  if (choice.builtin !== undefined) return (await loadBuiltin(choice.builtin)).gc(o);
+  return spawnEntrypoint(choice, 'gc', o.podDir, formatGcArgs(o));
+}
+
+const APP_HOOKS = { 'app-add': 'appAdd', 'app-start': 'appStart', 'app-stop': 'appStop', 'app-rm': 'appRm' } as const;
+export async function callApp(choice: Stage1Choice, entry: keyof typeof APP_HOOKS, o: AppOptions): Promise<void> {
+  if (choice.builtin !== undefined) {
+    const hook = (await loadBuiltin(choice.builtin))[APP_HOOKS[entry]];
+    return (hook ?? (() => unsupported(choice, entry)))(o);
+  }
+  return spawnEntrypoint(choice, entry, o.podDir, formatAppArgs(o));
+}

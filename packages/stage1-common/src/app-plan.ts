@@ -1,0 +1,79 @@
+/**
+ * Everything a stage1 needs to start one app, worked out from the pod
+ * manifest before any isolation is set up (pure except for reading the
+ * image's user database).
+ */
+import { readlinkSync } from 'node:fs';
+import {
+  effectiveCapabilities, effectiveIsolators, PodstageError, pod,
+  type Capability, type EffectiveIsolators, type PodManifest, type RuntimeApp,
+} from '@podstage/contract';
+import { resolveIdentity, type ResolvedIdentity } from './users.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface VolumeMount {
+  /** Host path to bind. */
+  source: string;
+  /** Path inside the app. */
+  target: string;
+  readOnly: boolean;
+  recursive: boolean;
+}
+
+export interface AppPlan {
+  name: string;
+  app: RuntimeApp;
+  /** Where the app's root is assembled (overlay of lower + upper). */
+  rootfs: string;
+  lower: string;
+  upper: string;
+  work: string;
+  exec: string[];
+  env: Record<string, string>;
+  cwd: string;
+  identity: ResolvedIdentity;
+  capabilities: Capability[];
+  isolators: EffectiveIsolators;
+  readOnlyRootFS: boolean;
+  mounts: VolumeMount[];
+}
+
+export function findApp(m: PodManifest, name: string): RuntimeApp {
+  const app = m.apps.find((a) => a.name === name);
+  if (app === undefined) throw new PodstageError('ERR_PODSTAGE_USAGE', `no app named ${JSON.stringify(name)} in this pod (apps: ${m.apps.map((a) => a.name).join(', ') || 'none'})`);
+  return app;
+}
+
+export function volumeMounts(podDir: string, m: PodManifest, app: RuntimeApp): VolumeMount[] {
+  return (app.mounts ?? []).map((mt) => {
+    const vol = (m.volumes ?? []).find((v) => v.name === mt.volume);
+    if (vol === undefined) throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${app.name}].mounts: no volume ${JSON.stringify(mt.volume)}`);
+    const source = vol.kind === 'host' ? (vol.source as string) : pod.volume(podDir, vol.name);
+    return { source, target: mt.path, readOnly: mt.readOnly === true || vol.readOnly === true, recursive: vol.recursive !== false };
+  });
+}
+
+export function planApp(podDir: string, m: PodManifest, name: string, insecureOptions: readonly string[], userDbRoot?: string): AppPlan {
+  const app = findApp(m, name);
+  const lower = readlinkSync(pod.appLower(podDir, name));
+  const isolators = effectiveIsolators(m.isolators, app.app.isolators);
+  const identity = resolveIdentity(userDbRoot ?? lower, name, app.app.user, app.app.group, app.app.supplementaryGIDs);
+  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: identity.home };
+  for (const e of app.app.environment ?? []) env[e.name] = e.value;
+  env.AC_APP_NAME = name;
+  return {
+    name, app, lower,
+    rootfs: pod.appRootfs(podDir, name),
+    upper: pod.appUpper(podDir, name),
+    work: pod.appWork(podDir, name),
+    exec: app.app.exec,
+    env,
+    cwd: app.app.workingDirectory ?? '/',
+    identity,
+    capabilities: effectiveCapabilities(isolators.capsRetain?.set, isolators.capsRemove?.set, insecureOptions.includes('capabilities')),
+    isolators,
+    readOnlyRootFS: app.readOnlyRootFS === true,
+    mounts: volumeMounts(podDir, m, app),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The last steps of every in-place app start (fly's run and every enter):
+ * from a process already inside the app's root, take on the app's identity and
+ * limits, then exec. Nothing after this runs Node.
+ */
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { CAPABILITIES, PodstageError, type Capability } from '@podstage/contract';
+import { clearAmbientCaps, clearCloexec, dropBoundingCap, setgroups, setNoNewPrivs, setresgid, setresuid } from '@podstage/linux';
+
+export interface Identity {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+/** Resolve argv[0] against PATH inside the current root, like execvp. */
+export function resolveExecutable(cmd: string, path: string, app: string): string {
+  if (cmd.includes('/')) return cmd;
+  for (const dir of path.split(':')) {
+    if (dir === '') continue;
+    const candidate = posix.join(dir, cmd);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here, try the next PATH entry
+    }
+  }
+  throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${app}].app.exec[0]: ${JSON.stringify(cmd)} not found in the app's PATH (${path})`);
+}
+
+export function limitCapabilities(keep: readonly Capability[]): void {
+  const lastCap = lastSupportedCap();
+  CAPABILITIES.forEach((name, n) => {
+    if (n <= lastCap && !keep.includes(name)) dropBoundingCap(n, name);
+  });
+  clearAmbientCaps();
+}
+
+function lastSupportedCap(): number {
+  try {
+    return Number.parseInt(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'), 10);
+  } catch {
+    return CAPABILITIES.length - 1;
+  }
+}
+
+export interface BecomeAppOptions {
+  app: string;
+  exec: string[];
+  env: Record<string, string>;
+  cwd: string;
+  identity: Identity;
+  capabilities: readonly Capability[];
+  noNewPrivileges: boolean;
+  /** fds (besides 0-2) that must survive the exec, e.g. the pod lock. */
+  keepFds?: number[];
+}
+
+export function becomeApp(o: BecomeAppOptions): never {
+  try {
+    process.chdir(o.cwd);
+  } catch (err) {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${o.app}].app.workingDirectory: ${JSON.stringify(o.cwd)} does not exist in the app's rootfs`, { cause: err });
+  }
+  const file = resolveExecutable(o.exec[0] as string, o.env.PATH ?? '', o.app);
+  limitCapabilities(o.capabilities);
+  if (o.noNewPrivileges) setNoNewPrivs();
+  setgroups(o.identity.groups);
+  setresgid(o.identity.gid);
+  setresuid(o.identity.uid);
+  for (const fd of o.keepFds ?? []) clearCloexec(fd);
+  return execve(file, o.exec, o.env);
+}
+
+/** process.execve (Node ≥ 23.11): replaces this process, stdio kept. */
+export function execve(file: string, argv: string[], env: Record<string, string>): never {
+  if (process.execve === undefined) {
+    throw new PodstageError('ERR_PODSTAGE_HOST', `process.execve is missing: podstage needs Node 24 (running ${process.version})`);
+  }
+  process.execve(file, argv, env);
+  throw new PodstageError('ERR_PODSTAGE_SYSCALL', `execve \`${file}\` returned`);
+}

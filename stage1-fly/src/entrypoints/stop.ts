@@ -1,0 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readPidFile, type StopOptions } from '@podstage/contract';
+
+export const STOP_TIMEOUT_MS = 10_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, wait, then SIGKILL (at once with --force). The app is the pod's pid. */
+export async function stop(o: StopOptions): Promise<void> {
+  const pid = readPidFile(o.podDir);
+  if (pid === undefined || !alive(pid)) return;
+  process.kill(pid, o.force ? 'SIGKILL' : 'SIGTERM');
+  const deadline = Date.now() + (o.force ? 2_000 : STOP_TIMEOUT_MS);
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}

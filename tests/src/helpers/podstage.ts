@@ -1,0 +1,46 @@
+/** Running the real `podstage` binary against a private data directory. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type Options, type Result } from 'execa';
+
+export const REPO = resolve(new URL('../../..', import.meta.url).pathname);
+export const PODSTAGE = join(REPO, 'bin/podstage');
+export const DEFAULT_IMAGE_LAYOUT = join(REPO, 'build/default-image');
+export const DEFAULT_IMAGE = 'podstage.io/default:latest';
+export const STUB_STAGE1 = join(REPO, 'tests/fixtures/stub-stage1');
+
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error('these tests run real pods: run them as root (scripts/test.sh)');
+}
+
+export function requireDefaultImage(): void {
+  if (!existsSync(join(DEFAULT_IMAGE_LAYOUT, 'index.json'))) {
+    throw new Error(`${DEFAULT_IMAGE_LAYOUT} is missing: run scripts/setup.sh (it builds the default image)`);
+  }
+}
+
+export interface Sandbox {
+  dir: string;
+  run(args: string[], opts?: Options): Promise<Result>;
+  cleanup(): void;
+}
+
+/** A fresh data directory with the default image imported. */
+export async function sandbox({ withImage = true } = {}): Promise<Sandbox> {
+  requireRoot();
+  const dir = mkdtempSync(join(tmpdir(), 'podstage-test-'));
+  const sb: Sandbox = {
+    dir,
+    run: (args, opts = {}) => execa(PODSTAGE, ['--dir', dir, ...args], { reject: false, stdin: 'ignore', ...opts }) as Promise<Result>,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  if (withImage) {
+    requireDefaultImage();
+    const r = await sb.run(['fetch', `--name=${DEFAULT_IMAGE}`, `oci:${DEFAULT_IMAGE_LAYOUT}`]);
+    if (r.exitCode !== 0) throw new Error(`importing the default image failed: ${String(r.stderr)}`);
+  }
+  return sb;
+}
+
+export const lines = (s: unknown) => String(s).split('\n').filter((l) => l !== '');
