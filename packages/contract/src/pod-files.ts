@@ -61,3 +61,18 @@ export function readAppExitStatus(podDir: string, app: string): number | undefin
 export function writeAppExitStatus(podDir: string, app: string, status: number): void {
   writeFileAtomic(pod.appExitStatus(podDir, app), `${status}\n`);
 }
+
+/** Run options recorded in the pod (options.json): chosen at prepare, updated by run. */
+export interface PodOptions {
+  net: string;
+  insecureOptions: string[];
+  mutable: boolean;
+}
+
+export function readPodOptions(podDir: string): PodOptions {
+  return JSON.parse(readFileSync(pod.options(podDir), 'utf8')) as PodOptions;
+}
+
+export function writePodOptions(podDir: string, o: PodOptions): void {
+  writeFileAtomic(pod.options(podDir), `${JSON.stringify(o, null, 2)}\n`);
+}

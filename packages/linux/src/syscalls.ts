@@ -13,7 +13,7 @@ import { syscallError } from '@podstage/contract';
 type Fn = (...args: unknown[]) => number;
 interface Libc {
   flock: Fn; fcntl: Fn; unshare: Fn; mount: Fn; umount2: Fn; chroot: Fn;
-  setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn;
+  setns: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn;
   errno(): number;
 }
 
@@ -31,6 +31,7 @@ function load(): Libc {
     mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: f('int umount2(const char *target, int flags)'),
     chroot: f('int chroot(const char *path)'),
+    setns: f('int setns(int fd, int nstype)'),
     setgroups: f('int setgroups(size_t size, const uint32_t *list)'),
     setresuid: f('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: f('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
@@ -75,6 +76,13 @@ export const CLONE_NEWNS = 0x00020000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC =
 export const CLONE_NEWNET = 0x40000000, CLONE_NEWPID = 0x20000000, CLONE_NEWCGROUP = 0x02000000;
 export function unshare(flags: number): void {
   check(load().unshare(flags), 'unshare', `0x${flags.toString(16)}`);
+}
+
+export const CLONE_FS = 0x00000200;
+
+/** Join the namespace open at `fd`; for a mount namespace, unshare(CLONE_FS) first (Node's threads share fs). */
+export function setns(fd: number, nstype: number, what: string): void {
+  check(load().setns(fd, nstype), 'setns', what);
 }
 
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096;

@@ -1,20 +1,25 @@
-import { PodstageError, readPidFile, readPodManifest, type EnterOptions } from '@podstage/contract';
+import { closeSync, openSync } from 'node:fs';
+import { PodstageError, readPidFile, readPodManifest, readPodOptions, type EnterOptions } from '@podstage/contract';
+import { CLONE_FS, CLONE_NEWNS, setns, unshare } from '@podstage/linux';
 import { becomeApp, planApp } from '@podstage/stage1-common';
 import { enterRoot } from '../exec.js';
 
 /**
- * Run a command with the app's own isolation: its mount view (through
- * /proc/PID/root, which walks the app's private mount namespace), user,
- * groups, capability bounding set and no-new-privileges.
+ * Run a command with the app's own isolation: its mount namespace and root,
+ * user, groups, capability bounding set and no-new-privileges.
  */
 export async function enter(o: EnterOptions): Promise<number> {
   const m = readPodManifest(o.podDir);
   const pid = readPidFile(o.podDir);
   if (pid === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${o.uuid} has no pid file: is it running?`);
-  const root = `/proc/${pid}/root`;
-  const plan = planApp(o.podDir, m, o.app, [], root);
+  const plan = planApp(o.podDir, m, o.app, readPodOptions(o.podDir).insecureOptions, `/proc/${pid}/root`);
   const command = o.command.length > 0 ? o.command : ['/bin/sh'];
-  enterRoot(root);
+  const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
+  unshare(CLONE_FS);
+  setns(ns, CLONE_NEWNS, `/proc/${pid}/ns/mnt`);
+  closeSync(ns);
+  // In the app's namespace the pod's rootfs path holds the app's overlay and mounts.
+  enterRoot(plan.rootfs);
   return becomeApp({
     app: plan.name, exec: command, env: plan.env, cwd: plan.cwd, identity: plan.identity,
     capabilities: plan.capabilities, noNewPrivileges: plan.isolators.noNewPrivileges === true,

@@ -133,6 +133,8 @@ export async function importOciLayout(store: ImageStore, staging: BlobStaging, r
   const stagedConfig = staging.stagedPath(config.digest);
   if (stagedConfig !== undefined) parseRunConfig(await readFile(stagedConfig, 'utf8'), `config blob ${config.digest}`);
   for (const layer of manifest.layers) {
+    // Content-addressed: a layer already in the store was verified when it came in.
+    if (store.hasBlob(layer.digest)) continue;
     await staging.putFile(layoutBlobPath(layoutDir, layer.digest), layer, `layer blob ${layer.digest}`);
   }
   await staging.commit();

@@ -38,39 +38,12 @@ import { execaSync } from 'execa';
 import type { ReadEntry } from 'tar';
 import { PodstageError } from '@podstage/contract/errors';
 import { secureJoin } from '@podstage/linux';
+import { entryPathParts, lstatOrUndefined, unsafe } from './render-paths.js';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 const CAN_CHOWN = process.getuid?.() === 0;
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-
-function unsafe(message: string): PodstageError {
-  return new PodstageError('ERR_PODSTAGE_UNSAFE_PATH', message);
-}
-
-/** Archive path → components relative to root; `..` that climbs above root is refused. */
-export function entryPathParts(path: string, what: string): string[] {
-  const parts: string[] = [];
-  for (const component of path.split('/')) {
-    if (component === '' || component === '.') continue;
-    if (component === '..') {
-      if (parts.length === 0) throw unsafe(`${what}: path \`${path}\` leads outside the rootfs, expected a path inside it`);
-      parts.pop();
-      continue;
-    }
-    parts.push(component);
-  }
-  return parts;
-}
-
-function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
 
 export class LayerApplier {
   /** Host paths this layer created: whiteouts and opaque dirs only hide lower layers. */

@@ -7,10 +7,10 @@
  *   trees/<hex>/rootfs       rendered rootfs, read-only by convention
  *
  * Every file appears by rename, so readers never see half of anything. There
- * is no cross-process lock: two processes changing the same name race, the
- * last rename wins, and `gcOrphans` reconciles leftovers.
+ * is no cross-process lock: two processes moving the same name race and the
+ * last rename wins; `gcOrphans` reaps what crashed processes leave behind.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,9 +18,10 @@ import { PodstageError } from '@podstage/contract/errors';
 import { imagesDir, tmpDir } from '@podstage/contract/paths';
 import { BlobStaging } from './blob-writer.js';
 import { isDigest, parseDigest, SHA256_PREFIX, type DigestAndSize } from './digest.js';
-import { isErrno, ownedTempName, STORE_TEMP_PREFIX, writeFileAtomicSync } from './fs-util.js';
-import { nameFromRefFile, normalizeImageName, refFileName, withLatestTag } from './names.js';
+import { isErrno, ownedTempName, STORE_TEMP_PREFIX } from './fs-util.js';
+import { normalizeImageName, withLatestTag } from './names.js';
 import { parseRunConfig } from './run-config.js';
+import { ImageRecords } from './store-records.js';
 import { collectGarbage, type GcOptions, type GcResult } from './store-gc.js';
 import { removeTree, TreeRenderer } from './store-trees.js';
 import type { ImageRecord, ImageRunConfig } from './types.js';
@@ -52,6 +53,7 @@ export class ImageStore {
   readonly treesDir: string;
   readonly tempRoot: string;
   readonly #trees: TreeRenderer;
+  readonly #records: ImageRecords;
 
   constructor(dataDir: string) {
     this.dataDir = dataDir;
@@ -65,6 +67,7 @@ export class ImageStore {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     for (const dir of [this.blobsDir, this.metaDir, this.refsDir, this.treesDir]) mkdirSync(dir, { recursive: true });
     mkdirSync(this.tempRoot, { recursive: true, mode: 0o700 });
+    this.#records = new ImageRecords(this.metaDir, this.refsDir);
     this.#trees = new TreeRenderer(this.treesDir, (id) => this.get(id), (digest) => this.blobPath(digest));
   }
 
@@ -115,30 +118,6 @@ export class ImageStore {
 
   // ---- records and names ----
 
-  #metaPath(id: string): string {
-    return join(this.metaDir, `${parseDigest(id, 'image id').hex}.json`);
-  }
-
-  #writeRecord(record: ImageRecord): void {
-    writeFileAtomicSync(this.#metaPath(record.id), JSON.stringify(record, null, 2) + '\n');
-  }
-
-  #readRecord(id: string): ImageRecord | undefined {
-    const path = this.#metaPath(id);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return undefined;
-      throw err;
-    }
-    try {
-      return JSON.parse(text) as ImageRecord;
-    } catch (err) {
-      throw new PodstageError('ERR_PODSTAGE_IMAGE', `image record \`${path}\`: not valid JSON, expected an ImageRecord`, { cause: err });
-    }
-  }
-
   #blobSize(digest: string, what: string): number {
     try {
       return statSync(this.blobPath(digest)).size;
@@ -155,7 +134,7 @@ export class ImageStore {
       this.#blobSize(image.configDigest, 'config') +
       image.layers.reduce((sum, layer) => sum + this.#blobSize(layer.digest, 'layer'), 0);
     const names = (image.names ?? []).map(normalizeImageName);
-    const existing = this.#readRecord(image.id);
+    const existing = this.#records.read(image.id);
     const record: ImageRecord = {
       id: image.id,
       names: [...new Set([...(existing?.names ?? []), ...names])],
@@ -167,77 +146,49 @@ export class ImageStore {
       importedAt: existing?.importedAt ?? new Date().toISOString(),
       ...(existing?.lastUsedAt === undefined ? {} : { lastUsedAt: existing.lastUsedAt }),
     };
-    this.#writeRecord(record);
-    for (const name of names) this.tag(name, record.id);
+    this.#records.write(record);
+    for (const name of names) this.#records.tag(name, this.get(record.id));
     return this.get(record.id);
   }
 
   get(id: string): ImageRecord {
-    const record = isDigest(id) ? this.#readRecord(id) : undefined;
+    const record = isDigest(id) ? this.#records.read(id) : undefined;
     if (record === undefined) throw notFound(id);
     return record;
   }
 
+  /** All images, oldest import first. */
   list(): ImageRecord[] {
-    return readdirSync(this.metaDir)
-      .filter((file) => /^[0-9a-f]{64}\.json$/.test(file))
-      .map((file) => this.#readRecord(SHA256_PREFIX + file.slice(0, 64)))
-      .filter((record): record is ImageRecord => record !== undefined)
-      .sort((a, b) => a.importedAt.localeCompare(b.importedAt));
-  }
-
-  #readRef(name: string): string | undefined {
-    if (name === '') return undefined;
-    try {
-      const id = readFileSync(join(this.refsDir, refFileName(name)), 'utf8').trim();
-      return isDigest(id) ? id : undefined;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT', 'ENAMETOOLONG')) return undefined;
-      throw err;
-    }
+    return this.#records.list().sort((a, b) => a.importedAt.localeCompare(b.importedAt));
   }
 
   /** All names and the image id each points at. */
   refs(): Map<string, string> {
-    const result = new Map<string, string>();
-    for (const file of readdirSync(this.refsDir)) {
-      const name = nameFromRefFile(file);
-      const id = name === undefined ? undefined : this.#readRef(name);
-      if (name !== undefined && id !== undefined) result.set(name, id);
-    }
-    return result;
+    return this.#records.refs();
   }
 
   /** Points `name` at image `id`, taking it away from the image that had it. */
   tag(name: string, id: string): void {
-    const normalized = normalizeImageName(name);
-    const record = this.get(id);
-    const previous = this.#readRef(normalized);
-    writeFileAtomicSync(join(this.refsDir, refFileName(normalized)), id + '\n');
-    if (previous !== undefined && previous !== id) {
-      const old = this.#readRecord(previous);
-      if (old !== undefined) this.#writeRecord({ ...old, names: old.names.filter((n) => n !== normalized) });
-    }
-    if (!record.names.includes(normalized)) this.#writeRecord({ ...record, names: [...record.names, normalized] });
+    this.#records.tag(name, this.get(id));
   }
 
   /** Image by full name, name without `:latest`, `sha256:<hex>`, or unique id prefix (≥ 12 hex). */
   resolve(ref: string): ImageRecord {
     const trimmed = ref.trim();
-    if (isDigest(trimmed) && existsSync(this.#metaPath(trimmed))) return this.get(trimmed);
+    if (isDigest(trimmed) && this.#records.read(trimmed) !== undefined) return this.get(trimmed);
     const latest = withLatestTag(trimmed);
-    const byName = this.#readRef(trimmed) ?? (latest === undefined ? undefined : this.#readRef(latest));
+    const byName = this.#records.readRef(trimmed) ?? (latest === undefined ? undefined : this.#records.readRef(latest));
     if (byName !== undefined) return this.get(byName);
     const prefix = ID_PREFIX_PATTERN.exec(trimmed)?.[1];
     if (prefix !== undefined) {
-      const matches = readdirSync(this.metaDir).filter((file) => file.endsWith('.json') && file.startsWith(prefix));
+      const matches = this.#records.ids().filter((id) => id.startsWith(SHA256_PREFIX + prefix));
       if (matches.length > 1) {
         throw new PodstageError('ERR_PODSTAGE_IMAGE', `image reference \`${ref}\` matches ${matches.length} images, expected a unique id prefix`, {
           hint: 'use more hex digits or the full `sha256:` id',
         });
       }
       const only = matches[0];
-      if (only !== undefined) return this.get(SHA256_PREFIX + only.slice(0, 64));
+      if (only !== undefined) return this.get(only);
     }
     throw notFound(ref);
   }
@@ -250,7 +201,7 @@ export class ImageStore {
 
   markUsed(id: string): void {
     const record = this.get(id);
-    this.#writeRecord({ ...record, lastUsedAt: new Date().toISOString() });
+    this.#records.write({ ...record, lastUsedAt: new Date().toISOString() });
   }
 
   // ---- trees, removal, gc ----
@@ -271,10 +222,8 @@ export class ImageStore {
         hint: 'remove the pods that use it first',
       });
     }
-    for (const [name, id] of this.refs()) {
-      if (id === record.id) rmSync(join(this.refsDir, refFileName(name)), { force: true });
-    }
-    rmSync(this.#metaPath(record.id), { force: true });
+    this.#records.removeRefsTo(record.id);
+    this.#records.remove(record.id);
     await removeTree(this.treesDir, parseDigest(record.id).hex);
     const stillReferenced = this.referencedBlobs();
     const blobsRemoved: string[] = [];

@@ -2,12 +2,10 @@
  * Start a prepared pod: take its lock, move it to run/, hand the lock and
  * the pod to stage1. From here the pod lives as long as the lock is held.
  */
-import { readFileSync } from 'node:fs';
-import { pod, PodstageError, type RunOptions } from '@podstage/contract';
+import { PodstageError, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
 import { lockDir, type DirLock } from '@podstage/linux';
 import { handOverRun, readPodStage1 } from '../stage1/invoke.js';
 import { move, type PodRef } from './lifecycle.js';
-import type { PodRunDefaults } from './prepare.js';
 
 export interface LaunchFlags {
   net?: string | undefined;
@@ -21,7 +19,7 @@ export async function launchPod(dataDir: string, ref: PodRef, flags: LaunchFlags
   const lock = held ?? lockDir(ref.path);
   if (lock === undefined) throw new PodstageError('ERR_PODSTAGE_POD_LOCKED', `pod ${ref.uuid} is locked by another podstage process`);
   const running = move(dataDir, ref, 'run');
-  const defaults = JSON.parse(readFileSync(pod.options(running.path), 'utf8')) as PodRunDefaults;
+  const defaults = readPodOptions(running.path);
   const opts: RunOptions = {
     uuid: ref.uuid,
     podDir: running.path,
@@ -32,5 +30,6 @@ export async function launchPod(dataDir: string, ref: PodRef, flags: LaunchFlags
     insecureOptions: flags.insecureOptions ?? defaults.insecureOptions,
     lockFd: lock.fd,
   };
+  writePodOptions(running.path, { net: opts.net, insecureOptions: opts.insecureOptions, mutable: opts.mutable });
   return handOverRun(readPodStage1(running.path), opts);
 }

@@ -4,18 +4,12 @@
  * a crash leaves an unlocked pod in prepare/, which gc collects.
  */
 import { chownSync, mkdirSync, symlinkSync } from 'node:fs';
-import { pod, writeFileAtomic, writePodManifest, type PodManifest } from '@podstage/contract';
+import { pod, writeFileAtomic, writePodManifest, writePodOptions, type PodManifest, type PodOptions } from '@podstage/contract';
 import type { DirLock } from '@podstage/linux';
 import type { ImageStore } from '../image/store.js';
 import type { Stage1Choice } from '../stage1/select.js';
 import { createPod, move, type PodRef } from './lifecycle.js';
 
-/** Defaults for run-prepared, written at prepare time (options.json). */
-export interface PodRunDefaults {
-  net: string;
-  insecureOptions: string[];
-  mutable: boolean;
-}
 
 export interface PreparedPod {
   ref: PodRef;
@@ -23,7 +17,7 @@ export interface PreparedPod {
 }
 
 export async function preparePod(
-  dataDir: string, store: ImageStore, manifest: PodManifest, stage1: Stage1Choice, defaults: PodRunDefaults,
+  dataDir: string, store: ImageStore, manifest: PodManifest, stage1: Stage1Choice, defaults: PodOptions,
 ): Promise<PreparedPod> {
   const { ref, lock } = createPod(dataDir);
   try {
@@ -31,7 +25,7 @@ export async function preparePod(
     writeFileAtomic(pod.created(dir), `${new Date().toISOString()}\n`);
     writePodManifest(dir, manifest);
     writeFileAtomic(pod.stage1(dir), `${JSON.stringify(stage1, null, 2)}\n`);
-    writeFileAtomic(pod.options(dir), `${JSON.stringify(defaults, null, 2)}\n`);
+    writePodOptions(dir, defaults);
     for (const app of manifest.apps) {
       const tree = await store.treePath(app.image.id);
       for (const d of [pod.appUpper(dir, app.name), pod.appWork(dir, app.name), pod.appRootfs(dir, app.name)]) mkdirSync(d, { recursive: true, mode: 0o755 });

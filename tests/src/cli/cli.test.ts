@@ -1,0 +1,106 @@
+/** The podstage command line: help, exit codes, output formats. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
+
+let sb: Sandbox;
+test.before(async () => {
+  sb = await sandbox();
+});
+test.after(() => sb.cleanup());
+
+const COMMANDS = ['run', 'prepare', 'run-prepared', 'status', 'list', 'enter', 'stop', 'rm', 'gc', 'cat-manifest', 'version', 'fetch', 'image list', 'image rm', 'image cat-manifest', 'stage1 list'];
+
+test('--help works for every command', async () => {
+  const top = await sb.run(['--help']);
+  assert.is(top.exitCode, 0);
+  for (const c of COMMANDS) {
+    assert.match(String(top.stdout), `  ${c}\n`);
+    const r = await sb.run([...c.split(' '), '--help']);
+    assert.is(r.exitCode, 0, c);
+    assert.match(String(r.stdout), `Usage: podstage ${c}`);
+  }
+});
+
+test('version names the ABI and the built-in stage1s', async () => {
+  const r = await sb.run(['version']);
+  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 1\nbuilt-in stage1s: fly/);
+  assert.match(String(r.stdout), /node v24\./);
+});
+
+test('usage errors: one line, exit 2 (254 for run, whose exit code is the app\'s)', async () => {
+  const unknown = await sb.run(['frobnicate']);
+  assert.is(unknown.exitCode, 2);
+  assert.is(String(unknown.stderr), 'podstage: unknown command "frobnicate"; run \'podstage --help\' for the list');
+  const flag = await sb.run(['list', '--colour']);
+  assert.is(flag.exitCode, 2);
+  assert.is(lines(flag.stderr).length, 1);
+  assert.match(String(flag.stderr), "Unknown option '--colour'");
+  const runFlag = await sb.run(['run', DEFAULT_IMAGE, '--frob']);
+  assert.is(runFlag.exitCode, 254);
+  assert.is(String(runFlag.stderr), 'podstage run: unknown flag --frob; see podstage run --help');
+  const noImage = await sb.run(['run']);
+  assert.match(String(noImage.stderr), 'expected an image');
+  const badImage = await sb.run(['run', 'no/such/image', '--', 'true']);
+  assert.is(badImage.exitCode, 254);
+  assert.is(lines(badImage.stderr).length, 1);
+  assert.match(String(badImage.stderr), 'no/such/image');
+  const badFormat = await sb.run(['list', '--format=yaml']);
+  assert.is(badFormat.exitCode, 2);
+  assert.match(String(badFormat.stderr), '--format: expected table, json or json-pretty, got "yaml"');
+  const badMount = await sb.run(['run', DEFAULT_IMAGE, '--mount=volume=x', '--', 'true']);
+  assert.match(String(badMount.stderr), '--mount: expected volume=NAME,target=PATH');
+  const noVolume = await sb.run(['run', DEFAULT_IMAGE, '--mount=volume=x,target=/x', '--', 'true']);
+  assert.match(String(noVolume.stderr), 'apps[0].mounts[0].volume: no volume named "x" in volumes');
+});
+
+test('list: table with legend, --no-legend, --full, json', async () => {
+  const prep = await sb.run(['prepare', DEFAULT_IMAGE, '--name=lister', '--', 'true']);
+  const uuid = String(prep.stdout);
+  const table = lines((await sb.run(['list'])).stdout);
+  assert.match(table[0]!, /^UUID\s+APP\s+IMAGE NAME\s+STATE\s+STAGE1\s+CREATED\s+STARTED$/);
+  assert.match(table[1]!, new RegExp(`^${uuid.slice(0, 8)}\\s+lister\\s+${DEFAULT_IMAGE}\\s+prepared\\s+fly\\s`));
+  const bare = lines((await sb.run(['list', '--no-legend', '--full'])).stdout);
+  assert.is(bare.length, 1);
+  assert.ok(bare[0]!.startsWith(`${uuid} `));
+  const json = JSON.parse(String((await sb.run(['list', '--format=json'])).stdout));
+  assert.is(json.length, 1);
+  assert.is(json[0].uuid, uuid);
+  assert.is(json[0].state, 'prepared');
+  assert.is(json[0].apps[0].name, 'lister');
+  assert.match(json[0].apps[0].imageId, /^sha256:/);
+  const pretty = String((await sb.run(['list', '--format=json-pretty'])).stdout);
+  assert.equal(JSON.parse(pretty), json);
+  assert.ok(pretty.includes('\n  '));
+  await sb.run(['rm', uuid]);
+});
+
+test('image list: table and json with id, names, size, import time, last use', async () => {
+  const json = JSON.parse(String((await sb.run(['image', 'list', '--format=json'])).stdout));
+  assert.is(json.length, 1);
+  assert.match(json[0].id, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(json[0].names, [DEFAULT_IMAGE]);
+  assert.ok(json[0].size > 100_000);
+  assert.ok(!Number.isNaN(Date.parse(json[0].importedAt)));
+  const table = lines((await sb.run(['image', 'list'])).stdout);
+  assert.match(table[0]!, /^ID\s+NAME\s+SIZE\s+IMPORT TIME\s+LAST USED$/);
+  assert.match(table[1]!, new RegExp(`^${json[0].id.slice(7, 19)}\\s+${DEFAULT_IMAGE}\\s`));
+  const manifest = JSON.parse(String((await sb.run(['image', 'cat-manifest', DEFAULT_IMAGE])).stdout));
+  assert.is(manifest.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+});
+
+test('status: key=value lines and json', async () => {
+  const uuid = String((await sb.run(['prepare', DEFAULT_IMAGE, '--', 'true'])).stdout);
+  const text = lines((await sb.run(['status', uuid])).stdout);
+  assert.is(text[0], 'state=prepared');
+  assert.ok(text.includes('exited=false'));
+  assert.ok(text.includes('app-default=-'));
+  const json = JSON.parse(String((await sb.run(['status', '--format=json', uuid])).stdout));
+  assert.is(json.uuid, uuid);
+  const missing = await sb.run(['status', 'ffffffff']);
+  assert.is(missing.exitCode, 1);
+  assert.match(String(missing.stderr), 'no pod ffffffff');
+  await sb.run(['rm', uuid]);
+});
+
+test.run();

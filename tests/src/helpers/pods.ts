@@ -1,0 +1,30 @@
+import type { Sandbox } from './podstage.js';
+import { waitFor } from './wait.js';
+
+export interface PodStatus {
+  uuid: string;
+  state: string;
+  stage1?: string;
+  pid?: number;
+  apps: { name: string; image: string; imageId: string; exitCode?: number }[];
+}
+
+export async function status(sb: Sandbox, uuid: string): Promise<PodStatus> {
+  const r = await sb.run(['status', '--format=json', uuid]);
+  if (r.exitCode !== 0) throw new Error(`status ${uuid}: ${String(r.stderr)}`);
+  return JSON.parse(String(r.stdout)) as PodStatus;
+}
+
+export async function listPods(sb: Sandbox): Promise<PodStatus[]> {
+  const r = await sb.run(['list', '--format=json']);
+  if (r.exitCode !== 0) throw new Error(`list: ${String(r.stderr)}`);
+  return JSON.parse(String(r.stdout)) as PodStatus[];
+}
+
+/** The only pod in the sandbox once it reaches `state`. */
+export function waitForState(sb: Sandbox, uuid: string, state: string, timeoutMs = 10_000): Promise<PodStatus> {
+  return waitFor(`pod ${uuid} to be ${state}`, async () => {
+    const s = await status(sb, uuid).catch(() => undefined);
+    return s?.state === state ? s : undefined;
+  }, timeoutMs);
+}

@@ -1,0 +1,217 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import * as tar from 'tar';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildDefaultImageLayout, DEFAULT_IMAGE_NAME } from '@podstage/stage0/image/default-image';
+import { importImage, parseTransportRef } from '@podstage/stage0/image/import';
+import { ImageStore } from '@podstage/stage0/image/store';
+import { snapshot, tempDir } from '../helpers/fs-snapshot.js';
+import { sha256 } from '../helpers/oci-layout.js';
+import { rawTar } from '../helpers/tar-writer.js';
+
+let base = '';
+let layout = '';
+let manifestDigest = '';
+let store: ImageStore;
+
+test.before(async () => {
+  base = tempDir('import');
+  layout = join(base, 'layout');
+  manifestDigest = (await buildDefaultImageLayout(layout)).manifestDigest;
+});
+
+test.after(() => {
+  rmSync(base, { recursive: true, force: true });
+});
+
+let storeCount = 0;
+test.before.each(() => {
+  storeCount += 1;
+  store = new ImageStore(join(base, `data-${storeCount}`));
+});
+
+function storeFiles(s: ImageStore) {
+  return { blobs: readdirSync(s.blobsDir), meta: readdirSync(s.metaDir), refs: readdirSync(s.refsDir), tmp: readdirSync(s.tempRoot), trees: readdirSync(s.treesDir) };
+}
+
+function layoutJson(path: string): { manifests: { digest: string }[]; layers: { digest: string }[]; config: { digest: string } } {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+function blobFile(dir: string, digest: string) {
+  return join(dir, 'blobs', 'sha256', digest.slice(7));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+test('transport references split at the first colon', () => {
+  assert.equal(parseTransportRef('oci:/a/b'), { transport: 'oci', path: '/a/b', ref: undefined });
+  assert.equal(parseTransportRef('docker-archive:/x.tar:busybox:1.36'), { transport: 'docker-archive', path: '/x.tar', ref: 'busybox:1.36' });
+  assert.throws(() => parseTransportRef('docker://busybox'), /oci:PATH/);
+  assert.throws(() => parseTransportRef('oci:'), /non-empty path/);
+});
+
+test('oci: imports the default image, names it, renders a runnable tree', async () => {
+  const record = await importImage(store, `oci:${layout}`, { name: DEFAULT_IMAGE_NAME });
+  assert.is(record.id, manifestDigest);
+  assert.equal(record.names, [DEFAULT_IMAGE_NAME]);
+  assert.is(record.source, `oci:${layout}`);
+  assert.is(record.layers.length, 1);
+  assert.ok(store.hasBlob(record.configDigest));
+  assert.equal(store.runConfig(record.id).cmd, ['sh']);
+  assert.is(store.resolve('podstage.io/default').id, record.id);
+  const tree = await store.treePath(record.id);
+  assert.ok(existsSync(join(tree, 'bin/busybox')));
+  assert.equal(storeFiles(store).tmp, [], 'archive and staging temp dirs are gone');
+
+  // A bare tag annotation (`latest`) is not a name; selecting by it works.
+  const again = await importImage(store, `oci:${layout}:latest`);
+  assert.is(again.id, record.id);
+  assert.equal(again.names, [DEFAULT_IMAGE_NAME], 're-import keeps existing names');
+  const missing = await rejection(importImage(store, `oci:${layout}:nope`));
+  assert.is(missing.code, 'ERR_PODSTAGE_IMAGE_NOT_FOUND');
+  assert.match(missing.message, /nope/);
+});
+
+test('oci-archive: a tar of the layout imports to the same id', async () => {
+  const archive = join(base, 'default.oci.tar');
+  await tar.c({ file: archive, cwd: layout, portable: true }, ['oci-layout', 'index.json', 'blobs']);
+  const record = await importImage(store, `oci-archive:${archive}`);
+  assert.is(record.id, manifestDigest);
+  assert.equal(record.names, []);
+  assert.is(record.source, `oci-archive:${archive}`);
+  assert.equal(storeFiles(store).tmp, []);
+
+  // A layout inside a single top-level directory is found too.
+  const nested = join(base, 'nested.oci.tar');
+  await tar.c({ file: nested, cwd: base, portable: true }, ['layout']);
+  assert.is((await importImage(store, `oci-archive:${nested}`, { name: 'nested' })).id, manifestDigest);
+  assert.equal(store.get(manifestDigest).names, ['nested:latest']);
+});
+
+test('oci-archive: unsafe archive entries are refused and nothing escapes', async () => {
+  const archive = join(base, 'evil.oci.tar');
+  writeFileSync(archive, rawTar([{ path: 'oci-layout', content: '{}' }, { path: '../../escape-import', content: 'x' }]));
+  const before = snapshot(base, [store.root, store.tempRoot]);
+  const err = await rejection(importImage(store, `oci-archive:${archive}`));
+  assert.is(err.code, 'ERR_PODSTAGE_IMAGE');
+  assert.match(err.message, /evil\.oci\.tar/);
+  assert.equal([...snapshot(base, [store.root, store.tempRoot])], [...before]);
+  assert.not.ok(existsSync(join(base, '..', 'escape-import')));
+  assert.equal(storeFiles(store).tmp, []);
+});
+
+/** `docker save` legacy format: <config hex>.json, <id>/layer.tar, manifest.json; one layer shared by symlink. */
+async function writeDockerArchive(options: { corruptDiffId?: boolean } = {}): Promise<string> {
+  const index = layoutJson(join(layout, 'index.json'));
+  const manifest = layoutJson(blobFile(layout, index.manifests[0]?.digest ?? ''));
+  const layerTar = gunzipSync(readFileSync(blobFile(layout, manifest.layers[0]?.digest ?? '')));
+  let configText = readFileSync(blobFile(layout, manifest.config.digest), 'utf8');
+  if (options.corruptDiffId) configText = configText.replace(/"diff_ids":\["sha256:[0-9a-f]{64}"\]/, `"diff_ids":["${sha256('nope')}"]`);
+  const configName = `${sha256(configText).slice(7)}.json`;
+  const dir = join(base, `docker-${options.corruptDiffId ? 'bad' : 'good'}`);
+  mkdirSync(join(dir, 'aaaa'), { recursive: true });
+  mkdirSync(join(dir, 'bbbb'));
+  writeFileSync(join(dir, 'aaaa', 'layer.tar'), layerTar);
+  symlinkSync('../aaaa/layer.tar', join(dir, 'bbbb', 'layer.tar'));
+  writeFileSync(join(dir, configName), configText);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: ['busybox:test', 'example.com/bb:1'], Layers: ['bbbb/layer.tar'] }]));
+  const archive = `${dir}.tar`;
+  await tar.c({ file: archive, cwd: dir, portable: true }, readdirSync(dir));
+  return archive;
+}
+
+test('docker-archive: converted to an OCI manifest, tags become names', async () => {
+  const archive = await writeDockerArchive();
+  const record = await importImage(store, `docker-archive:${archive}`);
+  assert.equal(record.names.sort(), ['busybox:test', 'example.com/bb:1']);
+  assert.is(record.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  assert.is(record.layers[0]?.mediaType, 'application/vnd.oci.image.layer.v1.tar');
+  const generated = JSON.parse(readFileSync(store.blobPath(record.id), 'utf8')) as { config: { digest: string } };
+  assert.is(sha256(readFileSync(store.blobPath(record.id))), record.id, 'the id is the digest of the generated manifest');
+  assert.is(generated.config.digest, record.configDigest);
+  assert.equal(store.runConfig(record.id).env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+  assert.ok(existsSync(join(await store.treePath(record.id), 'bin/busybox')));
+
+  const byRef = await importImage(store, `docker-archive:${archive}:busybox:test`, {});
+  assert.is(byRef.id, record.id);
+  const missing = await rejection(importImage(store, `docker-archive:${archive}:busybox:nope`));
+  assert.is(missing.code, 'ERR_PODSTAGE_IMAGE_NOT_FOUND');
+  assert.equal(storeFiles(store).tmp, []);
+});
+
+test('docker-archive: a layer that does not match its diff_id is refused', async () => {
+  const archive = await writeDockerArchive({ corruptDiffId: true });
+  const err = await rejection(importImage(store, `docker-archive:${archive}`));
+  assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
+  assert.match(err.message, /diff_ids/);
+  assert.equal(storeFiles(store), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+});
+
+test('a corrupt blob byte refuses the import and leaves the store as it was', async () => {
+  const existing = await importImage(store, `oci:${layout}`, { name: 'kept' });
+  const before = { list: store.list(), files: storeFiles(store) };
+
+  const broken = join(base, 'broken-layout');
+  cpSync(layout, broken, { recursive: true });
+  const manifest = layoutJson(blobFile(broken, layoutJson(join(broken, 'index.json')).manifests[0]?.digest ?? ''));
+  const layerDigest = manifest.layers[0]?.digest ?? '';
+  const layerPath = blobFile(broken, layerDigest);
+  const bytes = readFileSync(layerPath);
+  bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
+  writeFileSync(layerPath, bytes);
+
+  // A fresh store: nothing of the import may be left, not even the manifest or config blob.
+  const empty = new ImageStore(join(base, 'data-empty'));
+  const err = await rejection(importImage(empty, `oci:${broken}`, { name: 'broken' }));
+  assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
+  assert.ok(err.message.includes(layerDigest), 'names the expected digest');
+  assert.ok(err.message.includes(sha256(bytes)), 'names the actual digest');
+  assert.equal(empty.list(), []);
+  assert.equal(storeFiles(empty), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+
+  // The same in a store holding the intact image: unchanged, the name still points at it.
+  const again = await rejection(importImage(store, `oci:${broken}`, { name: 'kept' }));
+  assert.is(again.code, 'ERR_PODSTAGE_DIGEST');
+  assert.equal(store.list(), before.list);
+  assert.equal(storeFiles(store), before.files);
+  assert.is(store.resolve('kept').id, existing.id);
+
+  // Also through an archive.
+  const archive = join(base, 'broken.oci.tar');
+  await tar.c({ file: archive, cwd: broken, portable: true }, ['oci-layout', 'index.json', 'blobs']);
+  assert.is((await rejection(importImage(empty, `oci-archive:${archive}`))).code, 'ERR_PODSTAGE_DIGEST');
+  assert.equal(storeFiles(empty), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+});
+
+test('missing sources and zstd layers are refused clearly', async () => {
+  const missing = await rejection(importImage(store, `oci:${join(base, 'nope')}`));
+  assert.is(missing.code, 'ERR_PODSTAGE_IMAGE');
+  assert.match(missing.message, /does not exist/);
+
+  const zstd = join(base, 'zstd-layout');
+  cpSync(layout, zstd, { recursive: true });
+  const indexPath = join(zstd, 'index.json');
+  const manifestPath = blobFile(zstd, layoutJson(indexPath).manifests[0]?.digest ?? '');
+  const manifestText = readFileSync(manifestPath, 'utf8').replace('tar+gzip', 'tar+zstd');
+  const newDigest = sha256(manifestText);
+  writeFileSync(blobFile(zstd, newDigest), manifestText);
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { digest: string; size: number }[] };
+  index.manifests[0] = { ...index.manifests[0], digest: newDigest, size: Buffer.byteLength(manifestText) };
+  writeFileSync(indexPath, JSON.stringify(index));
+  const err = await rejection(importImage(store, `oci:${zstd}`));
+  assert.is(err.code, 'ERR_PODSTAGE_UNSUPPORTED');
+  assert.match(err.message, /zstd/);
+  assert.equal(storeFiles(store), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+});
+
+test.run();
