@@ -8,7 +8,7 @@ import { buildDefaultImageLayout, DEFAULT_IMAGE_NAME } from '@podstage/stage0/im
 import { importImage, parseTransportRef } from '@podstage/stage0/image/import';
 import { ImageStore } from '@podstage/stage0/image/store';
 import { snapshot, tempDir } from '../helpers/fs-snapshot.js';
-import { sha256 } from '../helpers/oci-layout.js';
+import { sha256, writeTinyLayout } from '../helpers/oci-layout.js';
 import { rawTar } from '../helpers/tar-writer.js';
 
 let base = '';
@@ -158,9 +158,6 @@ test('docker-archive: a layer that does not match its diff_id is refused', async
 });
 
 test('a corrupt blob byte refuses the import and leaves the store as it was', async () => {
-  const existing = await importImage(store, `oci:${layout}`, { name: 'kept' });
-  const before = { list: store.list(), files: storeFiles(store) };
-
   const broken = join(base, 'broken-layout');
   cpSync(layout, broken, { recursive: true });
   const manifest = layoutJson(blobFile(broken, layoutJson(join(broken, 'index.json')).manifests[0]?.digest ?? ''));
@@ -170,16 +167,18 @@ test('a corrupt blob byte refuses the import and leaves the store as it was', as
   bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
   writeFileSync(layerPath, bytes);
 
-  // A fresh store: nothing of the import may be left, not even the manifest or config blob.
-  const empty = new ImageStore(join(base, 'data-empty'));
-  const err = await rejection(importImage(empty, `oci:${broken}`, { name: 'broken' }));
+  // An empty store: nothing of the import may be left, not even the manifest or config blob.
+  const err = await rejection(importImage(store, `oci:${broken}`, { name: 'broken' }));
   assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
   assert.ok(err.message.includes(layerDigest), 'names the expected digest');
   assert.ok(err.message.includes(sha256(bytes)), 'names the actual digest');
-  assert.equal(empty.list(), []);
-  assert.equal(storeFiles(empty), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+  assert.equal(store.list(), []);
+  assert.equal(storeFiles(store), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
 
-  // The same in a store holding the intact image: unchanged, the name still points at it.
+  // A store holding another image: unchanged, its name still points at it.
+  const tiny = writeTinyLayout(join(base, 'tiny-layout'), [[{ path: 'f', content: 'f' }]]);
+  const existing = await importImage(store, `oci:${tiny.dir}`, { name: 'kept' });
+  const before = { list: store.list(), files: storeFiles(store) };
   const again = await rejection(importImage(store, `oci:${broken}`, { name: 'kept' }));
   assert.is(again.code, 'ERR_PODSTAGE_DIGEST');
   assert.equal(store.list(), before.list);
@@ -189,8 +188,12 @@ test('a corrupt blob byte refuses the import and leaves the store as it was', as
   // Also through an archive.
   const archive = join(base, 'broken.oci.tar');
   await tar.c({ file: archive, cwd: broken, portable: true }, ['oci-layout', 'index.json', 'blobs']);
-  assert.is((await rejection(importImage(empty, `oci-archive:${archive}`))).code, 'ERR_PODSTAGE_DIGEST');
-  assert.equal(storeFiles(empty), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+  assert.is((await rejection(importImage(store, `oci-archive:${archive}`))).code, 'ERR_PODSTAGE_DIGEST');
+  assert.equal(storeFiles(store), before.files);
+
+  // Content addressing: a layer the store already holds (verified then) is not read again.
+  const intact = await importImage(store, `oci:${layout}`);
+  assert.is((await importImage(store, `oci:${broken}`)).id, intact.id);
 });
 
 test('missing sources and zstd layers are refused clearly', async () => {

@@ -125,6 +125,14 @@ test('treePath renders once, also for concurrent callers and stores', async () =
   assert.equal(readdirSync(paths[0] as string).sort(), ['bin', 't.txt']);
 });
 
+test('a layer that fails to render leaves no tree and no temp directory', async () => {
+  const layout = writeTinyLayout(join(base, 'layout-evil'), [[{ path: 'ok', content: 'ok' }], [{ path: '../escape', content: 'x' }]]);
+  const record = await importImage(store, `oci:${layout.dir}`);
+  assert.is(await codeOf(() => store.treePath(record.id)), 'ERR_PODSTAGE_UNSAFE_PATH');
+  assert.equal(readdirSync(store.treesDir), []);
+  assert.not.ok(existsSync(join(store.treesDir, 'escape')));
+});
+
 test('putBlobFromStream: a blob is complete and correct or absent', async () => {
   const data = Buffer.from('hello blob');
   const digest = sha256(data);

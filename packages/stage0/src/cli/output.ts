@@ -1,5 +1,6 @@
 /** Tables and JSON for list-style commands (rkt's --no-legend, --full, --format). */
 import { PodstageError } from '@podstage/contract';
+import type { OptionSpec } from './command.js';
 
 export type OutputFormat = 'table' | 'json' | 'json-pretty';
 
@@ -23,3 +24,10 @@ export function printTable(header: string[], rows: string[][], legend = true): v
 /** rkt shows 8-character UUID and image id prefixes unless --full. */
 export const shortId = (id: string, full: boolean) => (full ? id : id.replace(/^sha256:/, '').slice(0, 12));
 export const shortUuid = (uuid: string, full: boolean) => (full ? uuid : uuid.slice(0, 8));
+
+/** The options every list-style command takes (rkt's list flags). */
+export const LIST_OPTIONS: Record<string, OptionSpec> = {
+  format: { type: 'string', valueName: 'FORMAT', description: 'table, json or json-pretty' },
+  'no-legend': { type: 'boolean', description: 'omit the header line' },
+  full: { type: 'boolean', description: 'show full IDs and exact values' },
+};

@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { openStore } from '../cli/context.js';
-import { parseFormat, printJson, printTable, shortId } from '../cli/output.js';
+import { LIST_OPTIONS, parseFormat, printJson, printTable, shortId } from '../cli/output.js';
 
 const human = (n: number) => {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
@@ -13,11 +13,7 @@ export const command: Command = {
   name: 'image list',
   summary: 'List images in the store.',
   usage: 'image list [--format=table|json|json-pretty] [--no-legend] [--full]',
-  options: {
-    format: { type: 'string', valueName: 'FORMAT', description: 'table, json or json-pretty' },
-    'no-legend': { type: 'boolean', description: 'omit the header line' },
-    full: { type: 'boolean', description: 'show full image IDs and sizes in bytes' },
-  },
+  options: LIST_OPTIONS,
   async run({ global, values }) {
     const format = parseFormat(values.format);
     const full = values.full === true;

@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { parseFormat, printJson, printTable, shortUuid } from '../cli/output.js';
+import { LIST_OPTIONS, parseFormat, printJson, printTable, shortUuid } from '../cli/output.js';
 import { podInfo } from '../pods/info.js';
 import { listPodRefs } from '../pods/lifecycle.js';
 
@@ -8,11 +8,7 @@ export const command: Command = {
   name: 'list',
   summary: 'List pods with their apps, images and states.',
   usage: 'list [--format=table|json|json-pretty] [--no-legend] [--full]',
-  options: {
-    format: { type: 'string', valueName: 'FORMAT', description: 'table, json or json-pretty' },
-    'no-legend': { type: 'boolean', description: 'omit the header line' },
-    full: { type: 'boolean', description: 'show full UUIDs and times' },
-  },
+  options: LIST_OPTIONS,
   async run({ global, values }) {
     const format = parseFormat(values.format);
     const full = values.full === true;

@@ -15,6 +15,7 @@
  * FIFOs are created with `mkfifo` (coreutils, argv only).
  */
 import {
+  chmodSync,
   closeSync,
   constants,
   fchmodSync,
@@ -22,9 +23,7 @@ import {
   futimesSync,
   lchownSync,
   linkSync,
-  lstatSync,
   lutimesSync,
-  chmodSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -50,6 +49,8 @@ export class LayerApplier {
   readonly #written = new Set<string>();
   /** Directory mtimes are set last: adding children would bump them again. */
   readonly #directoryTimes: { rel: string; atime: Date; mtime: Date }[] = [];
+  /** The regular file whose data is streaming in, if any. */
+  #openFile: number | undefined;
 
   constructor(
     private readonly root: string,
@@ -154,13 +155,15 @@ export class LayerApplier {
   #file(hostPath: string, entry: ReadEntry, fail: (err: unknown) => void): void {
     this.#removeExisting(hostPath);
     const fd = openSync(hostPath, CREATE_FLAGS, 0o600);
+    this.#openFile = fd;
     this.#written.add(hostPath);
-    let open = true;
+    // Once closed, the fd number may be reused by anyone: never touch it again.
     const close = () => {
-      if (open) closeSync(fd);
-      open = false;
+      if (this.#openFile === fd) closeSync(fd);
+      this.#openFile = undefined;
     };
     entry.on('data', (chunk: Buffer) => {
+      if (this.#openFile !== fd) return;
       try {
         for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset, chunk.length - offset);
       } catch (err) {
@@ -169,7 +172,7 @@ export class LayerApplier {
       }
     });
     entry.on('end', () => {
-      if (!open) return;
+      if (this.#openFile !== fd) return;
       try {
         if (CAN_CHOWN) fchownSync(fd, entry.uid ?? 0, entry.gid ?? 0);
         // After chown, which clears setuid/setgid.
@@ -181,6 +184,12 @@ export class LayerApplier {
         fail(err);
       }
     });
+  }
+
+  /** After a failure elsewhere (input, parser): release the file being written, if any. */
+  abort(): void {
+    if (this.#openFile !== undefined) closeSync(this.#openFile);
+    this.#openFile = undefined;
   }
 
   #symlink(hostPath: string, entry: ReadEntry): void {

@@ -57,6 +57,7 @@ function renderLayer(layer: LayerSource, root: string, warnings: string[]): Prom
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
+      applier.abort();
       input.unpipe(parser);
       input.destroy();
       reject(withContext(err, what, currentEntry));

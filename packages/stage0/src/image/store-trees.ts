@@ -9,7 +9,6 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDigest } from './digest.js';
 import { isErrno, ownedTempName } from './fs-util.js';
-import { renderLayers } from './render.js';
 import type { ImageRecord } from './types.js';
 
 export const TREE_TEMP_PREFIX = '.tmp';
@@ -43,6 +42,8 @@ export class TreeRenderer {
     try {
       await mkdir(join(tempDir, 'rootfs'), { recursive: true, mode: 0o755 });
       const layers = record.layers.map((layer) => ({ path: this.blobPath(layer.digest), mediaType: layer.mediaType }));
+      // The renderer (node-tar) loads only when a tree is missing: pod starts from a cached tree skip it.
+      const { renderLayers } = await import('./render.js');
       await renderLayers(layers, join(tempDir, 'rootfs'));
       try {
         await rename(tempDir, finalDir);
