@@ -1,5 +1,5 @@
 /** Pod lifecycle on disk: prepare, run-prepared, rm, gc, a killed prepare, concurrent run and gc. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -87,6 +87,15 @@ test('gc: --mark-only marks, a grace period keeps, --expire-prepared expires', a
   const bad = await sb.run(['gc', '--grace-period=soon']);
   assert.is(bad.exitCode, 2);
   assert.match(String(bad.stderr), '--grace-period: expected a duration like 30s, 10m or 24h, got "soon"');
+});
+
+test('gc also reclaims what a crashed image import left in the store', async () => {
+  const stale = join(sb.dir, 'tmp', 'image-import-2147483646-0123456789ab');
+  mkdirSync(join(stale, 'blobs'), { recursive: true });
+  const gc = await sb.run(['gc']);
+  assert.is(gc.exitCode, 0, String(gc.stderr));
+  assert.ok(lines(gc.stdout).includes('image store: removed 1 temporary entries, 0 orphaned trees, 0 unreferenced blobs'));
+  assert.not.ok(existsSync(stale));
 });
 
 test('a prepare killed half-way is detected as aborted and collected by gc', async () => {

@@ -1,10 +1,10 @@
 import type { Command } from '../cli/command.js';
-import { dataDir, parseDuration } from '../cli/context.js';
+import { dataDir, openStore, parseDuration } from '../cli/context.js';
 import { gcPods } from '../pods/gc.js';
 
 export const command: Command = {
   name: 'gc',
-  summary: 'Collect exited, aborted and expired pods. Exited pods are marked, then removed once the grace period has passed.',
+  summary: 'Collect exited, aborted and expired pods (exited pods are marked, then removed once the grace period has passed), and what crashed image imports left in the store.',
   usage: 'gc [--grace-period=DURATION] [--expire-prepared=DURATION] [--mark-only]',
   options: {
     'grace-period': { type: 'string', valueName: 'DURATION', description: 'keep exited pods this long after marking them (default 0s: remove now)' },
@@ -20,6 +20,11 @@ export const command: Command = {
     for (const uuid of report.marked) process.stdout.write(`marked ${uuid}\n`);
     for (const uuid of report.removed) process.stdout.write(`removed ${uuid}\n`);
     for (const f of report.failed) process.stderr.write(`podstage gc: pod ${f.uuid}: ${f.error}\n`);
+    if (values['mark-only'] !== true) {
+      const store = await (await openStore(global)).gcOrphans();
+      const n = store.tempEntries + store.trees + store.blobs;
+      if (n > 0) process.stdout.write(`image store: removed ${store.tempEntries} temporary entries, ${store.trees} orphaned trees, ${store.blobs} unreferenced blobs\n`);
+    }
     return report.failed.length === 0 ? 0 : 1;
   },
 };
