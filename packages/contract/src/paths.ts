@@ -5,6 +5,14 @@
 import { join } from 'node:path';
 
 export const DEFAULT_DATA_DIR = '/var/lib/podstage';
+/** Operator configuration: trusted keys, registries.conf, registry credentials. */
+export const DEFAULT_CONFIG_DIR = '/etc/podstage';
+
+export const config = {
+  trustedKeys: (configDir: string) => join(configDir, 'trustedkeys'),
+  registriesConf: (configDir: string) => join(configDir, 'registries.conf'),
+  authFile: (configDir: string) => join(configDir, 'auth.json'),
+};
 
 /** Directories a pod moves through by atomic rename (see ABI.md, "Lifecycle"). */
 export const POD_STATE_DIRS = {

@@ -34,7 +34,7 @@ const APP_EXIT_COMMANDS = new Set(['run', 'run-prepared', 'enter']);
 
 function topHelp(): string {
   const names = Object.keys(COMMANDS).map((n) => `  ${n}`).join('\n');
-  return `Usage: podstage [--dir=DIR] [--debug] [--insecure-options=LIST] COMMAND [ARGS]\n\npodstage runs pods with pluggable isolation (stage1: fly today; host, runc, kvm planned).\n\nCommands:\n${names}\n\nRun 'podstage COMMAND --help' for a command's options.\n`;
+  return `Usage: podstage [--dir=DIR] [--config=DIR] [--debug] [--insecure-options=LIST] COMMAND [ARGS]\n\npodstage runs pods with pluggable isolation (stage1: fly today; host, runc, kvm planned).\n\nCommands:\n${names}\n\nRun 'podstage COMMAND --help' for a command's options.\n`;
 }
 
 function splitCommand(argv: string[]): { name: string; rest: string[]; before: string[] } | undefined {
@@ -58,6 +58,7 @@ function globalOptions(values: Record<string, unknown>): GlobalOptions {
   const insecure = values['insecure-options'];
   return {
     dir: typeof values.dir === 'string' ? values.dir : '',
+    config: typeof values.config === 'string' ? values.config : '',
     debug: values.debug === true,
     insecureOptions: Array.isArray(insecure) ? (insecure as string[]) : [],
   };

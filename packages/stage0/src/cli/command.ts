@@ -9,6 +9,7 @@ export interface OptionSpec extends ParseArgsOptionDescriptor {
 
 export interface GlobalOptions {
   dir: string;
+  config: string;
   debug: boolean;
   insecureOptions: string[];
 }
@@ -33,6 +34,7 @@ export interface Command {
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   dir: { type: 'string', valueName: 'DIR', description: 'podstage data directory (default /var/lib/podstage, or $PODSTAGE_DIR)' },
+  config: { type: 'string', valueName: 'DIR', description: 'configuration directory: trusted keys, registries.conf, auth.json (default /etc/podstage, or $PODSTAGE_CONFIG)' },
   debug: { type: 'boolean', description: 'print debugging information to stderr' },
   'insecure-options': {
     type: 'string', multiple: true, valueName: 'LIST',

@@ -1,10 +1,14 @@
 /** Things most commands need, built on demand so short commands stay fast. */
-import { DEFAULT_DATA_DIR, PodstageError } from '@podstage/contract';
+import { DEFAULT_CONFIG_DIR, DEFAULT_DATA_DIR, PodstageError } from '@podstage/contract';
 import type { ImageStore } from '../image/store.js';
 import type { GlobalOptions } from './command.js';
 
 export function dataDir(g: GlobalOptions): string {
   return g.dir || process.env.PODSTAGE_DIR || DEFAULT_DATA_DIR;
+}
+
+export function configDir(g: GlobalOptions): string {
+  return g.config || process.env.PODSTAGE_CONFIG || DEFAULT_CONFIG_DIR;
 }
 
 export async function openStore(g: GlobalOptions): Promise<ImageStore> {
