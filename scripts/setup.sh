@@ -10,7 +10,7 @@ APT_PACKAGES=(
   systemd-container runc crun                         # stage1-host, stage1-runc
   qemu-system-x86                                     # stage1-kvm
   containernetworking-plugins                         # CNI pod networking
-  skopeo umoci docker-registry                        # image tests: build, push, serve
+  skopeo umoci docker-registry openssl                # image tests: build, push, serve, token certs
   golang-github-opencontainers-specs-dev              # official OCI runtime-spec schemas
   golang-github-opencontainers-image-spec-dev         # official OCI image-spec schemas
 )

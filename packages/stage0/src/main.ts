@@ -26,6 +26,10 @@ export const COMMANDS: Record<string, Loader> = {
   'image rm': () => import('./commands/image-rm.js'),
   'image cat-manifest': () => import('./commands/image-cat-manifest.js'),
   'image import': () => import('./commands/fetch.js'),
+  'image gc': () => import('./commands/image-gc.js'),
+  'image export': () => import('./commands/image-export.js'),
+  'image extract': () => import('./commands/image-extract.js'),
+  'image render': () => import('./commands/image-render.js'),
   'stage1 list': () => import('./commands/stage1-list.js'),
 };
 

@@ -1,0 +1,33 @@
+import type { Command } from '../cli/command.js';
+import { dataDir, openStore, parseDuration } from '../cli/context.js';
+import { imagesInUse } from '../pods/images-in-use.js';
+
+export const command: Command = {
+  name: 'image gc',
+  summary: 'Remove images no pod uses and nobody used within the grace period, then what crashed imports left behind.',
+  usage: 'image gc [--grace-period=DURATION]',
+  options: { 'grace-period': { type: 'string', valueName: 'DURATION', description: 'keep images used or imported within this time (default 24h)' } },
+  async run({ global, values }) {
+    const graceS = parseDuration('--grace-period', (values['grace-period'] as string | undefined) ?? '24h');
+    const store = await openStore(global);
+    const inUse = imagesInUse(dataDir(global));
+    const cutoff = Date.now() - graceS * 1000;
+    let failed = 0;
+    for (const image of store.list()) {
+      const last = Date.parse(image.lastUsedAt ?? image.importedAt);
+      if (inUse.has(image.id) || last > cutoff) continue;
+      try {
+        await store.remove(image.id, (id) => inUse.has(id));
+        process.stdout.write(`removed ${image.id} ${image.names.join(',')}\n`.replace(/ \n$/, '\n'));
+      } catch (err) {
+        failed++;
+        process.stderr.write(`podstage image gc: ${(err as Error).message}\n`);
+      }
+    }
+    const orphans = await store.gcOrphans();
+    if (orphans.tempEntries + orphans.trees + orphans.blobs > 0) {
+      process.stdout.write(`image store: removed ${orphans.tempEntries} temporary entries, ${orphans.trees} orphaned trees, ${orphans.blobs} unreferenced blobs\n`);
+    }
+    return failed === 0 ? 0 : 1;
+  },
+};
