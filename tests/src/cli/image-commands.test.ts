@@ -1,0 +1,71 @@
+/** image export / extract / render / rm / gc through the CLI. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
+
+let sb: Sandbox;
+test.before(async () => {
+  sb = await sandbox();
+});
+test.after(() => sb.cleanup());
+
+const imageIds = async (s: Sandbox) => (JSON.parse(String((await s.run(['image', 'list', '--format=json'])).stdout)) as { id: string; names: string[] }[]);
+
+test('export writes an oci-archive that imports again with the same id and name', async () => {
+  const file = join(sb.dir, 'default.tar');
+  const r = await sb.run(['image', 'export', DEFAULT_IMAGE, file]);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const again = await sb.run(['image', 'export', DEFAULT_IMAGE, file]);
+  assert.is(again.exitCode, 2);
+  assert.match(String(again.stderr), 'exists; pass --overwrite');
+  const other = await sandbox({ withImage: false });
+  try {
+    const imported = await other.run(['fetch', `oci-archive:${file}`]);
+    assert.is(imported.exitCode, 0, String(imported.stderr));
+    const [src] = await imageIds(sb);
+    const [dst] = await imageIds(other);
+    assert.is(dst!.id, src!.id);
+    assert.equal(dst!.names, [DEFAULT_IMAGE]);
+  } finally {
+    other.cleanup();
+  }
+});
+
+test('extract and render write the rootfs and the image metadata', async () => {
+  const dir = join(sb.dir, 'extract');
+  const r = await sb.run(['image', 'extract', DEFAULT_IMAGE, dir]);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  assert.equal(readdirSync(dir).sort(), ['config.json', 'manifest.json', 'rootfs']);
+  assert.ok(existsSync(join(dir, 'rootfs', 'bin', 'busybox')));
+  assert.match(readFileSync(join(dir, 'rootfs', 'etc', 'passwd'), 'utf8'), 'podstage:x:1000:1000');
+  const only = join(sb.dir, 'render');
+  assert.is((await sb.run(['image', 'render', '--rootfs-only', DEFAULT_IMAGE, only])).exitCode, 0);
+  assert.ok(existsSync(join(only, 'bin', 'sh')));
+  const busy = await sb.run(['image', 'render', '--rootfs-only', DEFAULT_IMAGE, only]);
+  assert.is(busy.exitCode, 2);
+  assert.match(String(busy.stderr), 'is not empty; pass --overwrite');
+});
+
+test('image rm refuses an image a pod uses; image gc keeps recent images and reclaims the rest', async () => {
+  const uuid = String((await sb.run(['prepare', DEFAULT_IMAGE, '--', 'true'])).stdout);
+  const refused = await sb.run(['image', 'rm', DEFAULT_IMAGE]);
+  assert.is(refused.exitCode, 1);
+  assert.match(String(refused.stderr), 'is used by a pod');
+  const kept = await sb.run(['image', 'gc', '--grace-period=1h']);
+  assert.equal(lines(kept.stdout), []);
+  const inUse = await sb.run(['image', 'gc', '--grace-period=0s']);
+  assert.equal(lines(inUse.stdout), [], 'an image a prepared pod uses is kept');
+  await sb.run(['rm', uuid]);
+  const gc = await sb.run(['image', 'gc', '--grace-period=0s']);
+  assert.is(gc.exitCode, 0, String(gc.stderr));
+  assert.match(String(gc.stdout), /^removed sha256:[0-9a-f]{64} podstage.io\/default:latest$/m);
+  assert.equal(await imageIds(sb), []);
+  const blobs = join(sb.dir, 'images', 'blobs', 'sha256');
+  assert.equal(existsSync(blobs) ? readdirSync(blobs) : [], [], 'blobs reclaimed');
+  const trees = join(sb.dir, 'images', 'trees');
+  assert.equal(existsSync(trees) ? readdirSync(trees) : [], [], 'rendered trees reclaimed');
+});
+
+test.run();
