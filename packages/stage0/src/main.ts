@@ -31,6 +31,9 @@ export const COMMANDS: Record<string, Loader> = {
   'image extract': () => import('./commands/image-extract.js'),
   'image render': () => import('./commands/image-render.js'),
   'stage1 list': () => import('./commands/stage1-list.js'),
+  trust: () => import('./commands/trust.js'),
+  'trust list': () => import('./commands/trust-list.js'),
+  'trust rm': () => import('./commands/trust-rm.js'),
 };
 
 /** Commands whose own exit code is an app's: podstage's errors use 254 there (rkt). */

@@ -9,7 +9,7 @@ test.before(async () => {
 });
 test.after(() => sb.cleanup());
 
-const COMMANDS = ['run', 'prepare', 'run-prepared', 'status', 'list', 'enter', 'stop', 'rm', 'gc', 'cat-manifest', 'version', 'fetch', 'image list', 'image rm', 'image cat-manifest', 'stage1 list'];
+const COMMANDS = ['run', 'prepare', 'run-prepared', 'status', 'list', 'enter', 'stop', 'rm', 'gc', 'cat-manifest', 'version', 'fetch', 'image list', 'image rm', 'image cat-manifest', 'image gc', 'image export', 'image extract', 'image render', 'stage1 list', 'trust', 'trust list', 'trust rm'];
 
 test('--help works for every command', async () => {
   const top = await sb.run(['--help']);
