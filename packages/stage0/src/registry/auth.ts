@@ -4,6 +4,7 @@
  * request goes to, so a mirror never sees the credentials of the registry
  * it mirrors; they are never logged.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -206,7 +207,9 @@ export class RegistryAuth {
   ) {}
 
   #cacheKey(target: AuthTarget, credentials: Credentials | undefined): string {
-    return `${target.host}\n${scopeOf(target)}\n${credentials?.username ?? ''}`;
+    // Keyed by a hash of the whole credential: a token got with one password must not serve another.
+    const identity = credentials === undefined ? 'anonymous' : createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('hex');
+    return `${target.host}\n${scopeOf(target)}\n${identity}`;
   }
 
   authorization(target: AuthTarget): string | undefined {

@@ -330,7 +330,8 @@ export class RegistryClient {
    * `manifestDigest`; `[]` when no endpoint has that tag.
    */
   async listSignatureArtifacts(ref: DockerReference, manifestDigest: string): Promise<SignatureArtifact[]> {
-    const tag = `${parseDigest(manifestDigest, 'signed manifest digest').algorithm}-${parseDigest(manifestDigest).hex}.sig`;
+    const { algorithm, hex } = parseDigest(manifestDigest, 'signed manifest digest');
+    const tag = `${algorithm}-${hex}.sig`;
     const failures: { endpoint: RegistryEndpoint; error: unknown }[] = [];
     let notFound = 0;
     const endpoints = this.endpointsFor(ref);
@@ -428,18 +429,24 @@ export class RegistryClient {
   async #request(endpoint: RegistryEndpoint, access: Access, method: HttpRequest['method'], pathOrUrl: string, options: RequestOptions = {}): Promise<HttpResponse> {
     if (/^https?:\/\//.test(pathOrUrl)) return this.#requestWithAuth(endpoint, access, method, new URL(pathOrUrl), options);
     const schemes = this.#schemesFor(endpoint);
-    for (const [i, scheme] of schemes.entries()) {
+    const failures: NetworkError[] = [];
+    for (const scheme of schemes) {
       const url = new URL(pathOrUrl, `${scheme}//${endpoint.host}`);
       try {
         const response = await this.#requestWithAuth(endpoint, access, method, url, options);
         this.#schemes.set(endpoint.host, scheme);
         return response;
       } catch (err) {
-        if (!(err instanceof NetworkError) || i === schemes.length - 1) throw err;
-        this.#debug(`${endpoint.host}: HTTPS failed (${err.reason}), trying plain HTTP`);
+        if (!(err instanceof NetworkError)) throw err;
+        failures.push(err);
+        if (failures.length < schemes.length) this.#debug(`${endpoint.host}: HTTPS failed (${err.reason}), trying plain HTTP`);
       }
     }
-    throw new Error('unreachable: no scheme to try');
+    const [first, last] = [failures[0], failures.at(-1)];
+    if (first === undefined || last === undefined) throw new Error('unreachable: no scheme was tried');
+    if (failures.every((f) => f.reason === first.reason)) throw last;
+    // Both schemes failed differently: the HTTPS reason (e.g. a certificate problem) is usually the one that matters.
+    throw new NetworkError(last.url, failures.map((f) => `${f.url.protocol === 'https:' ? 'HTTPS' : 'HTTP'}: ${f.reason}`).join(', then '), { cause: last });
   }
 
   async #requestWithAuth(endpoint: RegistryEndpoint, access: Access, method: HttpRequest['method'], url: URL, options: RequestOptions): Promise<HttpResponse> {
