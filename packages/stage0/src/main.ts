@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, Loader> = {
   'image export': () => import('./commands/image-export.js'),
   'image extract': () => import('./commands/image-extract.js'),
   'image render': () => import('./commands/image-render.js'),
+  'image sign': () => import('./commands/image-sign.js'),
   'stage1 list': () => import('./commands/stage1-list.js'),
   trust: () => import('./commands/trust.js'),
   'trust list': () => import('./commands/trust-list.js'),

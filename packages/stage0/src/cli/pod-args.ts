@@ -9,6 +9,8 @@ import type { AppRequest, PodRequest } from '../pods/build-manifest.js';
 import { cpuIsolator, memoryIsolator } from '../pods/build-manifest.js';
 import type { OptionSpec } from './command.js';
 
+export const AUTHFILE_OPTION: OptionSpec = { type: 'string', valueName: 'FILE', description: 'registry credentials (Docker config.json format; default: $REGISTRY_AUTH_FILE, CONFIG/auth.json, ~/.docker/config.json)' };
+
 export const POD_OPTIONS: Record<string, OptionSpec> = {
   'stage1-name': { type: 'string', valueName: 'NAME', description: 'built-in stage1 to run the pod with (fly)' },
   'stage1-path': { type: 'string', valueName: 'DIR', description: 'stage1 directory (holding stage1.json) to run the pod with' },
@@ -16,6 +18,8 @@ export const POD_OPTIONS: Record<string, OptionSpec> = {
   net: { type: 'string', valueName: 'NET', description: 'pod network: host or none (default host)' },
   interactive: { type: 'boolean', description: 'run the single app attached to this terminal' },
   'pod-manifest': { type: 'string', valueName: 'FILE', description: 'run this pod manifest instead of images and flags' },
+  'pull-policy': { type: 'string', valueName: 'POLICY', description: 'never: store only; new: fetch images not in the store (default); update: always check the registry' },
+  authfile: AUTHFILE_OPTION,
   'uuid-file-save': { type: 'string', valueName: 'FILE', description: 'write the pod UUID to FILE' },
   volume: { type: 'string', multiple: true, valueName: 'SPEC', description: 'NAME,kind=host|empty,source=PATH[,readOnly=true] (pod), or HOST:PATH[:ro] (app shorthand)' },
   'set-env': { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'environment variable (for every app before the first image, else for that app)' },

@@ -39,7 +39,21 @@ function lineReporter(out: NodeJS.WritableStream): ProgressReporter {
 interface Bar { update(n: number, payload?: object): void; setTotal(n: number): void; stop(): void }
 interface MultiBarLike { create(total: number, start: number, payload?: object): Bar; stop(): void }
 
+/** Bars appear (and cli-progress loads) only once a pull actually reports something. */
 function barReporter(out: NodeJS.WriteStream): ProgressReporter {
+  let bars: ProgressReporter | undefined;
+  return {
+    onProgress(ev) {
+      bars ??= createBars(out);
+      bars.onProgress(ev);
+    },
+    stop() {
+      bars?.stop();
+    },
+  };
+}
+
+function createBars(out: NodeJS.WriteStream): ProgressReporter {
   const require = createRequire(import.meta.url);
   const progress = require('cli-progress') as {
     MultiBar: new (opts: object, preset: object) => MultiBarLike;

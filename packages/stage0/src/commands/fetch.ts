@@ -1,19 +1,31 @@
-import { PodstageError } from '@podstage/contract';
+import { expandInsecureOptions, PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
-import { openStore } from '../cli/context.js';
+import { configDir, openStore } from '../cli/context.js';
+import { progressReporter } from '../cli/progress.js';
+import { AUTHFILE_OPTION } from '../cli/pod-args.js';
+import { fetchImage, parsePullPolicy } from '../image/fetch-image.js';
 
 export const command: Command = {
   name: 'fetch',
-  summary: 'Import an image into the store, verifying every blob: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF]. Prints the image ID.',
-  usage: 'fetch [--name=NAME] TRANSPORT:REF...',
-  options: { name: { type: 'string', valueName: 'NAME', description: 'name to give the image in the store' } },
+  summary: 'Fetch images into the store and print their IDs: docker://REGISTRY/REPO[:TAG|@DIGEST] (signature verified), oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF].',
+  usage: 'fetch [--name=NAME] [--pull-policy=never|new|update] [--authfile=FILE] IMAGE...',
+  options: {
+    name: { type: 'string', valueName: 'NAME', description: 'name to give the image in the store' },
+    'pull-policy': { type: 'string', valueName: 'POLICY', description: 'never: store only; new: fetch if missing; update: always check the registry (default)' },
+    authfile: AUTHFILE_OPTION,
+  },
   async run({ global, values, positionals }) {
-    if (positionals.length === 0) throw new PodstageError('ERR_PODSTAGE_USAGE', 'fetch needs an image reference, e.g. oci-archive:busybox.tar');
+    if (positionals.length === 0) throw new PodstageError('ERR_PODSTAGE_USAGE', 'fetch needs an image reference, e.g. docker://registry.example/app:1.0');
     if (values.name !== undefined && positionals.length > 1) throw new PodstageError('ERR_PODSTAGE_USAGE', '--name takes a single image');
     const store = await openStore(global);
-    const { importImage } = await import('../image/import.js');
+    const pullPolicy = parsePullPolicy(values['pull-policy'], 'update');
+    const insecureOptions = expandInsecureOptions(global.insecureOptions);
     for (const ref of positionals) {
-      const record = await importImage(store, ref, values.name === undefined ? {} : { name: values.name as string });
+      const record = await fetchImage(store, ref, {
+        pullPolicy, insecureOptions, configDir: configDir(global),
+        authFile: values.authfile as string | undefined, name: values.name as string | undefined,
+        progress: progressReporter(), log: (line) => process.stderr.write(`${line}\n`),
+      });
       process.stdout.write(`${record.id}\n`);
     }
     return 0;

@@ -2,26 +2,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expandInsecureOptions, parsePodManifest, PodstageError, type PodManifest } from '@podstage/contract';
 import type { GlobalOptions } from '../cli/command.js';
-import { dataDir, openStore } from '../cli/context.js';
+import { configDir, dataDir, openStore } from '../cli/context.js';
 import { parsePodArgs, type PodArgs } from '../cli/pod-args.js';
 import type { ImageStore } from '../image/store.js';
+import { fetchImage, isFetchable, parsePullPolicy, type FetchImageOptions } from '../image/fetch-image.js';
+import { progressReporter } from '../cli/progress.js';
 import { BUILTIN_STAGE1S } from '../stage1/builtins.js';
 import { chooseStage1 } from '../stage1/select.js';
 import { buildPodManifest, type ResolvedImage } from './build-manifest.js';
 import { preparePod, type PreparedPod } from './prepare.js';
 
-const TRANSPORT = /^(oci|oci-archive|docker-archive):/;
-
-/** A name or id in the store, or a transport reference imported on the spot. */
-export async function resolveImage(store: ImageStore, ref: string): Promise<ResolvedImage> {
-  let record;
-  if (TRANSPORT.test(ref)) {
-    const { importImage } = await import('../image/import.js');
-    record = await importImage(store, ref, {});
-  } else {
-    record = await store.resolve(ref);
-  }
-  return { record, config: await store.runConfig(record.id) };
+/** A name or id in the store, or a reference fetched on the spot under the pull policy. */
+export async function resolveImage(store: ImageStore, ref: string, o: FetchImageOptions): Promise<ResolvedImage> {
+  const record = isFetchable(ref) || o.pullPolicy === 'never' ? await fetchImage(store, ref, o) : store.resolve(ref);
+  return { record, config: store.runConfig(record.id) };
 }
 
 export interface PreparedRequest {
@@ -50,8 +44,16 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
     if (request.apps.length === 0 && !mutable) {
       throw new PodstageError('ERR_PODSTAGE_USAGE', 'expected an image: podstage run [FLAGS] IMAGE [APP FLAGS] [-- COMMAND ARGS]');
     }
+    const fetchOptions: FetchImageOptions = {
+      pullPolicy: parsePullPolicy(flags['pull-policy'], 'new'),
+      insecureOptions: expandInsecureOptions([...g.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])]),
+      configDir: configDir(g),
+      authFile: flags.authfile as string | undefined,
+      progress: progressReporter(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    };
     const images: ResolvedImage[] = [];
-    for (const app of request.apps) images.push(await resolveImage(store, app.image));
+    for (const app of request.apps) images.push(await resolveImage(store, app.image, fetchOptions));
     manifest = buildPodManifest(request, images);
   }
   const stage1 = await chooseStage1(
