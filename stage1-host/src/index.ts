@@ -1,7 +1,13 @@
-/**
- * stage1 host: systemd-nspawn namespace isolation (the ordinary container level).
- * Not implemented yet (issue #4): stage0 lists it as planned and refuses
- * --stage1-name=host with a clear error until this package exports a
- * Stage1Implementation (see packages/contract/ABI.md).
- */
-export const planned = { name: 'host', issue: 4, summary: 'systemd-nspawn namespace isolation (the ordinary container level)' } as const;
+/** stage1 host: systemd-nspawn namespace isolation, a supervisor as PID 2, apps chrooted in their own rootfs. */
+import { readFileSync } from 'node:fs';
+import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
+import { appAdd, appRm, appStart, appStop } from './entrypoints/app.js';
+import { gc } from './entrypoints/gc.js';
+import { run } from './entrypoints/run.js';
+import { stop } from './entrypoints/stop.js';
+import { checkHostSupport } from './translate.js';
+
+export const manifest = JSON.parse(readFileSync(new URL('../stage1.json', import.meta.url), 'utf8')) as Stage1Manifest;
+
+export const stage1: Stage1Implementation = { manifest, check: checkHostSupport, run, gc, stop, appAdd, appStart, appStop, appRm };
+export default stage1;

@@ -63,10 +63,16 @@ export function writeAppExitStatus(podDir: string, app: string, status: number):
 }
 
 /** Run options recorded in the pod (options.json): chosen at prepare, updated by run. */
+export type OutputMode = 'null' | 'log' | 'stream';
+
 export interface PodOptions {
   net: string;
   insecureOptions: string[];
   mutable: boolean;
+  /** Where apps' stdout/stderr go (stage1s with a supervisor): discarded, CRI log file, or log file and the caller's terminal. */
+  stdout?: OutputMode;
+  stderr?: OutputMode;
+  interactive?: boolean;
 }
 
 export function readPodOptions(podDir: string): PodOptions {

@@ -45,20 +45,30 @@ export function findApp(m: PodManifest, name: string): RuntimeApp {
   return app;
 }
 
-export function volumeMounts(podDir: string, m: PodManifest, app: RuntimeApp): VolumeMount[] {
+/** Where a host volume's source is seen from where the app's mounts are made (the host, or inside a pod). */
+export type HostVolumePath = (volume: { name: string; source: string }) => string;
+const onTheHost: HostVolumePath = (v) => v.source;
+
+export function volumeMounts(podDir: string, m: PodManifest, app: RuntimeApp, hostVolumePath: HostVolumePath = onTheHost): VolumeMount[] {
   return (app.mounts ?? []).map((mt) => {
     const vol = (m.volumes ?? []).find((v) => v.name === mt.volume);
     if (vol === undefined) throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${app.name}].mounts: no volume ${JSON.stringify(mt.volume)}`);
-    const source = vol.kind === 'host' ? (vol.source as string) : pod.volume(podDir, vol.name);
+    const source = vol.kind === 'host' ? hostVolumePath({ name: vol.name, source: vol.source as string }) : pod.volume(podDir, vol.name);
     return { source, target: mt.path, readOnly: mt.readOnly === true || vol.readOnly === true, recursive: vol.recursive !== false };
   });
 }
 
-export function planApp(podDir: string, m: PodManifest, name: string, insecureOptions: readonly string[], userDbRoot?: string): AppPlan {
+export interface PlanOptions {
+  /** Read the user database here instead of the image tree (a running app's root). */
+  userDbRoot?: string;
+  hostVolumePath?: HostVolumePath;
+}
+
+export function planApp(podDir: string, m: PodManifest, name: string, insecureOptions: readonly string[], o: PlanOptions = {}): AppPlan {
   const app = findApp(m, name);
   const lower = readlinkSync(pod.appLower(podDir, name));
   const isolators = effectiveIsolators(m.isolators, app.app.isolators);
-  const identity = resolveIdentity(userDbRoot ?? lower, name, app.app.user, app.app.group, app.app.supplementaryGIDs);
+  const identity = resolveIdentity(o.userDbRoot ?? lower, name, app.app.user, app.app.group, app.app.supplementaryGIDs);
   const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: identity.home };
   for (const e of app.app.environment ?? []) env[e.name] = e.value;
   env.AC_APP_NAME = name;
@@ -74,6 +84,6 @@ export function planApp(podDir: string, m: PodManifest, name: string, insecureOp
     capabilities: effectiveCapabilities(isolators.capsRetain?.set, isolators.capsRemove?.set, insecureOptions.includes('capabilities')),
     isolators,
     readOnlyRootFS: app.readOnlyRootFS === true,
-    mounts: volumeMounts(podDir, m, app),
+    mounts: volumeMounts(podDir, m, app, o.hostVolumePath),
   };
 }

@@ -56,6 +56,8 @@ export interface BecomeAppOptions {
   noNewPrivileges: boolean;
   /** fds (besides 0-2) that must survive the exec, e.g. the pod lock. */
   keepFds?: number[];
+  /** Installs the app's seccomp filter; called last, right before exec. */
+  installSeccomp?: () => void;
 }
 
 export function becomeApp(o: BecomeAppOptions): never {
@@ -71,6 +73,7 @@ export function becomeApp(o: BecomeAppOptions): never {
   setresgid(o.identity.gid);
   setresuid(o.identity.uid);
   for (const fd of o.keepFds ?? []) clearCloexec(fd);
+  o.installSeccomp?.();
   return execve(file, o.exec, o.env);
 }
 

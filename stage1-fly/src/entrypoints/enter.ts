@@ -1,8 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { PodstageError, readPidFile, readPodManifest, readPodOptions, type EnterOptions } from '@podstage/contract';
 import { CLONE_FS, CLONE_NEWNS, setns, unshare } from '@podstage/linux';
-import { becomeApp, planApp } from '@podstage/stage1-common';
-import { enterRoot } from '../exec.js';
+import { becomeApp, enterRoot, planApp } from '@podstage/stage1-common';
 
 /**
  * Run a command with the app's own isolation: its mount namespace and root,
@@ -12,7 +11,7 @@ export async function enter(o: EnterOptions): Promise<number> {
   const m = readPodManifest(o.podDir);
   const pid = readPidFile(o.podDir);
   if (pid === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${o.uuid} has no pid file: is it running?`);
-  const plan = planApp(o.podDir, m, o.app, readPodOptions(o.podDir).insecureOptions, `/proc/${pid}/root`);
+  const plan = planApp(o.podDir, m, o.app, readPodOptions(o.podDir).insecureOptions, { userDbRoot: `/proc/${pid}/root` });
   const command = o.command.length > 0 ? o.command : ['/bin/sh'];
   const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
   unshare(CLONE_FS);

@@ -1,7 +1,6 @@
 import { readPodManifest, writePidFile, writeFileAtomic, pod, type RunOptions } from '@podstage/contract';
-import { becomeApp, planApp } from '@podstage/stage1-common';
-import { enterRoot, setOomScoreAdj, setUpMountNamespace } from '../exec.js';
-import { checkFlySupport, flyMounts } from '../translate.js';
+import { appMounts, becomeApp, enterRoot, planApp, setOomScoreAdj, setUpAppMountNamespace } from '@podstage/stage1-common';
+import { checkFlySupport } from '../translate.js';
 
 export async function run(o: RunOptions): Promise<never> {
   const m = readPodManifest(o.podDir);
@@ -10,7 +9,7 @@ export async function run(o: RunOptions): Promise<never> {
   // The app keeps this pid after exec, and the pod lock through o.lockFd.
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
-  setUpMountNamespace(plan.rootfs, flyMounts(plan));
+  setUpAppMountNamespace(plan.rootfs, appMounts(plan));
   if (plan.isolators.oomScoreAdj !== undefined) setOomScoreAdj(plan.name, plan.isolators.oomScoreAdj);
   enterRoot(plan.rootfs);
   return becomeApp({

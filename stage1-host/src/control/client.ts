@@ -1,0 +1,37 @@
+/** Host side of the control channel. */
+import { createConnection } from 'node:net';
+import { PodstageError } from '@podstage/contract';
+import { controlSocket } from '../layout.js';
+import type { ControlReply, ControlRequest } from './protocol.js';
+
+export function sendControl(podDir: string, request: ControlRequest, timeoutMs = 30_000): Promise<ControlReply> {
+  const path = controlSocket(podDir);
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(path);
+    let data = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${path}: no answer to ${request.op} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('connect', () => sock.end(`${JSON.stringify(request)}\n`));
+    sock.on('data', (d) => (data += d.toString()));
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(data) as ControlReply);
+      } catch {
+        reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${path}: the supervisor closed the connection without a reply to ${request.op}`));
+      }
+    });
+  });
+}
+
+export async function control(podDir: string, request: ControlRequest, timeoutMs?: number): Promise<ControlReply & { ok: true }> {
+  const reply = await sendControl(podDir, request, timeoutMs);
+  if (!reply.ok) throw new PodstageError('ERR_PODSTAGE_STAGE1', reply.error);
+  return reply;
+}

@@ -1,0 +1,30 @@
+/** Supervisor side of the control channel. */
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import type { ControlReply, ControlRequest } from './protocol.js';
+
+export function serveControl(path: string, handle: (req: ControlRequest) => Promise<ControlReply>): Server {
+  rmSync(path, { force: true });
+  const server = createServer((sock) => {
+    let data = '';
+    sock.on('data', (d) => {
+      data += d.toString();
+    });
+    sock.on('end', () => {
+      let req: ControlRequest;
+      try {
+        req = JSON.parse(data) as ControlRequest;
+      } catch {
+        sock.end(JSON.stringify({ ok: false, error: 'control request is not JSON' }));
+        return;
+      }
+      handle(req).then(
+        (reply) => sock.end(JSON.stringify(reply)),
+        (err: unknown) => sock.end(JSON.stringify({ ok: false, error: (err as Error).message })),
+      );
+    });
+    sock.on('error', () => sock.destroy());
+  });
+  server.listen(path);
+  return server;
+}

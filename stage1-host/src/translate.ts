@@ -1,0 +1,79 @@
+/**
+ * Pod manifest → the systemd-nspawn command line (pure; snapshot-tested).
+ * nspawn gives the pod its own pid, mount, UTS, IPC and cgroup namespaces
+ * (and a private network for --net=none); the supervisor runs as PID 2 under
+ * nspawn's stub init, which reaps orphans and forwards signals.
+ */
+import { dirname, join } from 'node:path';
+import { effectiveCapabilities, effectiveIsolators, PodstageError, type PodManifest, type RunOptions } from '@podstage/contract';
+import { POD_CONTROLLERS, cgroupDir, podCgroup } from '@podstage/stage1-common';
+import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from './layout.js';
+
+export const NSPAWN = 'systemd-nspawn';
+
+/** What the host side knows when it builds the command line. */
+export interface NspawnContext {
+  podDir: string;
+  uuid: string;
+  net: string;
+  interactive: boolean;
+  insecureOptions: readonly string[];
+  /** Directory holding node_modules/ and the stage1 packages, bound read-only at the same path. */
+  installRoot: string;
+  nodeBinary: string;
+  supervisorScript: string;
+  /** Image trees the apps' lower layers point into, bound read-only at the same path. */
+  treesDir: string;
+  debug: boolean;
+}
+
+/** Capabilities nspawn does not grant its payload by default but an app asks for. */
+const NSPAWN_DEFAULT_CAPS = new Set([
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_IPC_OWNER', 'CAP_KILL', 'CAP_LEASE',
+  'CAP_LINUX_IMMUTABLE', 'CAP_MKNOD', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_SETFCAP', 'CAP_SETGID',
+  'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_CHROOT', 'CAP_SYS_NICE', 'CAP_SYS_PTRACE',
+  'CAP_SYS_RESOURCE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
+]);
+
+export function extraCapabilities(m: PodManifest, insecureOptions: readonly string[]): string[] {
+  const wanted = new Set<string>();
+  for (const app of m.apps) {
+    const iso = effectiveIsolators(m.isolators, app.app.isolators);
+    for (const c of effectiveCapabilities(iso.capsRetain?.set, iso.capsRemove?.set, insecureOptions.includes('capabilities'))) wanted.add(c);
+  }
+  return [...wanted].filter((c) => !NSPAWN_DEFAULT_CAPS.has(c)).sort();
+}
+
+export function checkHostSupport(_m: PodManifest, o: Pick<RunOptions, 'net'>): void {
+  if (o.net !== 'host' && o.net !== 'none') {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 host: --net=${o.net} is not supported yet`, { hint: 'use --net=host or --net=none' });
+  }
+}
+
+export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
+  const args = [
+    '--quiet', '--register=no', '--keep-unit', '--as-pid2',
+    `--console=${c.interactive ? 'interactive' : 'pipe'}`,
+    `--directory=${stage1Rootfs(c.podDir)}`,
+    `--machine=${machineName(c.uuid)}`,
+    `--bind=${c.podDir}:${POD_DIR}`,
+    `--bind-ro=/usr`,
+    `--bind-ro=${c.installRoot}`,
+    `--bind-ro=${c.treesDir}`,
+  ];
+  if (!c.nodeBinary.startsWith(`${c.installRoot}/`)) args.push(`--bind-ro=${dirname(dirname(c.nodeBinary))}`);
+  if (c.net === 'none') args.push('--private-network');
+  for (const ctrl of POD_CONTROLLERS) {
+    if (ctrl === 'systemd') continue;
+    args.push(`--bind=${cgroupDir(ctrl, podCgroup(c.uuid))}:${join(CGROUP_DIR, ctrl)}`);
+  }
+  for (const v of m.volumes ?? []) {
+    if (v.kind !== 'host') continue;
+    args.push(`--bind${v.readOnly ? '-ro' : ''}=${v.source}:${hostVolumeInPod(v)}`);
+  }
+  const caps = extraCapabilities(m, c.insecureOptions);
+  if (caps.length > 0) args.push(`--capability=${caps.join(',')}`);
+  if (c.debug) args.push('--setenv=PODSTAGE_DEBUG=1');
+  args.push('--', c.nodeBinary, c.supervisorScript, POD_DIR);
+  return args;
+}
