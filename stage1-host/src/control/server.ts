@@ -5,7 +5,8 @@ import type { ControlReply, ControlRequest } from './protocol.js';
 
 export function serveControl(path: string, handle: (req: ControlRequest) => Promise<ControlReply>): Server {
   rmSync(path, { force: true });
-  const server = createServer((sock) => {
+  // allowHalfOpen: the client half-closes after its request and still reads the reply.
+  const server = createServer({ allowHalfOpen: true }, (sock) => {
     let data = '';
     sock.on('data', (d) => {
       data += d.toString();
