@@ -18,8 +18,5 @@ export function checkFlySupport(m: PodManifest, o: Pick<RunOptions, 'mutable' | 
     if (iso.name === ISOLATOR.cpu || iso.name === ISOLATOR.memory) {
       refuse(`cannot enforce ${iso.name}: apps run in the host's cgroups`, 'use --stage1-name=host or runc for resource limits');
     }
-    if ((iso.name === ISOLATOR.seccompRetain || iso.name === ISOLATOR.seccompRemove) && !o.insecureOptions.includes('seccomp')) {
-      refuse(`cannot enforce ${iso.name}: fly installs no seccomp filter`, 'pass --insecure-options=seccomp to run without it, or use another stage1');
-    }
   }
 }

@@ -35,6 +35,8 @@ export const tmpDir = (dataDir: string) => join(dataDir, 'tmp');
 /** Files inside one pod directory. */
 export const pod = {
   manifest: (podDir: string) => join(podDir, 'pod'),
+  /** flock'd while the manifest of a mutable pod is read-modify-written (app add/rm). */
+  manifestLock: (podDir: string) => join(podDir, 'pod.lock'),
   stage1: (podDir: string) => join(podDir, 'stage1.json'),
   options: (podDir: string) => join(podDir, 'options.json'),
   pid: (podDir: string) => join(podDir, 'pid'),
@@ -48,6 +50,7 @@ export const pod = {
   appUpper: (podDir: string, app: string) => join(podDir, 'apps', app, 'upper'),
   appWork: (podDir: string, app: string) => join(podDir, 'apps', app, 'work'),
   appExitStatus: (podDir: string, app: string) => join(podDir, 'apps', app, 'exit'),
+  appStarted: (podDir: string, app: string) => join(podDir, 'apps', app, 'started'),
   appLog: (podDir: string, app: string) => join(podDir, 'apps', app, 'log'),
   volumesDir: (podDir: string) => join(podDir, 'volumes'),
   volume: (podDir: string, name: string) => join(podDir, 'volumes', name),

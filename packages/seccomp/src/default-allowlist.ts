@@ -103,5 +103,10 @@ export const DEFAULT_DENIED: Readonly<Record<string, readonly string[]>> = Objec
  */
 export const EXEC_MINIMUM: readonly string[] = Object.freeze([
   'execve', 'exit', 'exit_group', 'rt_sigreturn', 'restart_syscall', 'fcntl',
+  // Without no-new-privileges the filter goes in before the app's identity (it
+  // still needs CAP_SYS_ADMIN), as runc does: switching identity must stay possible.
+  'setgroups', 'setresgid', 'setresuid',
+  // Node's process.execve (the stage1s' last step) takes locks on its way out.
+  'futex',
   'getrlimit', 'clock_gettime', 'clock_getres', 'gettimeofday', 'time', 'nanosleep', 'clock_nanosleep',
 ]);

@@ -41,6 +41,14 @@ function load(): SeccompLib {
 
 const errnoNames = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
 
+/**
+ * Load the binding now. Callers that chroot before installing (every stage1)
+ * must call this first: after the chroot, koffi's module is out of reach.
+ */
+export function loadSeccompBinding(): void {
+  load();
+}
+
 export function installSeccompFilter(program: Buffer): void {
   const count = program.length / SOCK_FILTER_SIZE;
   if (!Number.isInteger(count) || count === 0 || count > MAX_INSTRUCTIONS) {

@@ -69,11 +69,14 @@ export function becomeApp(o: BecomeAppOptions): never {
   const file = resolveExecutable(o.exec[0] as string, o.env.PATH ?? '', o.app);
   limitCapabilities(o.capabilities);
   if (o.noNewPrivileges) setNoNewPrivs();
+  // Installing a filter needs no_new_privs or CAP_SYS_ADMIN: without the first,
+  // install while the second is still effective, before the identity switch (runc's order).
+  if (!o.noNewPrivileges) o.installSeccomp?.();
   setgroups(o.identity.groups);
   setresgid(o.identity.gid);
   setresuid(o.identity.uid);
   for (const fd of o.keepFds ?? []) clearCloexec(fd);
-  o.installSeccomp?.();
+  if (o.noNewPrivileges) o.installSeccomp?.();
   return execve(file, o.exec, o.env);
 }
 

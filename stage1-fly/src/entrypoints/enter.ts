@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { PodstageError, readPidFile, readPodManifest, readPodOptions, type EnterOptions } from '@podstage/contract';
 import { CLONE_FS, CLONE_NEWNS, setns, unshare } from '@podstage/linux';
-import { becomeApp, enterRoot, planApp } from '@podstage/stage1-common';
+import { becomeApp, enterRoot, planApp, seccompInstaller } from '@podstage/stage1-common';
 
 /**
  * Run a command with the app's own isolation: its mount namespace and root,
@@ -13,6 +13,7 @@ export async function enter(o: EnterOptions): Promise<number> {
   if (pid === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${o.uuid} has no pid file: is it running?`);
   const plan = planApp(o.podDir, m, o.app, readPodOptions(o.podDir).insecureOptions, { userDbRoot: `/proc/${pid}/root` });
   const command = o.command.length > 0 ? o.command : ['/bin/sh'];
+  const installSeccomp = seccompInstaller(plan.isolators, readPodOptions(o.podDir).insecureOptions);
   const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
   unshare(CLONE_FS);
   setns(ns, CLONE_NEWNS, `/proc/${pid}/ns/mnt`);
@@ -20,6 +21,7 @@ export async function enter(o: EnterOptions): Promise<number> {
   // In the app's namespace the pod's rootfs path holds the app's overlay and mounts.
   enterRoot(plan.rootfs);
   return becomeApp({
+    ...(installSeccomp === undefined ? {} : { installSeccomp }),
     app: plan.name, exec: command, env: plan.env, cwd: plan.cwd, identity: plan.identity,
     capabilities: plan.capabilities, noNewPrivileges: plan.isolators.noNewPrivileges === true,
   });

@@ -1,5 +1,5 @@
 import { readPodManifest, writePidFile, writeFileAtomic, pod, type RunOptions } from '@podstage/contract';
-import { appMounts, becomeApp, enterRoot, planApp, setOomScoreAdj, setUpAppMountNamespace } from '@podstage/stage1-common';
+import { appMounts, becomeApp, enterRoot, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace } from '@podstage/stage1-common';
 import { checkFlySupport } from '../translate.js';
 
 export async function run(o: RunOptions): Promise<never> {
@@ -11,8 +11,10 @@ export async function run(o: RunOptions): Promise<never> {
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
   setUpAppMountNamespace(plan.rootfs, appMounts(plan));
   if (plan.isolators.oomScoreAdj !== undefined) setOomScoreAdj(plan.name, plan.isolators.oomScoreAdj);
+  const installSeccomp = seccompInstaller(plan.isolators, o.insecureOptions);
   enterRoot(plan.rootfs);
   return becomeApp({
+    ...(installSeccomp === undefined ? {} : { installSeccomp }),
     app: plan.name, exec: plan.exec, env: plan.env, cwd: plan.cwd, identity: plan.identity,
     capabilities: plan.capabilities, noNewPrivileges: plan.isolators.noNewPrivileges === true, keepFds: [o.lockFd],
   });

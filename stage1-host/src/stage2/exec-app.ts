@@ -6,22 +6,21 @@
  */
 import { readPodManifest, readPodOptions, isPodstageError } from '@podstage/contract';
 import {
-  appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, setOomScoreAdj, setUpAppMountNamespace,
+  appMounts, becomeApp, cgroupLimits, seccompInstaller, createCgroup, enterRoot, joinCgroup, planApp, setOomScoreAdj, setUpAppMountNamespace,
 } from '@podstage/stage1-common';
 import { appCgroupInPod, CGROUP_DIR, hostVolumeInPod } from '../layout.js';
-import { seccompInstaller } from './seccomp.js';
 
 const [podDir = '/pod', name = ''] = process.argv.slice(2);
 try {
   const m = readPodManifest(podDir);
   const options = readPodOptions(podDir);
   const plan = planApp(podDir, m, name, options.insecureOptions, { hostVolumePath: hostVolumeInPod });
+  const installSeccomp = seccompInstaller(plan.isolators, options.insecureOptions);
   createCgroup(appCgroupInPod(name), cgroupLimits(plan.isolators), CGROUP_DIR);
   joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);
   setUpAppMountNamespace(plan.rootfs, appMounts(plan));
   if (plan.isolators.oomScoreAdj !== undefined) setOomScoreAdj(name, plan.isolators.oomScoreAdj);
   enterRoot(plan.rootfs);
-  const installSeccomp = seccompInstaller(plan.isolators, options.insecureOptions, name);
   becomeApp({
     app: name, exec: plan.exec, env: plan.env, cwd: plan.cwd, identity: plan.identity, capabilities: plan.capabilities,
     noNewPrivileges: plan.isolators.noNewPrivileges === true,

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { pod, writeAppExitStatus, type OutputMode } from '@podstage/contract';
+import { rmSync } from 'node:fs';
+import { pod, writeAppExitStatus, writeFileAtomic, type OutputMode } from '@podstage/contract';
 import { appOutput } from './output.js';
 
 const EXEC_APP = fileURLToPath(new URL('../stage2/exec-app.js', import.meta.url));
@@ -38,6 +39,8 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): 
 }
 
 export function startApp(name: string, o: StartOptions, onExit: (app: RunningApp) => void): RunningApp {
+  rmSync(pod.appExitStatus(o.podDir, name), { force: true });
+  writeFileAtomic(pod.appStarted(o.podDir, name), `${new Date().toISOString()}\n`);
   const child = spawn(process.execPath, [EXEC_APP, o.podDir, name], {
     stdio: o.interactive ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     env: { ...process.env },

@@ -127,14 +127,22 @@ test('fly refuses what it cannot enforce, before writing a pod', async () => {
   const mem = await run([DEFAULT_IMAGE, '--memory=64Mi', '--', 'true']);
   assert.is(mem.exitCode, 254);
   assert.match(String(mem.stderr), 'stage1 fly: cannot enforce resource/memory');
-  const seccomp = await run([DEFAULT_IMAGE, '--seccomp=mode=remove,mkdir', '--', 'true']);
-  assert.match(String(seccomp.stderr), 'cannot enforce os/linux/seccomp-remove-set');
   const two = await run([DEFAULT_IMAGE, '--', 'true', '---', DEFAULT_IMAGE, '--name=second', '--', 'true']);
   assert.match(String(two.stderr), 'runs exactly one app per pod, this pod has 2');
   const net = await run(['--net=none', DEFAULT_IMAGE, '--', 'true']);
   assert.match(String(net.stderr), "--net=none: fly shares the host's network namespace");
   const after = await sb.run(['list', '--format=json']);
   assert.is(after.stdout, before.stdout, 'no pod was created');
+});
+
+test('seccomp: the default profile is on, a remove-set denies with its errno, --insecure-options=seccomp turns it off', async () => {
+  const dflt = await run([DEFAULT_IMAGE, '--', 'sh', '-c', 'grep "^Seccomp:" /proc/self/status; unshare -m true 2>/dev/null || echo unshare-denied']);
+  assert.equal(lines(dflt.stdout).map((l) => l.replace(/\s+/g, ' ')), ['Seccomp: 2', 'unshare-denied']);
+  const removed = await run([DEFAULT_IMAGE, '--user=podstage', '--seccomp=mode=remove,errno=EACCES,mkdir,mkdirat', '--', 'mkdir', '/tmp/x']);
+  assert.is(removed.exitCode, 1);
+  assert.match(String(removed.stderr), 'Permission denied');
+  const off = await run(['--insecure-options=seccomp', DEFAULT_IMAGE, '--', 'grep', '^Seccomp:', '/proc/self/status']);
+  assert.is(String(off.stdout).replace(/\s+/g, ' '), 'Seccomp: 0');
 });
 
 test('a missing executable is a clear error', async () => {

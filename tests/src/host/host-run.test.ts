@@ -127,6 +127,18 @@ test('user, no-new-privileges, read-only rootfs, host volume', async () => {
   rmSync(shared, { recursive: true, force: true });
 });
 
+test('seccomp: default profile on, remove-set errno, off with --insecure-options=seccomp', async () => {
+  const dflt = await run([DEFAULT_IMAGE, '--', 'sh', '-c', 'grep "^Seccomp:" /proc/self/status; unshare -m true 2>/dev/null || echo unshare-denied']);
+  assert.equal(lines(dflt.stdout).map((l) => l.replace(/\s+/g, ' ')), ['Seccomp: 2', 'unshare-denied']);
+  const removed = await run([DEFAULT_IMAGE, '--user=podstage', '--seccomp=mode=remove,errno=EACCES,mkdir,mkdirat', '--', 'mkdir', '/tmp/x']);
+  assert.is(removed.exitCode, 1);
+  assert.match(String(removed.stderr), 'Permission denied');
+  const retained = await run([DEFAULT_IMAGE, '--seccomp=mode=retain,@podstage/default-allowlist', '--', 'true']);
+  assert.is(retained.exitCode, 0, String(retained.stderr));
+  const off = await run(['--insecure-options=seccomp', DEFAULT_IMAGE, '--', 'grep', '^Seccomp:', '/proc/self/status']);
+  assert.is(String(off.stdout).replace(/\s+/g, ' '), 'Seccomp: 0');
+});
+
 test('stop: graceful, then SIGKILL after the timeout for an app ignoring SIGTERM', async () => {
   const { child, uuid: pending } = startPod([DEFAULT_IMAGE, '--name=stubborn', '--', 'sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 1; done']);
   const uuid = await pending;

@@ -1,0 +1,36 @@
+import { expandInsecureOptions, PodstageError } from '@podstage/contract';
+import type { Command } from '../cli/command.js';
+import { configDir, dataDir, openStore } from '../cli/context.js';
+import { APP_OPTIONS, parsePodArgs } from '../cli/pod-args.js';
+import { parsePullPolicy } from '../image/fetch-image.js';
+import { findPod } from '../pods/lifecycle.js';
+import { addAppToPod, requireRunningSandbox } from '../pods/mutable.js';
+import { resolveImage } from '../pods/prepare-request.js';
+import { callApp, readPodStage1 } from '../stage1/invoke.js';
+
+export const command: Command = {
+  name: 'app add',
+  summary: 'Add an app to a running sandbox (it is created, not started: see app start). Prints the app name.',
+  usage: 'app add UUID IMAGE [APP FLAGS] [-- COMMAND [ARGS...]]',
+  options: APP_OPTIONS,
+  rawArgs: true,
+  async run({ global, argv }) {
+    const [uuid, ...rest] = argv;
+    if (uuid === undefined || rest.length === 0) throw new PodstageError('ERR_PODSTAGE_USAGE', 'app add needs a pod UUID and an image');
+    const ref = findPod(dataDir(global), uuid);
+    requireRunningSandbox(ref);
+    const { request, flags } = parsePodArgs(rest);
+    if (request.apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `app add takes exactly one image, got ${request.apps.length}`);
+    const store = await openStore(global);
+    const image = await resolveImage(store, request.apps[0]!.image, {
+      pullPolicy: parsePullPolicy(flags['pull-policy'], 'new'),
+      insecureOptions: expandInsecureOptions([...global.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])]),
+      configDir: configDir(global),
+      authFile: flags.authfile as string | undefined,
+    });
+    const app = await addAppToPod(ref, store, request, image);
+    await callApp(readPodStage1(ref.path), 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
+    process.stdout.write(`${app.name}\n`);
+    return 0;
+  },
+};

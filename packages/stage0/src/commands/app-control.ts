@@ -1,0 +1,31 @@
+/** app start / stop / rm: the same shape, one stage1 entrypoint each. */
+import { PodstageError } from '@podstage/contract';
+import type { Command } from '../cli/command.js';
+import { dataDir } from '../cli/context.js';
+import { findPod } from '../pods/lifecycle.js';
+import { removeAppFromPod, requireRunningSandbox } from '../pods/mutable.js';
+import { callApp, readPodStage1 } from '../stage1/invoke.js';
+
+function appCommand(verb: 'start' | 'stop' | 'rm', summary: string): Command {
+  return {
+    name: `app ${verb}`,
+    summary,
+    usage: `app ${verb} --app=NAME${verb === 'stop' ? ' [--force]' : ''} UUID`,
+    options: {
+      app: { type: 'string', valueName: 'NAME', description: 'the app' },
+      ...(verb === 'stop' ? { force: { type: 'boolean' as const, description: 'SIGKILL at once' } } : {}),
+    },
+    async run({ global, values, positionals }) {
+      if (positionals.length !== 1 || typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', `usage: podstage ${this.usage}`);
+      const ref = findPod(dataDir(global), positionals[0] as string);
+      requireRunningSandbox(ref);
+      await callApp(readPodStage1(ref.path), `app-${verb}`, { uuid: ref.uuid, podDir: ref.path, app: values.app, force: values.force === true });
+      if (verb === 'rm') await removeAppFromPod(ref, values.app);
+      return 0;
+    },
+  };
+}
+
+export const start = appCommand('start', 'Start (or restart) an app of a running sandbox.');
+export const stop = appCommand('stop', 'Stop an app of a running sandbox: SIGTERM, then SIGKILL after 10 s.');
+export const rm = appCommand('rm', 'Remove a stopped app from a running sandbox, with its writable layer and log.');

@@ -1,0 +1,1 @@
+export { rm as command } from './app-control.js';

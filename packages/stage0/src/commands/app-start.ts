@@ -1,0 +1,1 @@
+export { start as command } from './app-control.js';

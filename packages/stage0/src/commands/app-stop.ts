@@ -1,0 +1,1 @@
+export { stop as command } from './app-control.js';

@@ -1,0 +1,80 @@
+/**
+ * Mutable pods (rkt's app sandbox, what Kubernetes needs): apps are added to
+ * and removed from a running sandbox. Stage0 owns the manifest (rewritten
+ * under pod.lock); the stage1 starts and stops what the manifest says.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import {
+  parsePodManifest, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, writePodManifest, type RuntimeApp,
+} from '@podstage/contract';
+import { lockDir } from '@podstage/linux';
+import type { ImageStore } from '../image/store.js';
+import { buildPodManifest, type PodRequest, type ResolvedImage } from './build-manifest.js';
+import { podState, type PodRef } from './lifecycle.js';
+import { layOutApp, layOutVolume } from './prepare.js';
+
+export function requireRunningSandbox(ref: PodRef): void {
+  const state = podState(ref);
+  if (state !== 'running') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is ${state}, not running`);
+  if (!readPodOptions(ref.path).mutable) {
+    throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is not a sandbox: apps can only be added to pods started with podstage app sandbox`);
+  }
+}
+
+async function withManifestLock<T>(ref: PodRef, fn: () => Promise<T>): Promise<T> {
+  const path = pod.manifestLock(ref.path);
+  if (!existsSync(path)) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `${path} is missing`);
+  const lock = lockDir(path, { wait: true });
+  if (lock === undefined) throw new PodstageError('ERR_PODSTAGE_POD_LOCKED', `${path}: could not lock`);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** Add one app (from a one-image request) to the sandbox's manifest and lay out its directory. */
+export async function addAppToPod(ref: PodRef, store: ImageStore, request: PodRequest, image: ResolvedImage): Promise<RuntimeApp> {
+  return withManifestLock(ref, async () => {
+    const m = readPodManifest(ref.path);
+    const [app] = buildPodManifest(request, [image]).apps as [RuntimeApp];
+    if (m.apps.some((a) => a.name === app.name)) {
+      throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} already has an app named ${app.name}`, { hint: 'choose another with --name' });
+    }
+    const volumes = [...(m.volumes ?? []), ...request.volumes];
+    const next = parsePodManifest({ ...m, apps: [...m.apps, app], ...(volumes.length > 0 ? { volumes } : {}) });
+    await layOutApp(ref.path, store, app);
+    for (const v of request.volumes) layOutVolume(ref.path, v);
+    writePodManifest(ref.path, next);
+    return app;
+  });
+}
+
+export type AppState = 'created' | 'running' | 'exited';
+
+export interface AppInfo {
+  name: string;
+  image: string;
+  state: AppState;
+  startedAt?: string;
+  exitCode?: number;
+}
+
+export function appInfos(ref: PodRef): AppInfo[] {
+  return readPodManifest(ref.path).apps.map((a) => {
+    const exitCode = readAppExitStatus(ref.path, a.name);
+    const started = existsSync(pod.appStarted(ref.path, a.name)) ? readFileSync(pod.appStarted(ref.path, a.name), 'utf8').trim() : undefined;
+    const state: AppState = exitCode !== undefined ? 'exited' : started !== undefined ? 'running' : 'created';
+    return { name: a.name, image: a.image.name ?? a.image.id, state, ...(started === undefined ? {} : { startedAt: started }), ...(exitCode === undefined ? {} : { exitCode }) };
+  });
+}
+
+/** Remove a stopped app from the manifest and delete its directory (its writable layer and log). */
+export async function removeAppFromPod(ref: PodRef, name: string): Promise<void> {
+  await withManifestLock(ref, async () => {
+    const m = readPodManifest(ref.path);
+    if (!m.apps.some((a) => a.name === name)) throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} has no app named ${name}`);
+    writePodManifest(ref.path, { ...m, apps: m.apps.filter((a) => a.name !== name) });
+    rmSync(pod.appDir(ref.path, name), { recursive: true, force: true });
+  });
+}
