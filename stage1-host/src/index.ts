@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
 import { appAdd, appRm, appStart, appStop } from './entrypoints/app.js';
+import { enter } from './entrypoints/enter.js';
 import { gc } from './entrypoints/gc.js';
 import { run } from './entrypoints/run.js';
 import { stop } from './entrypoints/stop.js';
@@ -9,5 +10,5 @@ import { checkHostSupport } from './translate.js';
 
 export const manifest = JSON.parse(readFileSync(new URL('../stage1.json', import.meta.url), 'utf8')) as Stage1Manifest;
 
-export const stage1: Stage1Implementation = { manifest, check: checkHostSupport, run, gc, stop, appAdd, appStart, appStop, appRm };
+export const stage1: Stage1Implementation = { manifest, check: checkHostSupport, run, gc, stop, enter, appAdd, appStart, appStop, appRm };
 export default stage1;

@@ -1,32 +1,54 @@
 /**
- * stage2 helper: started by the supervisor inside the pod for one app; gives
- * itself the app's cgroup, mount namespace and root, then its identity,
- * capabilities, no-new-privileges and seccomp filter, and execs the app in
- * place. argv: POD_DIR APP
+ * stage2 helper, run inside the pod. Two modes, one isolation:
+ *   POD_DIR APP                       start the app (the supervisor runs this)
+ *   --enter POD_DIR APP PID -- CMD    run CMD in the running app PID (enter)
+ * Either way it takes the app's cgroup, mount namespace and root, then its
+ * identity, capabilities, no-new-privileges and seccomp filter, and execs in place.
  */
+import { closeSync, openSync } from 'node:fs';
 import { readPodManifest, readPodOptions, isPodstageError } from '@podstage/contract';
+import { CLONE_FS, CLONE_NEWNS, setns, unshare } from '@podstage/linux';
 import {
-  appMounts, becomeApp, cgroupLimits, seccompInstaller, createCgroup, enterRoot, joinCgroup, planApp, setOomScoreAdj, setUpAppMountNamespace,
+  appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace,
 } from '@podstage/stage1-common';
 import { appCgroupInPod, CGROUP_DIR, hostVolumeInPod } from '../layout.js';
 
-const [podDir = '/pod', name = ''] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const entering = argv[0] === '--enter';
+const [podDir = '/pod', name = '', pidArg = ''] = entering ? argv.slice(1) : argv;
+const command = entering ? argv.slice(argv.indexOf('--') + 1) : [];
+
+function joinMountNamespaceOf(pid: string): void {
+  const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
+  unshare(CLONE_FS);
+  setns(ns, CLONE_NEWNS, `/proc/${pid}/ns/mnt`);
+  closeSync(ns);
+}
+
 try {
   const m = readPodManifest(podDir);
   const options = readPodOptions(podDir);
-  const plan = planApp(podDir, m, name, options.insecureOptions, { hostVolumePath: hostVolumeInPod });
+  const plan = planApp(podDir, m, name, options.insecureOptions, {
+    hostVolumePath: hostVolumeInPod,
+    ...(entering ? { userDbRoot: `/proc/${pidArg}/root` } : {}),
+  });
   const installSeccomp = seccompInstaller(plan.isolators, options.insecureOptions);
-  createCgroup(appCgroupInPod(name), cgroupLimits(plan.isolators), CGROUP_DIR);
-  joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);
-  setUpAppMountNamespace(plan.rootfs, appMounts(plan));
-  if (plan.isolators.oomScoreAdj !== undefined) setOomScoreAdj(name, plan.isolators.oomScoreAdj);
+  if (entering) {
+    joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);
+    joinMountNamespaceOf(pidArg);
+  } else {
+    createCgroup(appCgroupInPod(name), cgroupLimits(plan.isolators), CGROUP_DIR);
+    joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);
+    setUpAppMountNamespace(plan.rootfs, appMounts(plan));
+    if (plan.isolators.oomScoreAdj !== undefined) setOomScoreAdj(name, plan.isolators.oomScoreAdj);
+  }
   enterRoot(plan.rootfs);
   becomeApp({
-    app: name, exec: plan.exec, env: plan.env, cwd: plan.cwd, identity: plan.identity, capabilities: plan.capabilities,
-    noNewPrivileges: plan.isolators.noNewPrivileges === true,
+    app: name, exec: entering ? (command.length > 0 ? command : ['/bin/sh']) : plan.exec, env: plan.env, cwd: plan.cwd,
+    identity: plan.identity, capabilities: plan.capabilities, noNewPrivileges: plan.isolators.noNewPrivileges === true,
     ...(installSeccomp === undefined ? {} : { installSeccomp }),
   });
 } catch (err) {
   process.stderr.write(`stage1 host: app ${name}: ${isPodstageError(err) ? err.message + (err.hint ? `; ${err.hint}` : '') : String((err as Error)?.stack ?? err)}\n`);
-  process.exit(254);
+  process.exit(entering ? 254 : 254);
 }

@@ -29,7 +29,7 @@ test('export writes an oci-archive that imports again with the same id and name'
     assert.is(dst!.id, src!.id);
     assert.equal(dst!.names, [DEFAULT_IMAGE]);
   } finally {
-    other.cleanup();
+    await other.cleanup();
   }
 });
 

@@ -42,7 +42,7 @@ test.before(async () => {
 });
 test.after(async () => {
   await registry.stop();
-  sb.cleanup();
+  await sb.cleanup();
   rmSync(cfg, { recursive: true, force: true });
   rmSync(keys, { recursive: true, force: true });
 });

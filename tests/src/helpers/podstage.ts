@@ -23,7 +23,8 @@ export function requireDefaultImage(): void {
 export interface Sandbox {
   dir: string;
   run(args: string[], opts?: Options): Promise<Result>;
-  cleanup(): void;
+  /** Stops whatever pods a failed test left running, collects them, removes the directory. */
+  cleanup(): Promise<void>;
 }
 
 /** A fresh data directory with the default image imported. */
@@ -33,7 +34,13 @@ export async function sandbox({ withImage = true } = {}): Promise<Sandbox> {
   const sb: Sandbox = {
     dir,
     run: (args, opts = {}) => execa(PODSTAGE, ['--dir', dir, ...args], { reject: false, stdin: 'ignore', ...opts }) as Promise<Result>,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      const list = await sb.run(['list', '--format=json']);
+      const pods = list.exitCode === 0 ? (JSON.parse(String(list.stdout)) as { uuid: string; state: string }[]) : [];
+      for (const p of pods.filter((x) => x.state === 'running')) await sb.run(['stop', '--force', p.uuid]);
+      await sb.run(['gc']);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
   if (withImage) {
     requireDefaultImage();

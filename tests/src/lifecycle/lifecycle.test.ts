@@ -126,7 +126,7 @@ test('a prepare killed half-way is detected as aborted and collected by gc', asy
       assert.equal(await listPods(fresh), []);
       return;
     } finally {
-      fresh.cleanup();
+      await fresh.cleanup();
     }
   }
   assert.unreachable('could not kill a prepare half-way in 20 attempts');

@@ -30,8 +30,8 @@ test.before.each(() => {
   cfg = mkdtempSync(join(work, 'config-'));
 });
 
-test.after(() => {
-  sb.cleanup();
+test.after(async () => {
+  await sb.cleanup();
   rmSync(work, { recursive: true, force: true });
 });
 

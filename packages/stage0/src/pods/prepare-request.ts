@@ -18,6 +18,16 @@ export async function resolveImage(store: ImageStore, ref: string, o: FetchImage
   return { record, config: store.runConfig(record.id) };
 }
 
+/** `--user=NAME` without `--group`: the user's primary group from the image's /etc/passwd (Docker's rule). */
+async function fillPrimaryGroups(store: ImageStore, request: PodArgs['request'], images: ResolvedImage[]): Promise<void> {
+  for (const [i, app] of request.apps.entries()) {
+    if (app.user === undefined || app.group !== undefined) continue;
+    const { resolveIdentity } = await import('@podstage/stage1-common');
+    const tree = await store.treePath(images[i]!.record.id);
+    app.group = String(resolveIdentity(tree, app.name ?? `#${i}`, app.user, '').gid);
+  }
+}
+
 export interface PreparedRequest {
   prepared: PreparedPod;
   flags: PodArgs['flags'];
@@ -54,6 +64,7 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
     };
     const images: ResolvedImage[] = [];
     for (const app of request.apps) images.push(await resolveImage(store, app.image, fetchOptions));
+    await fillPrimaryGroups(store, request, images);
     manifest = buildPodManifest(request, images);
   }
   const stage1 = await chooseStage1(
