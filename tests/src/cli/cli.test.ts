@@ -24,7 +24,7 @@ test('--help works for every command', async () => {
 
 test('version names the ABI and the built-in stage1s', async () => {
   const r = await sb.run(['version']);
-  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 1\nbuilt-in stage1s: fly/);
+  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 1\nbuilt-in stage1s: fly, host \(default host\)/);
   assert.match(String(r.stdout), /node v24\./);
 });
 
@@ -59,7 +59,7 @@ test('list: table with legend, --no-legend, --full, json', async () => {
   const uuid = String(prep.stdout);
   const table = lines((await sb.run(['list'])).stdout);
   assert.match(table[0]!, /^UUID\s+APP\s+IMAGE NAME\s+STATE\s+STAGE1\s+CREATED\s+STARTED$/);
-  assert.match(table[1]!, new RegExp(`^${uuid.slice(0, 8)}\\s+lister\\s+${DEFAULT_IMAGE}\\s+prepared\\s+fly\\s`));
+  assert.match(table[1]!, new RegExp(`^${uuid.slice(0, 8)}\\s+lister\\s+${DEFAULT_IMAGE}\\s+prepared\\s+host\\s`));
   const bare = lines((await sb.run(['list', '--no-legend', '--full'])).stdout);
   assert.is(bare.length, 1);
   assert.ok(bare[0]!.startsWith(`${uuid} `));

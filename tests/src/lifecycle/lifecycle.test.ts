@@ -38,7 +38,7 @@ test('prepare, cat-manifest, run-prepared, status', async () => {
 
 test('status --wait returns once the pod has exited', async () => {
   const uuidFile = join(sb.dir, 'wait-uuid');
-  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sleep', '1'], { reject: false });
+  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', '--stage1-name=fly', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sleep', '1'], { reject: false });
   while (!existsSync(uuidFile)) await new Promise((r) => setTimeout(r, 20));
   const uuid = readFileSync(uuidFile, 'utf8').trim();
   const waited = await sb.run(['status', '--wait', '--wait-timeout=20s', uuid]);
@@ -49,13 +49,13 @@ test('status --wait returns once the pod has exited', async () => {
 });
 
 test('rm removes prepared and exited pods, refuses running ones', async () => {
-  const prep = await sb.run(['prepare', DEFAULT_IMAGE, '--', 'true']);
+  const prep = await sb.run(['prepare', '--stage1-name=fly', DEFAULT_IMAGE, '--', 'true']);
   const uuid = String(prep.stdout);
   const rm = await sb.run(['rm', uuid]);
   assert.is(rm.exitCode, 0, String(rm.stderr));
   assert.is((await sb.run(['status', uuid])).exitCode, 1);
   const uuidFile = join(sb.dir, 'rm-uuid');
-  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sleep', '30'], { reject: false });
+  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', '--stage1-name=fly', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sleep', '30'], { reject: false });
   while (!existsSync(uuidFile)) await new Promise((r) => setTimeout(r, 20));
   const running = readFileSync(uuidFile, 'utf8').trim();
   while ((await status(sb, running)).state !== 'running') await new Promise((r) => setTimeout(r, 20));
@@ -69,9 +69,9 @@ test('rm removes prepared and exited pods, refuses running ones', async () => {
 
 test('gc: --mark-only marks, a grace period keeps, --expire-prepared expires', async () => {
   await sb.run(['gc']);
-  const exited = String((await sb.run(['prepare', DEFAULT_IMAGE, '--', 'true'])).stdout);
+  const exited = String((await sb.run(['prepare', '--stage1-name=fly', DEFAULT_IMAGE, '--', 'true'])).stdout);
   await sb.run(['run-prepared', exited]);
-  const prepared = String((await sb.run(['prepare', DEFAULT_IMAGE, '--', 'true'])).stdout);
+  const prepared = String((await sb.run(['prepare', '--stage1-name=fly', DEFAULT_IMAGE, '--', 'true'])).stdout);
   const mark = await sb.run(['gc', '--mark-only']);
   assert.equal(lines(mark.stdout), [`marked ${exited}`]);
   assert.is((await status(sb, exited)).state, 'exited-garbage');
@@ -133,7 +133,7 @@ test('a prepare killed half-way is detected as aborted and collected by gc', asy
 });
 
 test('concurrent runs and gcs never lose or corrupt a pod', async () => {
-  const runs = Array.from({ length: 6 }, (_, i) => sb.run(['run', DEFAULT_IMAGE, '--', 'sh', '-c', `sleep 0.$((RANDOM % 5)); exit ${i + 1}`]));
+  const runs = Array.from({ length: 6 }, (_, i) => sb.run(['run', '--stage1-name=fly', DEFAULT_IMAGE, '--', 'sh', '-c', `sleep 0.$((RANDOM % 5)); exit ${i + 1}`]));
   const gcs = (async () => {
     const out = [];
     for (let i = 0; i < 8; i++) out.push(await sb.run(['gc']));

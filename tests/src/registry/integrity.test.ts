@@ -81,7 +81,10 @@ test('a dropped connection is resumed with a Range request, continuing the same 
     const blobGets = proxy.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/blobs/${bigLayer?.digest}`));
     assert.is(blobGets.length, 2, JSON.stringify(proxy.requests));
     assert.is(blobGets[0]?.range, undefined);
-    assert.is(blobGets[1]?.range, `bytes=${1024 * 1024}-`);
+    // The resume starts where the client's bytes ended: at most where the proxy cut
+    // (bytes in flight when the socket was destroyed may be lost), never at zero.
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(blobGets[1]?.range ?? '')?.[1]);
+    assert.ok(resumedAt > 0 && resumedAt <= 1024 * 1024, `resumed at ${blobGets[1]?.range}`);
     assert.ok(notes.some((n) => n.includes('resuming with a Range request')), notes.join('\n'));
     assert.ok(store.hasBlob(bigLayer?.digest ?? ''));
   } finally {

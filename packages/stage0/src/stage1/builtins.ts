@@ -16,4 +16,4 @@ export const PLANNED_STAGE1S: Record<string, string> = {
   kvm: 'stage1-kvm (QEMU virtual machines) is not implemented yet',
 };
 
-export const DEFAULT_STAGE1 = 'fly';
+export const DEFAULT_STAGE1 = 'host';
