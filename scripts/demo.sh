@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 set -x
-bin/podstage run --stage1-name=fly podstage.io/default -- sh -c 'echo "hello from pod $(hostname): uid=$(id -u) pid=$$"; exit 7' || echo "pod exited with $?"
+bin/podstage run podstage.io/default -- sh -c 'echo "hello from pod $(hostname): uid=$(id -u) pid=$$"; exit 7' || echo "pod exited with $?"
+bin/podstage run --stage1-name=fly podstage.io/default -- sh -c 'echo "fly: pid=$$ in the host pid namespace"; exit 3' || echo "pod exited with $?"
 bin/podstage list
 bin/podstage gc

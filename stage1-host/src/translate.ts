@@ -5,7 +5,7 @@
  * nspawn's stub init, which reaps orphans and forwards signals.
  */
 import { dirname, join } from 'node:path';
-import { effectiveCapabilities, effectiveIsolators, PodstageError, type PodManifest, type RunOptions } from '@podstage/contract';
+import { effectiveCapabilities, effectiveIsolators, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import { POD_CONTROLLERS, cgroupDir, podCgroup } from '@podstage/stage1-common';
 import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from './layout.js';
 
@@ -44,7 +44,7 @@ export function extraCapabilities(m: PodManifest, insecureOptions: readonly stri
   return [...wanted].filter((c) => !NSPAWN_DEFAULT_CAPS.has(c)).sort();
 }
 
-export function checkHostSupport(_m: PodManifest, o: Pick<RunOptions, 'net'>): void {
+export function checkHostSupport(_m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
   if (o.net !== 'host' && o.net !== 'none') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 host: --net=${o.net} is not supported yet`, { hint: 'use --net=host or --net=none' });
   }

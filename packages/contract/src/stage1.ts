@@ -5,6 +5,7 @@
 import { PodstageError } from './errors.js';
 import { validateAgainst } from './manifest/validate.js';
 import type { PodManifest } from './manifest/types.js';
+import type { OutputMode } from './pod-files.js';
 
 /** Bumped whenever an entrypoint gains a flag or a file; stage0 checks it. */
 export const ABI_VERSION = 1;
@@ -61,6 +62,16 @@ export function parseStage1Manifest(text: string, file: string): Stage1Manifest 
   return m;
 }
 
+/** What a stage1 is asked to honour besides the manifest. */
+export interface Stage1CheckOptions {
+  mutable: boolean;
+  net: string;
+  insecureOptions: string[];
+  stdout?: OutputMode;
+  stderr?: OutputMode;
+  interactive?: boolean;
+}
+
 /** Options stage0 passes to every run entrypoint (as flags on exec, as this object in-process). */
 export interface RunOptions {
   uuid: string;
@@ -109,7 +120,7 @@ export interface AppOptions {
 export interface Stage1Implementation {
   manifest: Stage1Manifest;
   /** Refuse, before anything is written, a pod this stage1 cannot honour. */
-  check?(m: PodManifest, o: Pick<RunOptions, 'mutable' | 'net' | 'insecureOptions'>): void;
+  check?(m: PodManifest, o: Stage1CheckOptions): void;
   run(opts: RunOptions): Promise<never>;
   gc(opts: GcOptions): Promise<void>;
   stop?(opts: StopOptions): Promise<void>;

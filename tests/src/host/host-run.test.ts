@@ -66,6 +66,22 @@ test('logs: CRI format per app, with F for full lines and P for a partial one', 
   assert.is(readFileSync(join(podDir(uuid), 'apps', 'logger', 'exit'), 'utf8').trim(), '0');
 });
 
+test('--stdout/--stderr: log keeps output off the terminal, null discards it', async () => {
+  const uuidFile = join(sb.dir, 'modes-uuid');
+  const logged = await run([`--uuid-file-save=${uuidFile}`, '--stdout=log', DEFAULT_IMAGE, '--name=quiet', '--', 'sh', '-c', 'echo to-log; echo to-term >&2']);
+  assert.is(logged.stdout, '');
+  assert.is(logged.stderr, 'to-term');
+  const log = readFileSync(join(podDir(readFileSync(uuidFile, 'utf8').trim()), 'apps', 'quiet', 'log'), 'utf8');
+  assert.match(log, / stdout F to-log\n/);
+  assert.match(log, / stderr F to-term\n/);
+  const dropped = await run([`--uuid-file-save=${uuidFile}`, '--stdout=null', '--stderr=null', DEFAULT_IMAGE, '--name=silent', '--', 'sh', '-c', 'echo gone; echo gone >&2']);
+  assert.is(dropped.exitCode, 0);
+  assert.is(`${dropped.stdout}${dropped.stderr}`, '');
+  assert.not.ok(existsSync(join(podDir(readFileSync(uuidFile, 'utf8').trim()), 'apps', 'silent', 'log')));
+  const bad = await run(['--stdout=loud', DEFAULT_IMAGE, '--', 'true']);
+  assert.match(String(bad.stderr), '--stdout: expected stream, log or null, got "loud"');
+});
+
 test('two apps share the network and IPC namespaces but not their files', async () => {
   const r = await run(['--net=none',
     DEFAULT_IMAGE, '--name=server', '--', 'sh', '-c', 'echo secret > /only-server; echo hello | nc -l -p 7070', '---',

@@ -30,6 +30,7 @@ export async function launchPod(dataDir: string, ref: PodRef, flags: LaunchFlags
     insecureOptions: flags.insecureOptions ?? defaults.insecureOptions,
     lockFd: lock.fd,
   };
-  writePodOptions(running.path, { net: opts.net, insecureOptions: opts.insecureOptions, mutable: opts.mutable });
+  writePodOptions(running.path, { ...defaults, net: opts.net, insecureOptions: opts.insecureOptions, interactive: opts.interactive || defaults.interactive === true });
+  opts.interactive = opts.interactive || defaults.interactive === true;
   return handOverRun(readPodStage1(running.path), opts);
 }

@@ -1,6 +1,6 @@
 /** The shared front half of `run` and `prepare`: command line → prepared pod. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { expandInsecureOptions, parsePodManifest, PodstageError, type PodManifest } from '@podstage/contract';
+import { expandInsecureOptions, parsePodManifest, PodstageError, type OutputMode, type PodManifest } from '@podstage/contract';
 import type { GlobalOptions } from '../cli/command.js';
 import { configDir, dataDir, openStore } from '../cli/context.js';
 import { parsePodArgs, type PodArgs } from '../cli/pod-args.js';
@@ -16,6 +16,12 @@ import { preparePod, type PreparedPod } from './prepare.js';
 export async function resolveImage(store: ImageStore, ref: string, o: FetchImageOptions): Promise<ResolvedImage> {
   const record = isFetchable(ref) || o.pullPolicy === 'never' ? await fetchImage(store, ref, o) : store.resolve(ref);
   return { record, config: store.runConfig(record.id) };
+}
+
+function outputMode(flag: string, value: unknown): OutputMode {
+  if (value === undefined) return 'stream';
+  if (value === 'stream' || value === 'log' || value === 'null') return value;
+  throw new PodstageError('ERR_PODSTAGE_USAGE', `${flag}: expected stream, log or null, got ${JSON.stringify(value)}`);
 }
 
 /** `--user=NAME` without `--group`: the user's primary group from the image's /etc/passwd (Docker's rule). */
@@ -74,8 +80,11 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   const insecureOptions = [...expandInsecureOptions([...g.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])])];
   const net = typeof flags.net === 'string' ? flags.net : 'host';
   if (net !== 'host' && net !== 'none') throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host or none, got ${JSON.stringify(net)} (CNI networks come later)`);
-  if (stage1.builtin !== undefined) (await BUILTIN_STAGE1S[stage1.builtin]!()).check?.(manifest, { mutable, net, insecureOptions });
-  const prepared = await preparePod(dir, store, manifest, stage1, { net, insecureOptions, mutable });
+  const output = { stdout: outputMode('--stdout', flags.stdout), stderr: outputMode('--stderr', flags.stderr) };
+  const interactive = flags.interactive === true;
+  if (interactive && manifest.apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `--interactive needs a pod with exactly one app, this one has ${manifest.apps.length}`);
+  if (stage1.builtin !== undefined) (await BUILTIN_STAGE1S[stage1.builtin]!()).check?.(manifest, { mutable, net, insecureOptions, ...output, interactive });
+  const prepared = await preparePod(dir, store, manifest, stage1, { net, insecureOptions, mutable, ...output, interactive });
   if (typeof flags['uuid-file-save'] === 'string') writeFileSync(flags['uuid-file-save'], `${prepared.ref.uuid}\n`);
   return { prepared, flags, insecureOptions };
 }
