@@ -14,7 +14,6 @@ export const CGROUP_DIR = '/run/podstage/cgroup';
 export const STAGE2_DIR = '/opt/stage2';
 
 export const stage1Rootfs = (podDir: string) => join(podDir, 'stage1', 'rootfs');
-export const controlSocket = (podDir: string) => join(podDir, 'stage1', 'control.sock');
 export const hostVolumeInPod = (v: { name: string }) => join(VOLUMES_DIR, v.name);
 export const appCgroupInPod = (app: string) => `apps/${app}`;
 

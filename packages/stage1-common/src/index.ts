@@ -6,3 +6,8 @@ export * from './cgroups.js';
 export * from './cri-log.js';
 export * from './seccomp.js';
 export * from './entrypoint-main.js';
+export * from './control/protocol.js';
+export * from './control/client.js';
+export * from './control/server.js';
+export * from './supervisor/pod-supervisor.js';
+export * from './supervisor/app-output.js';

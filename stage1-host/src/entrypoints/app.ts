@@ -1,6 +1,6 @@
 /** Mutable pods: start, stop and remove apps of a running sandbox through its supervisor. */
 import type { AppOptions } from '@podstage/contract';
-import { control } from '../control/client.js';
+import { control } from '@podstage/stage1-common';
 
 export async function appStart(o: AppOptions): Promise<void> {
   await control(o.podDir, { op: 'app-start', app: o.app });

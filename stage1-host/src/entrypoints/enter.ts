@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PodstageError, readPidFile, type EnterOptions } from '@podstage/contract';
-import { execve } from '@podstage/stage1-common';
-import { control } from '../control/client.js';
+import { control, execve } from '@podstage/stage1-common';
 import { POD_DIR } from '../layout.js';
 
 const EXEC_APP = fileURLToPath(new URL('../stage2/exec-app.js', import.meta.url));

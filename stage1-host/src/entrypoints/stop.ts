@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readPidFile, type StopOptions } from '@podstage/contract';
-import { sendControl } from '../control/client.js';
+import { sendControl } from '@podstage/stage1-common';
 
 const alive = (pid: number) => {
   try {

@@ -1,7 +1,7 @@
 /** Where one app's stdout and stderr go: its CRI log, the pod's own stdio, or nowhere. */
 import type { Readable } from 'node:stream';
 import type { WriteStream } from 'node:fs';
-import { CriLineSplitter, openCriLog, type LogStream } from '@podstage/stage1-common';
+import { CriLineSplitter, openCriLog, type LogStream } from '../cri-log.js';
 import type { OutputMode } from '@podstage/contract';
 
 export interface AppOutput {

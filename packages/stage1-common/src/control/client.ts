@@ -1,8 +1,11 @@
 /** Host side of the control channel. */
 import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import { PodstageError } from '@podstage/contract';
-import { controlSocket } from '../layout.js';
 import type { ControlReply, ControlRequest } from './protocol.js';
+
+/** A pod supervisor's control socket, the same place for every stage1 that has one. */
+export const controlSocket = (podDir: string) => join(podDir, 'stage1', 'control.sock');
 
 export function sendControl(podDir: string, request: ControlRequest, timeoutMs = 30_000): Promise<ControlReply> {
   const path = controlSocket(podDir);
