@@ -1,14 +1,16 @@
 /** stage1 host: systemd-nspawn namespace isolation, a supervisor as PID 2, apps chrooted in their own rootfs. */
 import { readFileSync } from 'node:fs';
 import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
-import { appAdd, appRm, appStart, appStop } from './entrypoints/app.js';
+import { supervisedAppAdd, supervisedAppRm, supervisedAppStart, supervisedAppStop, supervisedStop } from '@podstage/stage1-common';
 import { enter } from './entrypoints/enter.js';
 import { gc } from './entrypoints/gc.js';
 import { run } from './entrypoints/run.js';
-import { stop } from './entrypoints/stop.js';
 import { checkHostSupport } from './translate.js';
 
 export const manifest = JSON.parse(readFileSync(new URL('../stage1.json', import.meta.url), 'utf8')) as Stage1Manifest;
 
-export const stage1: Stage1Implementation = { manifest, check: checkHostSupport, run, gc, stop, enter, appAdd, appStart, appStop, appRm };
+export const stage1: Stage1Implementation = {
+  manifest, check: checkHostSupport, run, gc, enter,
+  stop: supervisedStop, appAdd: supervisedAppAdd, appStart: supervisedAppStart, appStop: supervisedAppStop, appRm: supervisedAppRm,
+};
 export default stage1;

@@ -1,7 +1,16 @@
-/**
- * stage1 runc: OCI runtime-spec bundles run by runc or crun.
- * Not implemented yet (issue #5): stage0 lists it as planned and refuses
- * --stage1-name=runc with a clear error until this package exports a
- * Stage1Implementation (see packages/contract/ABI.md).
- */
-export const planned = { name: 'runc', issue: 5, summary: 'OCI runtime-spec bundles run by runc or crun' } as const;
+/** stage1 runc: a pod is OCI runtime-spec bundles run by runc — a sandbox holding the namespaces, one container per app. */
+import { readFileSync } from 'node:fs';
+import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
+import { supervisedAppAdd, supervisedAppRm, supervisedAppStart, supervisedAppStop, supervisedStop } from '@podstage/stage1-common';
+import { enter } from './entrypoints/enter.js';
+import { gc } from './entrypoints/gc.js';
+import { run } from './entrypoints/run.js';
+import { checkRuncSupport } from './translate.js';
+
+export const manifest = JSON.parse(readFileSync(new URL('../stage1.json', import.meta.url), 'utf8')) as Stage1Manifest;
+
+export const stage1: Stage1Implementation = {
+  manifest, check: checkRuncSupport, run, gc, enter,
+  stop: supervisedStop, appAdd: supervisedAppAdd, appStart: supervisedAppStart, appStop: supervisedAppStop, appRm: supervisedAppRm,
+};
+export default stage1;

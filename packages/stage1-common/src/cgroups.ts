@@ -99,13 +99,18 @@ function removeTree(dir: string): boolean {
   }
 }
 
+/** Every v1 hierarchy mounted under the root (an OCI runtime may use all of them). */
+function hierarchies(root: string): string[] {
+  return readdirSync(root).filter((h) => h !== 'unified' && existsSync(join(root, h, 'cgroup.procs')));
+}
+
 /** Kill what is left in the pod's cgroups and remove them; waits for the kernel (and PID 1's slow reaping). */
 export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let left = false;
-    for (const c of POD_CONTROLLERS) {
-      const dir = cgroupDir(c, podCgroup(uuid), root);
+    for (const c of hierarchies(root)) {
+      const dir = join(root, c, podCgroup(uuid));
       for (const pid of pidsIn(dir)) {
         try {
           process.kill(pid, 'SIGKILL');

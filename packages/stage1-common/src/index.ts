@@ -11,3 +11,4 @@ export * from './control/client.js';
 export * from './control/server.js';
 export * from './supervisor/pod-supervisor.js';
 export * from './supervisor/app-output.js';
+export * from './supervised-entrypoints.js';

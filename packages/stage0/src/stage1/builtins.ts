@@ -8,11 +8,11 @@ import type { Stage1Implementation } from '@podstage/contract';
 export const BUILTIN_STAGE1S: Record<string, () => Promise<Stage1Implementation>> = {
   fly: async () => (await import('@podstage/stage1-fly')).stage1,
   host: async () => (await import('@podstage/stage1-host')).stage1,
+  runc: async () => (await import('@podstage/stage1-runc')).stage1,
 };
 
 /** Stage1s whose packages exist but are not implemented yet, with the issue that brings them. */
 export const PLANNED_STAGE1S: Record<string, string> = {
-  runc: 'stage1-runc (OCI runtime bundles) is not implemented yet',
   kvm: 'stage1-kvm (QEMU virtual machines) is not implemented yet',
 };
 

@@ -1,0 +1,104 @@
+/**
+ * The runc pod's process on the host (the stage1's shim, like conmon or
+ * containerd-shim): starts the sandbox container that holds the pod's
+ * namespaces, runs each app as a container joining them through `runc run`,
+ * and keeps the pod lock, logs and exit statuses through the shared
+ * PodSupervisor until the pod ends.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodOptions, type RunOptions,
+} from '@podstage/contract';
+import { MNT_DETACH, mount, umount } from '@podstage/linux';
+import { PodSupervisor, planApp, type AppLauncher } from '@podstage/stage1-common';
+import { containerId, containerPid, kill, remove, runContainer, runDetached, sandboxId } from './runtime.js';
+import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
+
+export const PAUSE_BINARY = '/bin/busybox';
+export const bundleDir = (podDir: string, app: string) => join(podDir, 'stage1', 'bundles', app);
+
+function isMounted(path: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
+}
+
+export function mountAppRootfs(podDir: string, app: string): void {
+  const rootfs = pod.appRootfs(podDir, app);
+  if (isMounted(rootfs)) return;
+  const lower = join(podDir, 'apps', app, 'lower');
+  mount('overlay', rootfs, 'overlay', 0, `lowerdir=${lower},upperdir=${pod.appUpper(podDir, app)},workdir=${pod.appWork(podDir, app)}`);
+}
+
+export function unmountAppRootfs(podDir: string, app: string): void {
+  const rootfs = pod.appRootfs(podDir, app);
+  if (isMounted(rootfs)) umount(rootfs, MNT_DETACH);
+}
+
+function writeBundle(dir: string, config: object): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  return dir;
+}
+
+async function startSandbox(o: RunOptions, options: PodOptions): Promise<number> {
+  const dir = bundleDir(o.podDir, 'sandbox');
+  mkdirSync(join(dir, 'rootfs'), { recursive: true });
+  const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
+  if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
+  writeBundle(dir, sandboxConfig({ uuid: o.uuid, rootfs: join(dir, 'rootfs'), net: options.net === 'none' ? 'none' : 'host', insecureOptions: options.insecureOptions }));
+  await runDetached('runc', dir, sandboxId(o.uuid));
+  return containerPid('runc', sandboxId(o.uuid));
+}
+
+function stopSandbox(uuid: string): void {
+  kill('runc', sandboxId(uuid), 'KILL');
+  remove('runc', sandboxId(uuid));
+}
+
+/** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */
+export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFiles'> {
+  const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+  return {
+    minOomScoreAdj: Number.parseInt(readFileSync('/proc/self/oom_score_adj', 'utf8'), 10),
+    maxOpenFiles: hard === undefined || hard === 'unlimited' ? 1_048_576 : Number(hard),
+  };
+}
+
+export async function runPodProcess(o: RunOptions): Promise<never> {
+  const options = readPodOptions(o.podDir);
+  writePidFile(o.podDir, process.pid);
+  writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
+  const sandboxPid = await startSandbox(o, options);
+  const ctx: AppContext = {
+    uuid: o.uuid, sandboxPid, sharePid: false, insecureOptions: options.insecureOptions, ...runtimeLimits(),
+  };
+  const launcher: AppLauncher = {
+    start(app, { interactive }) {
+      const plan = planApp(o.podDir, readPodManifest(o.podDir), app, options.insecureOptions);
+      mountAppRootfs(o.podDir, app);
+      const dir = writeBundle(bundleDir(o.podDir, app), appConfig(plan, ctx));
+      return runContainer('runc', dir, containerId(o.uuid, app), interactive);
+    },
+    signal(app, _child, signal) {
+      kill('runc', containerId(o.uuid, app), signal);
+    },
+    async cleanUp(app) {
+      remove('runc', containerId(o.uuid, app));
+      unmountAppRootfs(o.podDir, app);
+    },
+  };
+  const supervisor = new PodSupervisor(o.podDir, options, launcher, (code) => {
+    stopSandbox(o.uuid);
+    process.exit(code);
+  });
+  try {
+    supervisor.serve();
+    supervisor.startAll();
+  } catch (err) {
+    // An app that cannot even be described (say, an unknown user) ends the pod like a failed app.
+    process.stderr.write(`stage1 runc: ${(err as Error).message}${(err as { hint?: string }).hint ? `; ${(err as { hint?: string }).hint}` : ''}\n`);
+    await supervisor.stopPod(true, 254);
+  }
+  return new Promise<never>(() => {});
+}
+

@@ -1,0 +1,78 @@
+/**
+ * The OCI runtime's own commands, argv only (runc; crun comes with its
+ * private-mount-namespace dance for this host's hybrid cgroups). Container IDs
+ * are `podstage-<uuid>-<app>` (and `-sandbox`), so a pod's containers can be
+ * found again by prefix.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa, execaSync } from 'execa';
+import { PodstageError } from '@podstage/contract';
+
+export type RuntimeName = 'runc';
+
+export const containerId = (uuid: string, app: string) => `podstage-${uuid}-${app}`;
+export const sandboxId = (uuid: string) => containerId(uuid, 'sandbox');
+
+export function runtimeBinary(name: RuntimeName): string {
+  const path = `/usr/bin/${name}`;
+  if (!existsSync(path)) {
+    throw new PodstageError('ERR_PODSTAGE_HOST', `stage1 runc needs ${name}, which is not installed`, { hint: `apt-get install ${name} (scripts/setup.sh does)` });
+  }
+  return path;
+}
+
+function argv(name: RuntimeName, args: string[]): [string, string[]] {
+  return [runtimeBinary(name), args];
+}
+
+/** `run` in the foreground: the child's exit status is the container's. */
+export function runContainer(name: RuntimeName, bundle: string, id: string, interactive: boolean): ChildProcess {
+  const [cmd, args] = argv(name, ['run', '--bundle', bundle, id]);
+  return spawn(cmd, args, { stdio: interactive ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * `run --detach`: the container keeps the stdio it is given, so it gets a file
+ * (a pipe would never close and we would wait for it forever).
+ */
+export async function runDetached(name: RuntimeName, bundle: string, id: string): Promise<void> {
+  const [cmd, args] = argv(name, ['run', '--detach', '--bundle', bundle, id]);
+  const logFile = join(bundle, 'runtime.log');
+  const fd = openSync(logFile, 'w');
+  try {
+    const r = spawnSync(cmd, args, { stdio: ['ignore', fd, fd] });
+    if (r.status !== 0) throw new PodstageError('ERR_PODSTAGE_STAGE1', `${name} run ${id}: ${readFileSync(logFile, 'utf8').trim()}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function containerPid(name: RuntimeName, id: string): Promise<number> {
+  const [cmd, args] = argv(name, ['state', id]);
+  const r = await execa(cmd, args, { reject: false });
+  if (r.exitCode !== 0) throw new PodstageError('ERR_PODSTAGE_STAGE1', `${name} state ${id}: ${String(r.stderr).trim()}`);
+  return (JSON.parse(String(r.stdout)) as { pid: number }).pid;
+}
+
+export function kill(name: RuntimeName, id: string, signal: string): void {
+  const [cmd, args] = argv(name, ['kill', id, signal]);
+  execaSync(cmd, args, { reject: false, stdio: 'ignore' });
+}
+
+export function remove(name: RuntimeName, id: string): void {
+  const [cmd, args] = argv(name, ['delete', '--force', id]);
+  execaSync(cmd, args, { reject: false, stdio: 'ignore' });
+}
+
+/** IDs of this pod's containers the runtime still knows. */
+export function listPodContainers(name: RuntimeName, uuid: string): string[] {
+  const [cmd, args] = argv(name, ['list', '--quiet']);
+  const r = execaSync(cmd, args, { reject: false });
+  return String(r.stdout).split('\n').filter((id) => id.startsWith(`podstage-${uuid}-`));
+}
+
+export function execArgv(name: RuntimeName, id: string, processFile: string): [string, string[]] {
+  return argv(name, ['exec', '--process', processFile, id]);
+}

@@ -1,0 +1,327 @@
+/**
+ * A podstage pod → OCI runtime-spec bundles (pure; validated against the
+ * official schema in tests). A pod is one sandbox container that owns the
+ * pod's network, IPC, UTS (and optionally pid) namespaces, plus one container
+ * per app joining them by /proc/<sandbox pid>/ns/* paths, as CRI runtimes do.
+ * Cgroup paths are absolute: a relative one lands under runc's own cgroup.
+ */
+import { ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { appCgroup, cgroupLimits, CPU_PERIOD_US, podCgroup, type AppPlan } from '@podstage/stage1-common';
+import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
+
+export const OCI_VERSION = '1.0.2';
+
+// ---------------------------------------------------------------- OCI types (only what we emit)
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options?: string[];
+}
+
+export type OciNamespaceType = 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup';
+
+export interface OciNamespace {
+  type: OciNamespaceType;
+  /** Join this namespace instead of creating one. */
+  path?: string;
+}
+
+export interface OciCapabilities {
+  bounding: string[];
+  effective: string[];
+  inheritable: string[];
+  permitted: string[];
+  ambient: string[];
+}
+
+export interface OciRlimit {
+  type: string;
+  hard: number;
+  soft: number;
+}
+
+export interface OciProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  capabilities: OciCapabilities;
+  noNewPrivileges: boolean;
+  rlimits?: OciRlimit[];
+  oomScoreAdj?: number;
+}
+
+export interface OciDeviceRule {
+  allow: boolean;
+  type?: 'a' | 'b' | 'c';
+  major?: number;
+  minor?: number;
+  access: string;
+}
+
+export interface OciResources {
+  memory?: { limit: number };
+  cpu?: { shares?: number; quota?: number; period?: number };
+  devices: OciDeviceRule[];
+}
+
+export interface OciLinux {
+  namespaces: OciNamespace[];
+  cgroupsPath: string;
+  resources: OciResources;
+  seccomp?: OciSeccomp;
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+}
+
+export interface OciSpec {
+  ociVersion: typeof OCI_VERSION;
+  process: OciProcess;
+  root: { path: string; readonly: boolean };
+  hostname?: string;
+  mounts: OciMount[];
+  linux: OciLinux;
+  annotations: Record<string, string>;
+}
+
+// ---------------------------------------------------------------- contexts
+
+export interface SandboxContext {
+  uuid: string;
+  /** Prepared by the caller: holds only the static busybox at SANDBOX_BUSYBOX. Mounted read-only. */
+  rootfs: string;
+  net: 'host' | 'none';
+  insecureOptions: readonly string[];
+}
+
+export interface AppContext {
+  uuid: string;
+  /** PID (on the host) of the sandbox container's init, whose namespaces the app joins. */
+  sandboxPid: number;
+  /** Join the sandbox's pid namespace (apps see each other) instead of getting one of their own. */
+  sharePid: boolean;
+  insecureOptions: readonly string[];
+  /** The runtime's own oom_score_adj: going below it needs CAP_SYS_RESOURCE. */
+  minOomScoreAdj: number;
+  /**
+   * The runtime's own RLIMIT_NOFILE hard limit (raising it needs CAP_SYS_RESOURCE):
+   * the app gets min(DEFAULT_OPEN_FILES, this). Absent: the app inherits the runtime's limit.
+   */
+  maxOpenFiles?: number;
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+/** Where the sandbox rootfs holds Debian's static busybox. */
+export const SANDBOX_BUSYBOX = '/busybox';
+
+/**
+ * The sandbox's init. busybox picks its applet from argv[0], so it must be
+ * called "busybox", not "pause". A shell loop rather than a bare `sleep`:
+ * as the pid namespace's init it must reap the orphans apps leave behind
+ * (ash's `wait` collects any child), and exit on SIGTERM (a pid-1 ignores
+ * signals it has no handler for).
+ */
+export const SANDBOX_INIT_ARGS: readonly string[] = Object.freeze([
+  SANDBOX_BUSYBOX, 'sh', '-c', `trap "exit 0" TERM INT; while :; do ${SANDBOX_BUSYBOX} sleep 2147483647 & wait; done`,
+]);
+
+/** containerd's default; capped by what the runtime itself may hand out. */
+export const DEFAULT_OPEN_FILES = 1_048_576;
+
+export const ANNOTATION_POD = 'io.podstage.pod';
+export const ANNOTATION_APP = 'io.podstage.app';
+
+export const sandboxCgroupsPath = (uuid: string) => `/${podCgroup(uuid)}/sandbox`;
+export const appCgroupsPath = (uuid: string, app: string) => `/${appCgroup(uuid, app)}`;
+export const sandboxHostname = (uuid: string) => `podstage-${uuid}`;
+
+/** runc's defaults (`runc spec`). */
+export const MASKED_PATHS: readonly string[] = Object.freeze([
+  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+]);
+export const READONLY_PATHS: readonly string[] = Object.freeze([
+  '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger',
+]);
+
+const char = (major: number, minor?: number): OciDeviceRule =>
+  minor === undefined ? { allow: true, type: 'c', major, access: 'rwm' } : { allow: true, type: 'c', major, minor, access: 'rwm' };
+
+/** Deny everything, then runc's default devices; mknod of any node stays possible (CAP_MKNOD is a default cap), opening it does not. */
+export const DEVICE_RULES: readonly OciDeviceRule[] = Object.freeze([
+  { allow: false, access: 'rwm' },
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
+  char(1, 3), // /dev/null
+  char(1, 5), // /dev/zero
+  char(1, 7), // /dev/full
+  char(1, 8), // /dev/random
+  char(1, 9), // /dev/urandom
+  char(5, 0), // /dev/tty
+  char(5, 2), // /dev/ptmx
+  char(136), // /dev/pts/*
+]);
+
+/** /proc, /dev and /sys as `runc spec` makes them. */
+function systemMounts(): OciMount[] {
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc' },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+  ];
+}
+
+function capabilities(set: readonly string[]): OciCapabilities {
+  return { bounding: [...set], effective: [...set], inheritable: [], permitted: [...set], ambient: [] };
+}
+
+/** Seccomp and masked paths, each unless its --insecure-options value turns it off. */
+function hardening(seccomp: OciSeccomp | undefined, insecureOptions: readonly string[]): Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> {
+  const out: Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> = {};
+  if (seccomp !== undefined) out.seccomp = seccomp;
+  if (!insecureOptions.includes('paths')) {
+    out.maskedPaths = [...MASKED_PATHS];
+    out.readonlyPaths = [...READONLY_PATHS];
+  }
+  return out;
+}
+
+function ociSeccomp(iso: AppPlan['isolators'], insecureOptions: readonly string[]): OciSeccomp | undefined {
+  const profile = buildProfile(iso, { disabled: insecureOptions.includes('seccomp') });
+  return profile === undefined ? undefined : toOciSeccomp(profile);
+}
+
+// ---------------------------------------------------------------- sandbox
+
+export function sandboxConfig(ctx: SandboxContext): OciSpec {
+  const namespaces: OciNamespace[] = [{ type: 'pid' }];
+  if (ctx.net === 'none') namespaces.push({ type: 'network' });
+  namespaces.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' });
+  return {
+    ociVersion: OCI_VERSION,
+    process: {
+      args: [...SANDBOX_INIT_ARGS],
+      env: [],
+      cwd: '/',
+      user: { uid: 0, gid: 0 },
+      capabilities: capabilities([]),
+      noNewPrivileges: true,
+    },
+    root: { path: ctx.rootfs, readonly: true },
+    hostname: sandboxHostname(ctx.uuid),
+    mounts: systemMounts(),
+    linux: {
+      namespaces,
+      cgroupsPath: sandboxCgroupsPath(ctx.uuid),
+      resources: { devices: [...DEVICE_RULES] },
+      ...hardening(ociSeccomp({}, ctx.insecureOptions), ctx.insecureOptions),
+    },
+    annotations: { [ANNOTATION_POD]: ctx.uuid },
+  };
+}
+
+// ---------------------------------------------------------------- apps
+
+function appMounts(plan: AppPlan): OciMount[] {
+  const mounts = systemMounts();
+  mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+  if (!plan.mounts.some((m) => m.target === '/tmp')) {
+    mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
+  }
+  for (const m of plan.mounts) {
+    const options = [m.recursive ? 'rbind' : 'bind', 'rprivate'];
+    if (m.readOnly) options.push('ro');
+    mounts.push({ destination: m.target, type: 'bind', source: m.source, options });
+  }
+  return mounts;
+}
+
+function appNamespaces(ctx: AppContext): OciNamespace[] {
+  const joined = (type: OciNamespaceType, ns: string): OciNamespace => ({ type, path: `/proc/${ctx.sandboxPid}/ns/${ns}` });
+  return [
+    ctx.sharePid ? joined('pid', 'pid') : { type: 'pid' },
+    joined('network', 'net'),
+    joined('ipc', 'ipc'),
+    joined('uts', 'uts'),
+    { type: 'mount' },
+    { type: 'cgroup' },
+  ];
+}
+
+function appResources(plan: AppPlan): OciResources {
+  const limits = cgroupLimits(plan.isolators);
+  const out: OciResources = { devices: [...DEVICE_RULES] };
+  if (limits.memoryBytes !== undefined) out.memory = { limit: limits.memoryBytes };
+  if (limits.cpuQuotaUs !== undefined || limits.cpuShares !== undefined) {
+    out.cpu = {};
+    if (limits.cpuShares !== undefined) out.cpu.shares = limits.cpuShares;
+    if (limits.cpuQuotaUs !== undefined) {
+      out.cpu.quota = limits.cpuQuotaUs;
+      out.cpu.period = CPU_PERIOD_US;
+    }
+  }
+  return out;
+}
+
+function oomScoreAdj(plan: AppPlan, ctx: AppContext): number | undefined {
+  const value = plan.isolators.oomScoreAdj;
+  if (value === undefined) return undefined;
+  if (value < ctx.minOomScoreAdj) {
+    // runc would only say "can't get final child's PID from pipe: EOF".
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `apps[${plan.name}] ${ISOLATOR.oomScoreAdj}: ${value} is below the runtime's own (${ctx.minOomScoreAdj})`, {
+      hint: `lowering oom_score_adj needs CAP_SYS_RESOURCE; give a value ≥ ${ctx.minOomScoreAdj}`,
+    });
+  }
+  return value;
+}
+
+function appProcess(plan: AppPlan, ctx: AppContext): OciProcess {
+  const process: OciProcess = {
+    args: [...plan.exec],
+    env: Object.entries(plan.env).map(([k, v]) => `${k}=${v}`),
+    cwd: plan.cwd,
+    user: { uid: plan.identity.uid, gid: plan.identity.gid },
+    capabilities: capabilities(plan.capabilities),
+    noNewPrivileges: plan.isolators.noNewPrivileges === true,
+  };
+  if (ctx.maxOpenFiles !== undefined) {
+    const openFiles = Math.min(DEFAULT_OPEN_FILES, ctx.maxOpenFiles);
+    process.rlimits = [{ type: 'RLIMIT_NOFILE', hard: openFiles, soft: openFiles }];
+  }
+  if (plan.identity.groups.length > 0) process.user.additionalGids = [...plan.identity.groups];
+  const oom = oomScoreAdj(plan, ctx);
+  if (oom !== undefined) process.oomScoreAdj = oom;
+  return process;
+}
+
+export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
+  return {
+    ociVersion: OCI_VERSION,
+    process: appProcess(plan, ctx),
+    root: { path: plan.rootfs, readonly: plan.readOnlyRootFS },
+    mounts: appMounts(plan),
+    linux: {
+      namespaces: appNamespaces(ctx),
+      cgroupsPath: appCgroupsPath(ctx.uuid, plan.name),
+      resources: appResources(plan),
+      ...hardening(ociSeccomp(plan.isolators, ctx.insecureOptions), ctx.insecureOptions),
+    },
+    annotations: { [ANNOTATION_POD]: ctx.uuid, [ANNOTATION_APP]: plan.name },
+  };
+}
+
+// ---------------------------------------------------------------- what runc cannot do
+
+export function checkRuncSupport(_m: PodManifest, o: Stage1CheckOptions): void {
+  if (o.net !== 'host' && o.net !== 'none') {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: --net=${o.net} is not supported, only host and none`, {
+      hint: 'use --net=host or --net=none',
+    });
+  }
+}
