@@ -1,0 +1,147 @@
+/**
+ * One pod manifest, the same observable behaviour under every stage1 with
+ * container isolation (host = systemd-nspawn, runc = OCI runtime). Each check
+ * runs a real pod and looks at what the app sees and what the host sees.
+ */
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { status, waitForState } from '../helpers/pods.js';
+import { waitFor } from '../helpers/wait.js';
+
+const STAGE1S = ['host', 'runc'] as const;
+
+for (const stage1 of STAGE1S) {
+  const t = suite<{ sb: Sandbox }>(`conformance: ${stage1}`, { sb: undefined as unknown as Sandbox });
+  const run = (sb: Sandbox, args: string[]) => sb.run(['run', `--stage1-name=${stage1}`, ...args]);
+  const podDir = (sb: Sandbox, uuid: string) => join(sb.dir, 'pods', 'run', uuid);
+  const start = (sb: Sandbox, args: string[]) => {
+    const uuidFile = join(sb.dir, `uuid-${Date.now()}-${Math.random()}`);
+    const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', `--stage1-name=${stage1}`, `--uuid-file-save=${uuidFile}`, ...args], { reject: false, stdin: 'ignore' });
+    const uuid = waitFor('the pod uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
+    return { child, uuid };
+  };
+  const logOf = (sb: Sandbox, uuid: string, app: string) => join(podDir(sb, uuid), 'apps', app, 'log');
+
+  t.before(async (ctx) => {
+    ctx.sb = await sandbox();
+  });
+  t.after((ctx) => ctx.sb.cleanup());
+
+  t('exit code, stdout and stderr of the app', async ({ sb }) => {
+    const r = await run(sb, [DEFAULT_IMAGE, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.is(r.exitCode, 3, String(r.stderr));
+    assert.is(r.stdout, 'out');
+    assert.is(r.stderr, 'err');
+  });
+
+  t('own pid, mount, uts and ipc namespaces; --net=host shares the network', async ({ sb }) => {
+    const r = await run(sb, [DEFAULT_IMAGE, '--', 'sh', '-c', 'for n in pid mnt uts ipc net; do readlink /proc/self/ns/$n; done']);
+    const [pid, mnt, uts, ipc, net] = lines(r.stdout);
+    for (const [name, value] of Object.entries({ pid, mnt, uts, ipc })) assert.is.not(value, readlinkSync(`/proc/self/ns/${name}`), name);
+    assert.is(net, readlinkSync('/proc/self/ns/net'));
+  });
+
+  t('environment, user, groups, working directory', async ({ sb }) => {
+    const r = await run(sb, ['--set-env=POD=1', DEFAULT_IMAGE, '--user=podstage', '--supplementary-gids=7', '--working-dir=/tmp', '--set-env=APP=2', '--', 'sh', '-c', 'echo "$POD$APP $(id -u) $(id -G) $(pwd) $HOME"']);
+    assert.is(r.stdout, '12 1000 1000 7 /tmp /home/podstage', String(r.stderr));
+  });
+
+  t('capabilities, no-new-privileges, seccomp errno, read-only root', async ({ sb }) => {
+    const r = await run(sb, [DEFAULT_IMAGE, '--caps-remove=CAP_NET_RAW', '--no-new-privileges', '--readonly-rootfs', '--seccomp=mode=remove,errno=EACCES,mkdir,mkdirat', '--',
+      'sh', '-c', 'grep -E "^(CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; mkdir /tmp/x 2>&1; touch /y 2>&1; true']);
+    const out = lines(r.stdout).map((l) => l.replace(/\s+/g, ' '));
+    assert.is(out[0], `CapBnd: ${(0xa80425fbn & ~(1n << 13n)).toString(16).padStart(16, '0')}`);
+    assert.is(out[1], 'NoNewPrivs: 1');
+    assert.is(out[2], 'Seccomp: 2');
+    assert.match(out[3] ?? '', 'Permission denied');
+    assert.match(out[4] ?? '', 'Read-only file system');
+  });
+
+  t('memory limit: the app is OOM-killed (137) beyond it, and runs within it', async ({ sb }) => {
+    const oom = await run(sb, [DEFAULT_IMAGE, '--memory=32Mi', '--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=96M', 'count=1']);
+    assert.is(oom.exitCode, 137, String(oom.stderr));
+    const fits = await run(sb, [DEFAULT_IMAGE, '--memory=64Mi', '--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=8M', 'count=1']);
+    assert.is(fits.exitCode, 0, String(fits.stderr));
+  });
+
+  t('two apps talk over loopback in a private network, and do not see each other\'s files', async ({ sb }) => {
+    const r = await run(sb, ['--net=none',
+      DEFAULT_IMAGE, '--name=server', '--', 'sh', '-c', 'echo secret > /only-server; echo hello | nc -l -p 7070', '---',
+      DEFAULT_IMAGE, '--name=client', '--', 'sh', '-c', 'sleep 1; nc 127.0.0.1 7070 </dev/null; test -e /only-server && echo shared-files || echo private-files']);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    assert.ok(lines(r.stdout).includes('hello'));
+    assert.ok(lines(r.stdout).includes('private-files'));
+  });
+
+  t('CRI logs with a partial line, and exit statuses on disk', async ({ sb }) => {
+    const uuidFile = join(sb.dir, 'log-uuid');
+    await run(sb, [`--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=logger', '--', 'sh', '-c', 'echo line; printf tail']);
+    const uuid = readFileSync(uuidFile, 'utf8').trim();
+    const log = lines(readFileSync(logOf(sb, uuid, 'logger'), 'utf8'));
+    assert.match(log[0] ?? '', /^\S+Z stdout F line$/);
+    assert.match(log[1] ?? '', /^\S+Z stdout P tail$/);
+    assert.equal((await status(sb, uuid)).apps.map((a) => a.exitCode), [0]);
+  });
+
+  t("enter runs with the app's user, capabilities and seccomp", async ({ sb }) => {
+    const { child, uuid: pending } = start(sb, [DEFAULT_IMAGE, '--name=web', '--user=podstage', '--caps-remove=CAP_CHOWN', '--', 'sh', '-c', 'echo mine > /tmp/m; echo ready; exec sleep 60']);
+    const uuid = await pending;
+    await waitForState(sb, uuid, 'running');
+    await waitFor('ready', () => (existsSync(logOf(sb, uuid, 'web')) && readFileSync(logOf(sb, uuid, 'web'), 'utf8').includes('ready') ? true : undefined));
+    const r = await sb.run(['enter', uuid, '--', 'sh', '-c', 'cat /tmp/m; id -u; grep -E "^(CapBnd|Seccomp):" /proc/self/status']);
+    assert.equal(lines(r.stdout).map((l) => l.replace(/\s+/g, ' ')), ['mine', '1000', 'CapBnd: 00000000a80425fa', 'Seccomp: 2'], String(r.stderr));
+    assert.is((await sb.run(['enter', uuid, '--', 'sh', '-c', 'exit 4'])).exitCode, 4);
+    await sb.run(['stop', '--force', uuid]);
+    await child;
+  });
+
+  t('a crashing app does not take a mutable pod down; add, start, stop, rm', async ({ sb }) => {
+    const uuidFile = join(sb.dir, 'sandbox-uuid');
+    const child = execa(PODSTAGE, ['--dir', sb.dir, 'app', 'sandbox', `--stage1-name=${stage1}`, `--uuid-file-save=${uuidFile}`], { reject: false, stdin: 'ignore' });
+    const uuid = await waitFor('sandbox uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
+    await waitFor('the supervisor', () => (existsSync(join(podDir(sb, uuid), 'stage1', 'control.sock')) ? true : undefined), 15_000);
+    assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=crash', '--', 'sh', '-c', 'exit 7'])).exitCode, 0);
+    assert.is((await sb.run(['app', 'start', '--app=crash', uuid])).exitCode, 0);
+    const crashed = await waitFor('the crash', async () => {
+      const s = JSON.parse(String((await sb.run(['app', 'status', '--format=json', '--app=crash', uuid])).stdout));
+      return s.state === 'exited' ? s : undefined;
+    });
+    assert.is(crashed.exitCode, 7);
+    assert.is((await status(sb, uuid)).state, 'running');
+    assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=long', '--', 'sleep', '60'])).exitCode, 0);
+    assert.is((await sb.run(['app', 'start', '--app=long', uuid])).exitCode, 0);
+    assert.is((await sb.run(['app', 'stop', '--app=long', uuid])).exitCode, 0);
+    assert.is((await sb.run(['app', 'rm', '--app=long', uuid])).exitCode, 0);
+    assert.is((await sb.run(['stop', uuid])).exitCode, 0);
+    await child;
+  });
+
+  t('stop kills an app that ignores SIGTERM after the grace period', async ({ sb }) => {
+    const { child, uuid: pending } = start(sb, [DEFAULT_IMAGE, '--name=stubborn', '--', 'sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 1; done']);
+    const uuid = await pending;
+    await waitFor('ready', () => (existsSync(logOf(sb, uuid, 'stubborn')) && readFileSync(logOf(sb, uuid, 'stubborn'), 'utf8').includes('ready') ? true : undefined), 15_000);
+    const t0 = Date.now();
+    assert.is((await sb.run(['stop', uuid])).exitCode, 0);
+    await child;
+    assert.ok(Date.now() - t0 >= 9_000);
+    assert.equal((await status(sb, uuid)).apps.map((a) => a.exitCode), [137]);
+  });
+
+  t('gc leaves no cgroup, mount, container or process behind', async ({ sb }) => {
+    const uuids = readdirSync(join(sb.dir, 'pods', 'run'));
+    assert.is((await sb.run(['gc'])).exitCode, 0);
+    for (const uuid of uuids) {
+      for (const h of readdirSync('/sys/fs/cgroup').filter((x) => x !== 'unified')) assert.not.ok(existsSync(join('/sys/fs/cgroup', h, 'podstage', uuid)), `${h} cgroup of ${uuid}`);
+    }
+    assert.not.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.dir), 'no mount under the data dir');
+    const runc = await execa('runc', ['list', '--quiet'], { reject: false });
+    for (const uuid of uuids) assert.not.ok(String(runc.stdout).includes(uuid), `runc container of ${uuid}`);
+    assert.not.ok((await execa('ps', ['-eo', 'args='])).stdout.includes(sb.dir));
+  });
+
+  t.run();
+}
