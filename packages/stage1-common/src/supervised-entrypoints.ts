@@ -6,14 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readPidFile, type AppOptions, type StopOptions } from '@podstage/contract';
 import { control, sendControl } from './control/client.js';
 
-const alive = (pid: number) => {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
-};
+}
+const alive = processAlive;
 
 /**
  * Ask the supervisor to stop the apps (SIGTERM, 10 s, SIGKILL; --force: SIGKILL),

@@ -1,16 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readPidFile, type StopOptions } from '@podstage/contract';
+import { processAlive } from '@podstage/stage1-common';
 
 export const STOP_TIMEOUT_MS = 10_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 /** SIGTERM, wait, then SIGKILL (at once with --force). The app is the pod's pid. */
 export async function stop(o: StopOptions): Promise<void> {
