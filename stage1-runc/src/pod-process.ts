@@ -12,7 +12,7 @@ import {
 } from '@podstage/contract';
 import { MNT_DETACH, mount, umount } from '@podstage/linux';
 import { PodSupervisor, planApp, type AppLauncher } from '@podstage/stage1-common';
-import { containerId, containerPid, kill, remove, runContainer, runDetached, sandboxId } from './runtime.js';
+import { containerId, containerPid, kill, podRuntime, remove, runContainer, runDetached, sandboxId, type RuntimeName } from './runtime.js';
 import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
 
 export const PAUSE_BINARY = '/bin/busybox';
@@ -40,19 +40,19 @@ function writeBundle(dir: string, config: object): string {
   return dir;
 }
 
-async function startSandbox(o: RunOptions, options: PodOptions): Promise<number> {
+async function startSandbox(o: RunOptions, options: PodOptions, runtime: RuntimeName): Promise<number> {
   const dir = bundleDir(o.podDir, 'sandbox');
   mkdirSync(join(dir, 'rootfs'), { recursive: true });
   const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
   if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
   writeBundle(dir, sandboxConfig({ uuid: o.uuid, rootfs: join(dir, 'rootfs'), net: options.net === 'none' ? 'none' : 'host', insecureOptions: options.insecureOptions }));
-  await runDetached('runc', dir, sandboxId(o.uuid));
-  return containerPid('runc', sandboxId(o.uuid));
+  await runDetached(runtime, dir, sandboxId(o.uuid));
+  return containerPid(runtime, sandboxId(o.uuid));
 }
 
-function stopSandbox(uuid: string): void {
-  kill('runc', sandboxId(uuid), 'KILL');
-  remove('runc', sandboxId(uuid));
+function stopSandbox(runtime: RuntimeName, uuid: string): void {
+  kill(runtime, sandboxId(uuid), 'KILL');
+  remove(runtime, sandboxId(uuid));
 }
 
 /** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */
@@ -68,7 +68,8 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
   const options = readPodOptions(o.podDir);
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
-  const sandboxPid = await startSandbox(o, options);
+  const runtime = podRuntime(options.ociRuntime, readPodManifest(o.podDir).annotations);
+  const sandboxPid = await startSandbox(o, options, runtime);
   const ctx: AppContext = {
     uuid: o.uuid, sandboxPid, sharePid: false, insecureOptions: options.insecureOptions, ...runtimeLimits(),
   };
@@ -77,18 +78,18 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
       const plan = planApp(o.podDir, readPodManifest(o.podDir), app, options.insecureOptions);
       mountAppRootfs(o.podDir, app);
       const dir = writeBundle(bundleDir(o.podDir, app), appConfig(plan, ctx));
-      return runContainer('runc', dir, containerId(o.uuid, app), interactive);
+      return runContainer(runtime, dir, containerId(o.uuid, app), interactive);
     },
     signal(app, _child, signal) {
-      kill('runc', containerId(o.uuid, app), signal);
+      kill(runtime, containerId(o.uuid, app), signal);
     },
     async cleanUp(app) {
-      remove('runc', containerId(o.uuid, app));
+      remove(runtime, containerId(o.uuid, app));
       unmountAppRootfs(o.podDir, app);
     },
   };
   const supervisor = new PodSupervisor(o.podDir, options, launcher, (code) => {
-    stopSandbox(o.uuid);
+    stopSandbox(runtime, o.uuid);
     process.exit(code);
   });
   try {

@@ -1,16 +1,20 @@
 /**
- * The OCI runtime's own commands, argv only (runc; crun comes with its
- * private-mount-namespace dance for this host's hybrid cgroups). Container IDs
+ * The OCI runtime's own commands, argv only: runc, or crun through
+ * crun-wrapper (its private mount namespace without the cgroup2 mount). Container IDs
  * are `podstage-<uuid>-<app>` (and `-sandbox`), so a pod's containers can be
  * found again by prefix.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa, execaSync } from 'execa';
 import { PodstageError } from '@podstage/contract';
 
-export type RuntimeName = 'runc';
+export const RUNTIMES = ['runc', 'crun'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+export const RUNTIME_ANNOTATION = 'podstage.io/oci-runtime';
+const CRUN_WRAPPER = fileURLToPath(new URL('./crun-wrapper.js', import.meta.url));
 
 export const containerId = (uuid: string, app: string) => `podstage-${uuid}-${app}`;
 export const sandboxId = (uuid: string) => containerId(uuid, 'sandbox');
@@ -24,7 +28,17 @@ export function runtimeBinary(name: RuntimeName): string {
 }
 
 function argv(name: RuntimeName, args: string[]): [string, string[]] {
-  return [runtimeBinary(name), args];
+  const bin = runtimeBinary(name);
+  return name === 'crun' ? [process.execPath, [CRUN_WRAPPER, ...args]] : [bin, args];
+}
+
+/** The pod's runtime: the pod option (--runtime), else the annotation, else runc. */
+export function podRuntime(option: string | undefined, annotations: { name: string; value: string }[] = []): RuntimeName {
+  const value = option ?? annotations.find((a) => a.name === RUNTIME_ANNOTATION)?.value ?? 'runc';
+  if (!(RUNTIMES as readonly string[]).includes(value)) {
+    throw new PodstageError('ERR_PODSTAGE_USAGE', `OCI runtime ${JSON.stringify(value)}: expected ${RUNTIMES.join(' or ')}`);
+  }
+  return value as RuntimeName;
 }
 
 /** `run` in the foreground: the child's exit status is the container's. */

@@ -318,7 +318,11 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
 
 // ---------------------------------------------------------------- what runc cannot do
 
-export function checkRuncSupport(_m: PodManifest, o: Stage1CheckOptions): void {
+export function checkRuncSupport(m: PodManifest, o: Stage1CheckOptions): void {
+  const runtime = o.ociRuntime ?? m.annotations?.find((a) => a.name === 'podstage.io/oci-runtime')?.value ?? 'runc';
+  if (runtime !== 'runc' && runtime !== 'crun') {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: OCI runtime ${JSON.stringify(runtime)} is not supported`, { hint: 'use runc or crun' });
+  }
   if (o.net !== 'host' && o.net !== 'none') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: --net=${o.net} is not supported, only host and none`, {
       hint: 'use --net=host or --net=none',

@@ -73,6 +73,8 @@ export interface PodOptions {
   stdout?: OutputMode;
   stderr?: OutputMode;
   interactive?: boolean;
+  /** The OCI runtime for stage1s that use one (runc, crun). */
+  ociRuntime?: string;
 }
 
 export function readPodOptions(podDir: string): PodOptions {

@@ -70,6 +70,7 @@ export interface Stage1CheckOptions {
   stdout?: OutputMode;
   stderr?: OutputMode;
   interactive?: boolean;
+  ociRuntime?: string;
 }
 
 /** Options stage0 passes to every run entrypoint (as flags on exec, as this object in-process). */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { PodstageError, readPodManifest, readPodOptions, writeFileAtomic, type EnterOptions } from '@podstage/contract';
 import { control, execve, planApp } from '@podstage/stage1-common';
 import { bundleDir, runtimeLimits } from '../pod-process.js';
-import { containerId, execArgv } from '../runtime.js';
+import { containerId, execArgv, podRuntime } from '../runtime.js';
 import { appConfig } from '../translate.js';
 
 /**
@@ -19,6 +19,6 @@ export async function enter(o: EnterOptions): Promise<number> {
   const spec = appConfig(plan, { uuid: o.uuid, sandboxPid: 0, sharePid: false, insecureOptions: options.insecureOptions, ...runtimeLimits() });
   const processFile = join(bundleDir(o.podDir, o.app), `enter-${process.pid}.json`);
   writeFileAtomic(processFile, JSON.stringify({ ...spec.process, args: o.command.length > 0 ? o.command : ['/bin/sh'], terminal: false }));
-  const [cmd, args] = execArgv('runc', containerId(o.uuid, o.app), processFile);
+  const [cmd, args] = execArgv(podRuntime(options.ociRuntime, readPodManifest(o.podDir).annotations), containerId(o.uuid, o.app), processFile);
   return execve(cmd, [cmd, ...args], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
 }

@@ -12,15 +12,19 @@ import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helper
 import { status, waitForState } from '../helpers/pods.js';
 import { waitFor } from '../helpers/wait.js';
 
-const STAGE1S = ['host', 'runc'] as const;
+const TARGETS = [
+  { label: 'host', flags: ['--stage1-name=host'] },
+  { label: 'runc', flags: ['--stage1-name=runc'] },
+  { label: 'runc with crun', flags: ['--stage1-name=runc', '--runtime=crun'] },
+];
 
-for (const stage1 of STAGE1S) {
-  const t = suite<{ sb: Sandbox }>(`conformance: ${stage1}`, { sb: undefined as unknown as Sandbox });
-  const run = (sb: Sandbox, args: string[]) => sb.run(['run', `--stage1-name=${stage1}`, ...args]);
+for (const { label, flags } of TARGETS) {
+  const t = suite<{ sb: Sandbox }>(`conformance: ${label}`, { sb: undefined as unknown as Sandbox });
+  const run = (sb: Sandbox, args: string[]) => sb.run(['run', ...flags, ...args]);
   const podDir = (sb: Sandbox, uuid: string) => join(sb.dir, 'pods', 'run', uuid);
   const start = (sb: Sandbox, args: string[]) => {
     const uuidFile = join(sb.dir, `uuid-${Date.now()}-${Math.random()}`);
-    const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', `--stage1-name=${stage1}`, `--uuid-file-save=${uuidFile}`, ...args], { reject: false, stdin: 'ignore' });
+    const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', ...flags, `--uuid-file-save=${uuidFile}`, ...args], { reject: false, stdin: 'ignore' });
     const uuid = waitFor('the pod uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
     return { child, uuid };
   };
@@ -101,7 +105,7 @@ for (const stage1 of STAGE1S) {
 
   t('a crashing app does not take a mutable pod down; add, start, stop, rm', async ({ sb }) => {
     const uuidFile = join(sb.dir, 'sandbox-uuid');
-    const child = execa(PODSTAGE, ['--dir', sb.dir, 'app', 'sandbox', `--stage1-name=${stage1}`, `--uuid-file-save=${uuidFile}`], { reject: false, stdin: 'ignore' });
+    const child = execa(PODSTAGE, ['--dir', sb.dir, 'app', 'sandbox', ...flags, `--uuid-file-save=${uuidFile}`], { reject: false, stdin: 'ignore' });
     const uuid = await waitFor('sandbox uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
     await waitFor('the supervisor', () => (existsSync(join(podDir(sb, uuid), 'stage1', 'control.sock')) ? true : undefined), 15_000);
     assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=crash', '--', 'sh', '-c', 'exit 7'])).exitCode, 0);
@@ -138,8 +142,10 @@ for (const stage1 of STAGE1S) {
       for (const h of readdirSync('/sys/fs/cgroup').filter((x) => x !== 'unified')) assert.not.ok(existsSync(join('/sys/fs/cgroup', h, 'podstage', uuid)), `${h} cgroup of ${uuid}`);
     }
     assert.not.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.dir), 'no mount under the data dir');
-    const runc = await execa('runc', ['list', '--quiet'], { reject: false });
-    for (const uuid of uuids) assert.not.ok(String(runc.stdout).includes(uuid), `runc container of ${uuid}`);
+    for (const runtime of ['runc', 'crun']) {
+      const listed = await execa(runtime, ['list', '--quiet'], { reject: false });
+      for (const uuid of uuids) assert.not.ok(String(listed.stdout).includes(uuid), `${runtime} container of ${uuid}`);
+    }
     assert.not.ok((await execa('ps', ['-eo', 'args='])).stdout.includes(sb.dir));
   });
 

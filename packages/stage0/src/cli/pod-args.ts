@@ -17,6 +17,7 @@ export const POD_OPTIONS: Record<string, OptionSpec> = {
   'stage1-image': { type: 'string', valueName: 'NAME|DIR', description: 'stage1 by name or directory (the kubelet-era flag)' },
   net: { type: 'string', valueName: 'NET', description: 'pod network: host or none (default host)' },
   interactive: { type: 'boolean', description: 'run the single app attached to this terminal' },
+  runtime: { type: 'string', valueName: 'NAME', description: 'OCI runtime for --stage1-name=runc: runc (default) or crun (also the annotation podstage.io/oci-runtime)' },
   stdout: { type: 'string', valueName: 'MODE', description: "apps' stdout: stream (to this terminal and the app's log, default), log (CRI log file only) or null" },
   stderr: { type: 'string', valueName: 'MODE', description: "apps' stderr: stream, log or null (as --stdout)" },
   'pod-manifest': { type: 'string', valueName: 'FILE', description: 'run this pod manifest instead of images and flags' },

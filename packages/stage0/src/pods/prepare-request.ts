@@ -83,8 +83,9 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   const output = { stdout: outputMode('--stdout', flags.stdout), stderr: outputMode('--stderr', flags.stderr) };
   const interactive = flags.interactive === true;
   if (interactive && manifest.apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `--interactive needs a pod with exactly one app, this one has ${manifest.apps.length}`);
-  if (stage1.builtin !== undefined) (await BUILTIN_STAGE1S[stage1.builtin]!()).check?.(manifest, { mutable, net, insecureOptions, ...output, interactive });
-  const prepared = await preparePod(dir, store, manifest, stage1, { net, insecureOptions, mutable, ...output, interactive });
+  if (stage1.builtin !== undefined) (await BUILTIN_STAGE1S[stage1.builtin]!()).check?.(manifest, { mutable, net, insecureOptions, ...output, interactive, ...(typeof flags.runtime === 'string' ? { ociRuntime: flags.runtime } : {}) });
+  const ociRuntime = typeof flags.runtime === 'string' ? { ociRuntime: flags.runtime } : {};
+  const prepared = await preparePod(dir, store, manifest, stage1, { net, insecureOptions, mutable, ...output, interactive, ...ociRuntime });
   if (typeof flags['uuid-file-save'] === 'string') writeFileSync(flags['uuid-file-save'], `${prepared.ref.uuid}\n`);
   return { prepared, flags, insecureOptions };
 }
