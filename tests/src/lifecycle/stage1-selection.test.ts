@@ -58,7 +58,7 @@ test('stage1-fly by path behaves as the built-in', async () => {
 
 test('unknown, planned and broken stage1s are refused with a reason', async () => {
   const cases: [string[], string][] = [
-    [['--stage1-name=runc'], '--stage1-name: stage1-runc (OCI runtime bundles) is not implemented yet'],
+    [['--stage1-name=kvm'], '--stage1-name: stage1-kvm (QEMU virtual machines) is not implemented yet'],
     [['--stage1-name=warp'], '--stage1-name: no built-in stage1 named "warp"'],
     [['--stage1-path=/tmp'], '--stage1-path: /tmp is not a stage1 directory (no stage1.json)'],
     [['--stage1-name=fly', '--stage1-path=/tmp'], '--stage1-name and --stage1-path cannot be combined'],
