@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodOptions, type RunOptions,
+  pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type PodOptions, type RunOptions,
 } from '@podstage/contract';
 import { MNT_DETACH, mount, umount } from '@podstage/linux';
 import { PodSupervisor, planApp, type AppLauncher } from '@podstage/stage1-common';
@@ -55,6 +55,13 @@ function stopSandbox(runtime: RuntimeName, uuid: string): void {
   remove(runtime, sandboxId(uuid));
 }
 
+export const SHARE_PID_ANNOTATION = 'podstage.io/share-pid-namespace';
+
+/** Apps share the sandbox's pid namespace when the pod asks (Kubernetes' shareProcessNamespace). */
+export function sharesPidNamespace(m: PodManifest): boolean {
+  return m.annotations?.some((a) => a.name === SHARE_PID_ANNOTATION && a.value === 'true') === true;
+}
+
 /** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */
 export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFiles'> {
   const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
@@ -71,7 +78,7 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
   const runtime = podRuntime(options.ociRuntime, readPodManifest(o.podDir).annotations);
   const sandboxPid = await startSandbox(o, options, runtime);
   const ctx: AppContext = {
-    uuid: o.uuid, sandboxPid, sharePid: false, insecureOptions: options.insecureOptions, ...runtimeLimits(),
+    uuid: o.uuid, sandboxPid, sharePid: sharesPidNamespace(readPodManifest(o.podDir)), insecureOptions: options.insecureOptions, ...runtimeLimits(),
   };
   const launcher: AppLauncher = {
     start(app, { interactive }) {

@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { validateOciConfig } from '../helpers/oci-runtime-schema.js';
 import { status, waitForState } from '../helpers/pods.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -134,6 +135,30 @@ for (const { label, flags } of TARGETS) {
     assert.ok(Date.now() - t0 >= 9_000);
     assert.equal((await status(sb, uuid)).apps.map((a) => a.exitCode), [137]);
   });
+
+  if (label.startsWith('runc')) {
+    t('every bundle written for these pods validates against the OCI runtime-spec schema', ({ sb }) => {
+      let checked = 0;
+      for (const uuid of readdirSync(join(sb.dir, 'pods', 'run'))) {
+        const bundles = join(podDir(sb, uuid), 'stage1', 'bundles');
+        for (const b of existsSync(bundles) ? readdirSync(bundles) : []) {
+          const config = JSON.parse(readFileSync(join(bundles, b, 'config.json'), 'utf8')) as unknown;
+          assert.equal(validateOciConfig(config), [], `${uuid}/${b}`);
+          checked++;
+        }
+      }
+      assert.ok(checked >= 10, `checked ${checked} bundles`);
+    });
+
+    t('apps share the sandbox pid namespace when the pod asks for it', async ({ sb }) => {
+      const own = await run(sb, ['--net=none', DEFAULT_IMAGE, '--name=a', '--', 'sh', '-c', 'echo $$']);
+      assert.is(own.stdout, '1', 'by default each app is pid 1 of its own namespace');
+      const shared = await run(sb, ['--annotation=podstage.io/share-pid-namespace=true', DEFAULT_IMAGE, '--name=a', '--', 'sh', '-c', 'ps -o comm | grep -c busybox; echo $$']);
+      const [sandboxSeen, pid] = lines(shared.stdout);
+      assert.ok(Number(sandboxSeen) >= 1, "the sandbox's init is visible");
+      assert.ok(Number(pid) > 1);
+    });
+  }
 
   t('gc leaves no cgroup, mount, container or process behind', async ({ sb }) => {
     const uuids = readdirSync(join(sb.dir, 'pods', 'run'));
