@@ -44,5 +44,7 @@ echo "setup: build"
 node_modules/.bin/tsc -b
 "$NODE" packages/contract/scripts/compile-schemas.js
 "$NODE" scripts/build-default-image.js build/default-image
+# stage1-kvm's default guest: Debian's kernel (apt-get download, never installed) and an initramfs.
+"$NODE" stage1-kvm/dist/bin/build-guest.js build/guest
 bin/podstage fetch --name=podstage.io/default:latest oci:build/default-image >/dev/null
 echo "setup: done (podstage $("$NODE" --version), default image podstage.io/default:latest)"

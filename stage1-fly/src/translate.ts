@@ -16,7 +16,7 @@ export function checkFlySupport(m: PodManifest, o: Stage1CheckOptions): void {
     const mode = o[stream] ?? 'stream';
     if (mode !== 'stream') refuse(`--${stream}=${mode}: the app writes straight to the caller's ${stream}, there is no supervisor to keep a log`, 'use --stage1-name=host');
   }
-  if (o.net !== 'host') refuse(`--net=${o.net}: fly shares the host's network namespace`, 'use --net=host or another stage1');
+  if (o.net !== 'host' && o.net !== 'default') refuse(`--net=${o.net}: fly shares the host's network namespace`, 'use --net=host or another stage1');
   const app = m.apps[0]!;
   for (const iso of [...(m.isolators ?? []), ...(app.app.isolators ?? [])]) {
     if (iso.name === ISOLATOR.cpu || iso.name === ISOLATOR.memory) {

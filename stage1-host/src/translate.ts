@@ -45,7 +45,7 @@ export function extraCapabilities(m: PodManifest, insecureOptions: readonly stri
 }
 
 export function checkHostSupport(_m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
-  if (o.net !== 'host' && o.net !== 'none') {
+  if (o.net !== 'host' && o.net !== 'none' && o.net !== 'default') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 host: --net=${o.net} is not supported yet`, { hint: 'use --net=host or --net=none' });
   }
 }

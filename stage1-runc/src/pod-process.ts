@@ -10,29 +10,12 @@ import { join } from 'node:path';
 import {
   pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type PodOptions, type RunOptions,
 } from '@podstage/contract';
-import { MNT_DETACH, mount, umount } from '@podstage/linux';
-import { PodSupervisor, planApp, type AppLauncher } from '@podstage/stage1-common';
+import { mountAppRootfs, PodSupervisor, planApp, unmountAppRootfs, type AppLauncher } from '@podstage/stage1-common';
 import { containerId, containerPid, kill, podRuntime, remove, runContainer, runDetached, sandboxId, type RuntimeName } from './runtime.js';
 import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
 
 export const PAUSE_BINARY = '/bin/busybox';
 export const bundleDir = (podDir: string, app: string) => join(podDir, 'stage1', 'bundles', app);
-
-function isMounted(path: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
-}
-
-export function mountAppRootfs(podDir: string, app: string): void {
-  const rootfs = pod.appRootfs(podDir, app);
-  if (isMounted(rootfs)) return;
-  const lower = join(podDir, 'apps', app, 'lower');
-  mount('overlay', rootfs, 'overlay', 0, `lowerdir=${lower},upperdir=${pod.appUpper(podDir, app)},workdir=${pod.appWork(podDir, app)}`);
-}
-
-export function unmountAppRootfs(podDir: string, app: string): void {
-  const rootfs = pod.appRootfs(podDir, app);
-  if (isMounted(rootfs)) umount(rootfs, MNT_DETACH);
-}
 
 function writeBundle(dir: string, config: object): string {
   mkdirSync(dir, { recursive: true });

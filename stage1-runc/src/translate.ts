@@ -323,7 +323,7 @@ export function checkRuncSupport(m: PodManifest, o: Stage1CheckOptions): void {
   if (runtime !== 'runc' && runtime !== 'crun') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: OCI runtime ${JSON.stringify(runtime)} is not supported`, { hint: 'use runc or crun' });
   }
-  if (o.net !== 'host' && o.net !== 'none') {
+  if (o.net !== 'host' && o.net !== 'none' && o.net !== 'default') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: --net=${o.net} is not supported, only host and none`, {
       hint: 'use --net=host or --net=none',
     });

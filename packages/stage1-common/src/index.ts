@@ -12,3 +12,4 @@ export * from './control/server.js';
 export * from './supervisor/pod-supervisor.js';
 export * from './supervisor/app-output.js';
 export * from './supervised-entrypoints.js';
+export * from './app-rootfs.js';

@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { pod, type GcOptions } from '@podstage/contract';
-import { removePodCgroups } from '@podstage/stage1-common';
-import { unmountAppRootfs } from '../pod-process.js';
+import { removePodCgroups, unmountAppRootfs } from '@podstage/stage1-common';
 import { listPodContainers, remove, RUNTIMES } from '../runtime.js';
 
 /** Delete the runtime's containers of this pod, unmount the apps' overlays, remove the cgroups. */

@@ -24,7 +24,7 @@ test('--help works for every command', async () => {
 
 test('version names the ABI and the built-in stage1s', async () => {
   const r = await sb.run(['version']);
-  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 1\nbuilt-in stage1s: fly, host, runc \(default host\)/);
+  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 1\nbuilt-in stage1s: fly, host, runc, kvm \(default host\)/);
   assert.match(String(r.stdout), /node v24\./);
 });
 

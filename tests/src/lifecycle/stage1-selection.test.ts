@@ -24,7 +24,7 @@ test('a stage1 found by path gets the ABI: cwd = pod dir, flags, UUID, the pod l
   const uuid = readFileSync(uuidFile, 'utf8').trim();
   const rec = stubRecord(uuid);
   const podDir = join(sb.dir, 'pods', 'run', uuid);
-  assert.is(rec.args, `--net=host --insecure-options=seccomp ${uuid}`);
+  assert.is(rec.args, `--net=default --insecure-options=seccomp ${uuid}`);
   assert.is(rec.cwd, podDir);
   assert.is(rec.lock, podDir, 'the inherited fd is the locked pod directory');
   assert.is(rec.manifest, 'yes');
@@ -58,11 +58,10 @@ test('stage1-fly by path behaves as the built-in', async () => {
 
 test('unknown, planned and broken stage1s are refused with a reason', async () => {
   const cases: [string[], string][] = [
-    [['--stage1-name=kvm'], '--stage1-name: stage1-kvm (QEMU virtual machines) is not implemented yet'],
     [['--stage1-name=warp'], '--stage1-name: no built-in stage1 named "warp"'],
     [['--stage1-path=/tmp'], '--stage1-path: /tmp is not a stage1 directory (no stage1.json)'],
     [['--stage1-name=fly', '--stage1-path=/tmp'], '--stage1-name and --stage1-path cannot be combined'],
-    [['--annotation=podstage.io/stage1=kvm'], 'annotation podstage.io/stage1: stage1-kvm (QEMU virtual machines) is not implemented yet'],
+    [['--annotation=podstage.io/stage1=warp'], 'annotation podstage.io/stage1: no built-in stage1 named "warp"'],
   ];
   for (const [flags, message] of cases) {
     const r = await sb.run(['run', ...flags, DEFAULT_IMAGE, '--', 'true']);

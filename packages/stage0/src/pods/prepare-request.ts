@@ -78,8 +78,9 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
     manifest.annotations,
   );
   const insecureOptions = [...expandInsecureOptions([...g.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])])];
-  const net = typeof flags.net === 'string' ? flags.net : 'host';
-  if (net !== 'host' && net !== 'none') throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host or none, got ${JSON.stringify(net)} (CNI networks come later)`);
+  // "default": each stage1 picks its own (host for fly, host and runc; none for kvm).
+  const net = typeof flags.net === 'string' ? flags.net : 'default';
+  if (net !== 'host' && net !== 'none' && net !== 'default') throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host or none, got ${JSON.stringify(net)} (CNI networks come later)`);
   const output = { stdout: outputMode('--stdout', flags.stdout), stderr: outputMode('--stderr', flags.stderr) };
   const interactive = flags.interactive === true;
   if (interactive && manifest.apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `--interactive needs a pod with exactly one app, this one has ${manifest.apps.length}`);

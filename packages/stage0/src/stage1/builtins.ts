@@ -9,11 +9,11 @@ export const BUILTIN_STAGE1S: Record<string, () => Promise<Stage1Implementation>
   fly: async () => (await import('@podstage/stage1-fly')).stage1,
   host: async () => (await import('@podstage/stage1-host')).stage1,
   runc: async () => (await import('@podstage/stage1-runc')).stage1,
+  kvm: async () => (await import('@podstage/stage1-kvm')).stage1,
 };
 
 /** Stage1s whose packages exist but are not implemented yet, with the issue that brings them. */
 export const PLANNED_STAGE1S: Record<string, string> = {
-  kvm: 'stage1-kvm (QEMU virtual machines) is not implemented yet',
 };
 
 export const DEFAULT_STAGE1 = 'host';

@@ -1,0 +1,25 @@
+/**
+ * An app's root assembled on the host (stage1s whose isolator takes a
+ * directory: runc, kvm): overlay(image tree, the app's upper) at
+ * apps/<app>/rootfs in the host's mount namespace. gc unmounts it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pod } from '@podstage/contract';
+import { MNT_DETACH, mount, umount } from '@podstage/linux';
+
+function isMounted(path: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
+}
+
+export function mountAppRootfs(podDir: string, app: string): void {
+  const rootfs = pod.appRootfs(podDir, app);
+  if (isMounted(rootfs)) return;
+  const lower = join(podDir, 'apps', app, 'lower');
+  mount('overlay', rootfs, 'overlay', 0, `lowerdir=${lower},upperdir=${pod.appUpper(podDir, app)},workdir=${pod.appWork(podDir, app)}`);
+}
+
+export function unmountAppRootfs(podDir: string, app: string): void {
+  const rootfs = pod.appRootfs(podDir, app);
+  if (isMounted(rootfs)) umount(rootfs, MNT_DETACH);
+}

@@ -1,0 +1,95 @@
+/**
+ * Builds the default guest for stage1-kvm from Debian's packages, never
+ * installing anything into /boot: the newest linux-image-amd64 kernel is
+ * downloaded (apt-get download) and unpacked (dpkg -x); its bzImage is
+ * decompressed to an ELF vmlinux (microvm boots it directly, no firmware);
+ * an initramfs holds busybox-static, the virtio/9p modules and /init.
+ * Output: DIR/vmlinux, DIR/initrd.cpio, DIR/release. Idempotent.
+ */
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { PodstageError } from '@podstage/contract';
+import { GUEST_MODULES, INIT_SCRIPT } from './init-script.js';
+
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+
+async function kernelPackage(): Promise<string> {
+  const r = await execa('apt-cache', ['depends', 'linux-image-amd64'], { reject: false });
+  const pkg = /Depends: (linux-image-[0-9][^\s]*)/.exec(String(r.stdout))?.[1];
+  if (pkg === undefined) throw new PodstageError('ERR_PODSTAGE_HOST', 'apt-cache does not know linux-image-amd64', { hint: 'run apt-get update (scripts/setup.sh does)' });
+  return pkg;
+}
+
+/** bzImage → vmlinux: the xz payload starts at the xz magic; decompress one stream. */
+async function extractVmlinux(bzImage: string, out: string): Promise<void> {
+  const data = readFileSync(bzImage);
+  const at = data.indexOf(XZ_MAGIC);
+  if (at < 0) throw new PodstageError('ERR_PODSTAGE_HOST', `${bzImage}: no xz payload found (is the kernel built with CONFIG_KERNEL_XZ?)`);
+  const r = await execa('xz', ['-dc', '--single-stream'], { input: data.subarray(at), encoding: 'buffer', reject: false });
+  if (r.stdout.length === 0) throw new PodstageError('ERR_PODSTAGE_HOST', `${bzImage}: xz could not decompress the kernel: ${String(r.stderr)}`);
+  writeFileSync(out, r.stdout);
+}
+
+function findModule(modulesDir: string, name: string): string {
+  const stack = [modulesDir];
+  while (stack.length > 0) {
+    const dir = stack.pop() as string;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) stack.push(join(dir, e.name));
+      else if (e.name === `${name}.ko`) return join(dir, e.name);
+    }
+  }
+  throw new PodstageError('ERR_PODSTAGE_HOST', `kernel module ${name}.ko not found under ${modulesDir}`);
+}
+
+/** The initramfs from the cached modules; rebuilt whenever the init script or module list changes. */
+async function buildInitramfs(modulesDir: string, out: string): Promise<void> {
+  const root = mkdtempSync(join(out, '..', 'initramfs-'));
+  try {
+    for (const d of ['bin', 'lib/modules', 'proc', 'sys', 'dev', 'pod']) mkdirSync(join(root, d), { recursive: true });
+    copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+    chmodSync(join(root, 'bin', 'busybox'), 0o755);
+    for (const m of GUEST_MODULES) copyFileSync(join(modulesDir, `${m}.ko`), join(root, 'lib', 'modules', `${m}.ko`));
+    writeFileSync(join(root, 'init'), INIT_SCRIPT, { mode: 0o755 });
+    const files = ['.', 'bin', 'bin/busybox', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'proc', 'sys', 'dev', 'pod', 'init'];
+    const cpio = await execa('/bin/busybox', ['cpio', '-o', '-H', 'newc'], { cwd: root, input: `${files.join('\n')}\n`, encoding: 'buffer' });
+    writeFileSync(out, cpio.stdout);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function fetchKernel(pkg: string, release: string, outDir: string): Promise<void> {
+  const work = mkdtempSync(join(outDir, 'download-'));
+  try {
+    const dl = await execa('apt-get', ['download', pkg], { cwd: work, reject: false });
+    const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
+    if (deb === undefined) throw new PodstageError('ERR_PODSTAGE_HOST', `apt-get download ${pkg} failed: ${String(dl.stderr).trim()}`);
+    await execa('dpkg', ['-x', join(work, deb), join(work, 'unpacked')]);
+    await extractVmlinux(join(work, 'unpacked', 'boot', `vmlinuz-${release}`), join(outDir, 'vmlinux'));
+    rmSync(join(outDir, 'modules'), { recursive: true, force: true });
+    mkdirSync(join(outDir, 'modules'));
+    const modulesDir = join(work, 'unpacked', 'lib', 'modules', release);
+    for (const m of GUEST_MODULES) copyFileSync(findModule(modulesDir, m), join(outDir, 'modules', `${m}.ko`));
+    writeFileSync(join(outDir, 'release'), `${release}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function buildGuest(outDir: string): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const pkg = await kernelPackage();
+  const release = pkg.replace(/^linux-image-/, '');
+  const have = existsSync(join(outDir, 'release')) ? readFileSync(join(outDir, 'release'), 'utf8').trim() : '';
+  if (have !== release || !existsSync(join(outDir, 'vmlinux')) || !existsSync(join(outDir, 'modules'))) await fetchKernel(pkg, release, outDir);
+  const recipe = createHash('sha256').update(INIT_SCRIPT).update(GUEST_MODULES.join(',')).update(readFileSync('/bin/busybox')).digest('hex');
+  const stamp = join(outDir, 'initrd.recipe');
+  if (!existsSync(join(outDir, 'initrd.cpio')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== recipe) {
+    await buildInitramfs(join(outDir, 'modules'), join(outDir, 'initrd.cpio'));
+    writeFileSync(stamp, recipe);
+  }
+  return release;
+}
