@@ -274,17 +274,18 @@ test('oom-score-adj below the runtime’s own is refused, naming the app and bot
 const manifest: PodManifest = { apiVersion: 'podstage.io/v1alpha1', kind: 'PodManifest', apps: [plan().app] };
 const checkOptions = (net: string): Stage1CheckOptions => ({ mutable: false, net, insecureOptions: [] });
 
-test('checkRuncSupport: host and none pass, anything else is refused with a hint', () => {
+test('checkRuncSupport: host, none and default pass, anything else is refused with a hint', () => {
   checkRuncSupport(manifest, checkOptions('host'));
   checkRuncSupport(manifest, checkOptions('none'));
+  checkRuncSupport(manifest, checkOptions('default'));
   checkRuncSupport(manifest, { ...checkOptions('none'), mutable: true });
   try {
-    checkRuncSupport(manifest, checkOptions('default'));
+    checkRuncSupport(manifest, checkOptions('cni-bridge'));
     assert.unreachable('expected a refusal');
   } catch (err) {
     assert.ok(isPodstageError(err), String(err));
     assert.is(err.code, 'ERR_PODSTAGE_UNSUPPORTED');
-    assert.match(err.message, /^stage1 runc: --net=default/);
+    assert.match(err.message, /^stage1 runc: --net=cni-bridge/);
     assert.ok(err.hint !== undefined && err.hint.includes('--net=none'));
   }
 });
