@@ -16,6 +16,9 @@ export const KERNEL_CMDLINE = 'console=ttyS0 quiet loglevel=0 reboot=t panic=-1 
 export const KERNEL_ANNOTATION = 'podstage.io/kvm-kernel';
 export const INITRD_ANNOTATION = 'podstage.io/kvm-initrd';
 export const CMDLINE_ANNOTATION = 'podstage.io/kvm-cmdline';
+export const HALT_TIMEOUT_ANNOTATION = 'podstage.io/kvm-halt-timeout-seconds';
+/** How long a guest may take to halt once all its apps have exited before QEMU is killed. */
+export const DEFAULT_HALT_TIMEOUT_S = 10;
 
 function refuse(what: string, hint: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 kvm: ${what}`, { hint });

@@ -13,7 +13,7 @@ import {
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
 import { detectAccelerator } from '../accel.js';
 import {
-  checkKvmSupport, CMDLINE_ANNOTATION, guestPodScript, guestResources, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE, qemuArgs,
+  checkKvmSupport, CMDLINE_ANNOTATION, DEFAULT_HALT_TIMEOUT_S, guestPodScript, HALT_TIMEOUT_ANNOTATION, guestResources, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE, qemuArgs,
 } from '../translate.js';
 
 export const QEMU = '/usr/bin/qemu-system-x86_64';
@@ -27,6 +27,16 @@ function annotation(m: PodManifest, name: string): string | undefined {
 function requireFile(path: string, what: string): string {
   if (!existsSync(path)) throw new PodstageError('ERR_PODSTAGE_HOST', `stage1 kvm: ${what} ${path} is missing`, { hint: 'scripts/setup.sh builds the default guest (build/guest)' });
   return path;
+}
+
+/** Once every app has an exit status, the guest has `timeoutS` to halt. */
+function watchForHalt(podDir: string, apps: string[], timeoutS: number, kill: () => void): NodeJS.Timeout {
+  let deadline: number | undefined;
+  return setInterval(() => {
+    if (deadline === undefined) {
+      if (apps.every((a) => readAppExitStatus(podDir, a) !== undefined)) deadline = Date.now() + timeoutS * 1000;
+    } else if (Date.now() > deadline) kill();
+  }, 200);
 }
 
 export async function run(o: RunOptions): Promise<never> {
@@ -48,7 +58,14 @@ export async function run(o: RunOptions): Promise<never> {
   const cmdline = [KERNEL_CMDLINE, annotation(m, CMDLINE_ANNOTATION)].filter(Boolean).join(' ');
   const qemu = spawn(QEMU, qemuArgs({ kernel, initrd, cmdline, podDir: o.podDir, accel, ...guestResources(m) }), { stdio: ['ignore', 'inherit', 'inherit'] });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => qemu.kill('SIGTERM'));
-  const code = await new Promise<number>((resolve) => qemu.on('exit', (c) => resolve(c ?? 255)));
+  const exited = new Promise<number>((resolve) => qemu.on('exit', (c) => resolve(c ?? 255)));
+  const haltTimeoutS = Number(annotation(m, HALT_TIMEOUT_ANNOTATION) ?? DEFAULT_HALT_TIMEOUT_S);
+  const watchdog = watchForHalt(o.podDir, plans.map((p) => p.name), haltTimeoutS, () => {
+    process.stderr.write(`stage1 kvm: the guest did not halt within ${haltTimeoutS} s after its apps exited: killing QEMU\n`);
+    qemu.kill('SIGKILL');
+  });
+  const code = await exited;
+  clearInterval(watchdog);
   for (const p of plans) unmountAppRootfs(o.podDir, p.name);
   const statuses = plans.map((p) => readAppExitStatus(o.podDir, p.name));
   // No status at all: the guest died or was stopped before the apps ended.

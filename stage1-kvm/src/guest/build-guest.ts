@@ -16,8 +16,13 @@ import { GUEST_MODULES, INIT_SCRIPT } from './init-script.js';
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 
 async function kernelPackage(): Promise<string> {
-  const r = await execa('apt-cache', ['depends', 'linux-image-amd64'], { reject: false });
-  const pkg = /Depends: (linux-image-[0-9][^\s]*)/.exec(String(r.stdout))?.[1];
+  const lookup = async () => /Depends: (linux-image-[0-9][^\s]*)/.exec(String((await execa('apt-cache', ['depends', 'linux-image-amd64'], { reject: false })).stdout))?.[1];
+  let pkg = await lookup();
+  if (pkg === undefined) {
+    // A machine whose package lists were never fetched: fetch them once.
+    await execa('apt-get', ['update', '-qq'], { reject: false });
+    pkg = await lookup();
+  }
   if (pkg === undefined) throw new PodstageError('ERR_PODSTAGE_HOST', 'apt-cache does not know linux-image-amd64', { hint: 'run apt-get update (scripts/setup.sh does)' });
   return pkg;
 }

@@ -22,5 +22,8 @@ if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 pod /pod; then
 else
   echo "podstage guest: cannot mount the pod directory over 9p" >&2
 fi
+# podstage.nohalt on the kernel command line keeps a guest up after its apps (debugging);
+# the host then stops it after its halt timeout.
+grep -qw podstage.nohalt /proc/cmdline && while :; do sleep 3600; done
 reboot -f
 `;

@@ -62,6 +62,16 @@ test('stop ends a running VM; nothing of it is left after gc', async () => {
   assert.not.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.dir), 'no overlay left mounted');
 });
 
+test('a guest that never halts is killed at the halt timeout; the pod keeps its exit code and is exited', async () => {
+  const uuidFile = join(sb.dir, 'uuid-nohalt');
+  const t0 = Date.now();
+  const r = await run([`--uuid-file-save=${uuidFile}`, '--annotation=podstage.io/kvm-cmdline=podstage.nohalt', '--annotation=podstage.io/kvm-halt-timeout-seconds=2', DEFAULT_IMAGE, '--', 'sh', '-c', 'exit 5']);
+  assert.is(r.exitCode, 5);
+  assert.match(String(r.stderr), 'the guest did not halt within 2 s after its apps exited: killing QEMU');
+  assert.ok(Date.now() - t0 < 60_000);
+  assert.is((await status(sb, readFileSync(uuidFile, 'utf8').trim())).state, 'exited');
+});
+
 test('what the guest cannot honour yet is refused before a pod is written', async () => {
   const host = await run(['--net=host', DEFAULT_IMAGE, '--', 'true']);
   assert.is(host.exitCode, 254);
