@@ -27,7 +27,6 @@ function refuse(what: string, hint: string): never {
 export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   if (o.net !== 'none' && o.net !== 'default') refuse(`--net=${o.net}: a VM cannot share the host's network; pod networks come with CNI`, 'use --net=none (the default for kvm)');
   if (o.mutable) refuse('mutable pods need the guest control channel, not there yet', 'use --stage1-name=host or runc');
-  for (const stream of ['stdout', 'stderr'] as const) if ((o[stream] ?? 'stream') !== 'stream') refuse(`--${stream}=${o[stream]}: per-app logs from the guest are not there yet`, 'use --stage1-name=host or runc');
   for (const app of m.apps) {
     if ((app.mounts ?? []).length > 0) refuse(`apps[${app.name}]: volumes are not shared into the guest yet`, 'use --stage1-name=host or runc');
     for (const iso of [...(m.isolators ?? []), ...(app.app.isolators ?? [])]) {
@@ -97,7 +96,7 @@ export function guestPodScript(plans: AppPlan[]): string {
       `R=${shellQuote(root)}`,
       'for d in proc sys dev tmp; do mkdir -p "$R/$d"; done',
       'mount -t proc proc "$R/proc"; mount -t sysfs sys "$R/sys"; mount -t devtmpfs dev "$R/dev"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
-      `(chroot "$R" ${BUSYBOX} sh -c 'cd "$0" && exec ${BUSYBOX} env -i "$@"' ${args}; echo $? > /pod/apps/${p.name}/exit) &`,
+      `(chroot "$R" ${BUSYBOX} sh -c 'cd "$0" && exec ${BUSYBOX} env -i "$@"' ${args} </dev/null >/pod/apps/${p.name}/guest.stdout 2>/pod/apps/${p.name}/guest.stderr; echo $? > /pod/apps/${p.name}/exit) &`,
     );
   }
   lines.push('wait', 'sync');

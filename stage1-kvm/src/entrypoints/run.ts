@@ -12,6 +12,7 @@ import {
 } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
 import { detectAccelerator } from '../accel.js';
+import { followApps } from '../guest-output.js';
 import {
   checkKvmSupport, CMDLINE_ANNOTATION, DEFAULT_HALT_TIMEOUT_S, guestPodScript, HALT_TIMEOUT_ANNOTATION, guestResources, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE, qemuArgs,
 } from '../translate.js';
@@ -56,7 +57,9 @@ export async function run(o: RunOptions): Promise<never> {
   for (const p of plans) mountAppRootfs(o.podDir, p.name);
   if (o.debug) process.stderr.write(`stage1 kvm: accelerator ${accel.accel}: ${accel.reason}\n`);
   const cmdline = [KERNEL_CMDLINE, annotation(m, CMDLINE_ANNOTATION)].filter(Boolean).join(' ');
-  const qemu = spawn(QEMU, qemuArgs({ kernel, initrd, cmdline, podDir: o.podDir, accel, ...guestResources(m) }), { stdio: ['ignore', 'inherit', 'inherit'] });
+  const output = followApps(o.podDir, plans.map((p) => p.name), { stdout: options.stdout ?? 'stream', stderr: options.stderr ?? 'stream' });
+  // The serial console carries only what the guest's init says (to our stderr); apps' output comes through followApps.
+  const qemu = spawn(QEMU, qemuArgs({ kernel, initrd, cmdline, podDir: o.podDir, accel, ...guestResources(m) }), { stdio: ['ignore', 2, 2] });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => qemu.kill('SIGTERM'));
   const exited = new Promise<number>((resolve) => qemu.on('exit', (c) => resolve(c ?? 255)));
   const haltTimeoutS = Number(annotation(m, HALT_TIMEOUT_ANNOTATION) ?? DEFAULT_HALT_TIMEOUT_S);
@@ -66,6 +69,7 @@ export async function run(o: RunOptions): Promise<never> {
   });
   const code = await exited;
   clearInterval(watchdog);
+  await output.finish();
   for (const p of plans) unmountAppRootfs(o.podDir, p.name);
   const statuses = plans.map((p) => readAppExitStatus(o.podDir, p.name));
   // No status at all: the guest died or was stopped before the apps ended.

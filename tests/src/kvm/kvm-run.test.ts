@@ -36,6 +36,21 @@ test('exit codes, environment, user, group and working directory round-trip', as
   assert.match(readFileSync(join(sb.dir, 'pods', 'run', s.uuid, 'stage1', 'kvm', 'accelerator'), 'utf8'), /^(tcg|kvm) \(/);
 });
 
+test('1 MiB of app output arrives intact in the CRI log; stdout and stderr stay apart', async () => {
+  const uuidFile = join(sb.dir, 'uuid-log');
+  const r = await run([`--uuid-file-save=${uuidFile}`, '--stdout=log', DEFAULT_IMAGE, '--name=loud', '--', 'sh', '-c', "dd if=/dev/zero bs=1024 count=1024 2>/dev/null | tr '\\0' x | fold -w 128; echo done >&2"]);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  assert.is(r.stdout, '');
+  assert.match(String(r.stderr), 'done');
+  const records = lines(readFileSync(join(sb.dir, 'pods', 'run', readFileSync(uuidFile, 'utf8').trim(), 'apps', 'loud', 'log'), 'utf8'));
+  // fold ends its last line without a newline: 8191 full lines, then one partial (P) record.
+  const out = records.filter((l) => l.includes(' stdout '));
+  assert.is(out.length, 8192);
+  assert.ok(out.slice(0, -1).every((l) => /^\S+Z stdout F x{128}$/.test(l)));
+  assert.match(out.at(-1) ?? '', /^\S+Z stdout P x{128}$/);
+  assert.ok(records.some((l) => /^\S+Z stderr F done$/.test(l)));
+});
+
 test('two apps in one VM share its kernel and network namespace', async () => {
   const r = await run([DEFAULT_IMAGE, '--name=a', '--', 'sh', '-c', 'echo hi | nc -l -p 9000', '---', DEFAULT_IMAGE, '--name=b', '--', 'sh', '-c', 'sleep 2; nc 127.0.0.1 9000 </dev/null']);
   assert.is(r.exitCode, 0, String(r.stderr));
