@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { pod, type GcOptions } from '@podstage/contract';
-import { unmountAppRootfs } from '@podstage/stage1-common';
+import { removePodCgroups, unmountAppRootfs } from '@podstage/stage1-common';
 
-/** Unmount what a pod whose process died left on the host: the apps' overlays. */
+/** Undo what the pod left on the host: the apps' overlays and the pod's cgroups (and anything still in them). */
 export async function gc(o: GcOptions): Promise<void> {
   let apps: string[] = [];
   try {
@@ -11,4 +11,5 @@ export async function gc(o: GcOptions): Promise<void> {
     // nothing laid out
   }
   for (const app of apps) unmountAppRootfs(o.podDir, app);
+  await removePodCgroups(o.uuid);
 }

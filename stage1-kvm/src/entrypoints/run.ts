@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type RunOptions,
 } from '@podstage/contract';
-import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
+import { createCgroup, joinCgroup, mountAppRootfs, planApp, podCgroup, unmountAppRootfs } from '@podstage/stage1-common';
 import { detectAccelerator } from '../accel.js';
 import { followApps } from '../guest-output.js';
 import {
@@ -55,6 +55,9 @@ export async function run(o: RunOptions): Promise<never> {
   writeFileSync(join(o.podDir, 'stage1', 'kvm', 'accelerator'), `${accel.accel} (${accel.reason})\n`);
   writeFileAtomic(join(o.podDir, 'stage1', 'kvm', 'pod.sh'), guestPodScript(plans));
   for (const p of plans) mountAppRootfs(o.podDir, p.name);
+  // QEMU (our child) lives in the pod's cgroup, so the whole VM is accounted and limited there.
+  createCgroup(podCgroup(o.uuid));
+  joinCgroup(podCgroup(o.uuid));
   if (o.debug) process.stderr.write(`stage1 kvm: accelerator ${accel.accel}: ${accel.reason}\n`);
   const cmdline = [KERNEL_CMDLINE, annotation(m, CMDLINE_ANNOTATION)].filter(Boolean).join(' ');
   const output = followApps(o.podDir, plans.map((p) => p.name), { stdout: options.stdout ?? 'stream', stderr: options.stderr ?? 'stream' });

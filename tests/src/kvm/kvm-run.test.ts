@@ -66,7 +66,9 @@ test('stop ends a running VM; nothing of it is left after gc', async () => {
     const ps = await execa('ps', ['-eo', 'pid=,args=']);
     return lines(ps.stdout).find((l) => l.includes('qemu-system-x86_64') && l.includes(uuid));
   });
-  assert.ok(qemu);
+  const qemuPid = Number(qemu.trim().split(/\s+/)[0]);
+  const procs = readFileSync(join('/sys/fs/cgroup/memory/podstage', uuid, 'cgroup.procs'), 'utf8');
+  assert.ok(lines(procs).includes(String(qemuPid)), 'QEMU runs in the pod cgroup');
   assert.is((await sb.run(['stop', uuid])).exitCode, 0);
   const done = await child;
   assert.is.not(done.exitCode, 0);
@@ -75,6 +77,7 @@ test('stop ends a running VM; nothing of it is left after gc', async () => {
   const ps = await execa('ps', ['-eo', 'args=']);
   assert.not.ok(ps.stdout.includes(sb.dir), 'no QEMU or pod process left');
   assert.not.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.dir), 'no overlay left mounted');
+  assert.not.ok(existsSync(join('/sys/fs/cgroup/memory/podstage', uuid)), 'no pod cgroup left');
 });
 
 test('a guest that never halts is killed at the halt timeout; the pod keeps its exit code and is exited', async () => {
