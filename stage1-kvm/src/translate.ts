@@ -82,8 +82,11 @@ const BUSYBOX = '/proc/1/root/bin/busybox';
  * uid/gid (busybox start-stop-daemon, reached through /proc/1/root from
  * inside the chroot), all apps in parallel; each exit status is written next to the app.
  */
+export const STOP_REQUEST = 'stage1/kvm/stop';
+export const GUEST_STOP_TIMEOUT_S = 10;
+
 export function guestPodScript(plans: AppPlan[]): string {
-  const lines = ['#!/bin/sh', '# written by stage1-kvm for this pod; run by the guest init'];
+  const lines = ['#!/bin/sh', '# written by stage1-kvm for this pod; run by the guest init', 'subshells=""'];
   for (const p of plans) {
     const root = `/pod/apps/${p.name}/rootfs`;
     const env = Object.entries(p.env).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
@@ -92,13 +95,22 @@ export function guestPodScript(plans: AppPlan[]): string {
     const [prog, ...rest] = p.exec as [string, ...string[]];
     const user = ['start-stop-daemon', '-S', '-p', '/nonexistent.pid', '-c', `${p.identity.uid}:${p.identity.gid}`, '-a', shellQuote(prog), '--', ...rest.map(shellQuote)];
     const args = [shellQuote(p.cwd), env, BUSYBOX, ...user].filter((x) => x !== '').join(' ');
+    const dir = `/pod/apps/${p.name}`;
     lines.push(
       `R=${shellQuote(root)}`,
       'for d in proc sys dev tmp; do mkdir -p "$R/$d"; done',
       'mount -t proc proc "$R/proc"; mount -t sysfs sys "$R/sys"; mount -t devtmpfs dev "$R/dev"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
-      `(chroot "$R" ${BUSYBOX} sh -c 'cd "$0" && exec ${BUSYBOX} env -i "$@"' ${args} </dev/null >/pod/apps/${p.name}/guest.stdout 2>/pod/apps/${p.name}/guest.stderr; echo $? > /pod/apps/${p.name}/exit) &`,
+      // Every step execs in place, so $! is the app itself: its pid is kept for stop.
+      `(chroot "$R" ${BUSYBOX} sh -c 'cd "$0" && exec ${BUSYBOX} env -i "$@"' ${args} </dev/null >${dir}/guest.stdout 2>${dir}/guest.stderr & echo $! > /run-${p.name}.pid; wait $!; echo $? > ${dir}/exit) &`,
+      'subshells="$subshells $!"',
     );
   }
-  lines.push('wait', 'sync');
+  lines.push(
+    '# stop: the host leaves a request in the pod directory; apps get SIGTERM, then SIGKILL',
+    `(while [ ! -e /pod/${STOP_REQUEST} ]; do sleep 0.2; done; kill -TERM $(cat /run-*.pid) 2>/dev/null;`
+      + ` grep -qx force /pod/${STOP_REQUEST} || sleep ${GUEST_STOP_TIMEOUT_S}; kill -KILL $(cat /run-*.pid) 2>/dev/null) &`,
+    'wait $subshells',
+    'sync',
+  );
   return `${lines.join('\n')}\n`;
 }

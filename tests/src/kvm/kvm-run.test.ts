@@ -71,13 +71,26 @@ test('stop ends a running VM; nothing of it is left after gc', async () => {
   assert.ok(lines(procs).includes(String(qemuPid)), 'QEMU runs in the pod cgroup');
   assert.is((await sb.run(['stop', uuid])).exitCode, 0);
   const done = await child;
-  assert.is.not(done.exitCode, 0);
+  assert.is(done.exitCode, 143, 'the app got SIGTERM inside the guest');
   assert.is((await status(sb, uuid)).state, 'exited');
   assert.is((await sb.run(['gc'])).exitCode, 0);
   const ps = await execa('ps', ['-eo', 'args=']);
   assert.not.ok(ps.stdout.includes(sb.dir), 'no QEMU or pod process left');
   assert.not.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.dir), 'no overlay left mounted');
   assert.not.ok(existsSync(join('/sys/fs/cgroup/memory/podstage', uuid)), 'no pod cgroup left');
+});
+
+test('stop: an app that ignores SIGTERM is killed after the grace period, inside the guest', async () => {
+  const uuidFile = join(sb.dir, 'uuid-stubborn');
+  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', '--stage1-name=kvm', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=stubborn', '--', 'sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 1; done'], { reject: false, stdin: 'ignore' });
+  const uuid = await waitFor('uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
+  const log = join(sb.dir, 'pods', 'run', uuid, 'apps', 'stubborn', 'log');
+  await waitFor('the app to ignore SIGTERM', () => (existsSync(log) && readFileSync(log, 'utf8').includes('ready') ? true : undefined), 30_000);
+  const t0 = Date.now();
+  assert.is((await sb.run(['stop', uuid])).exitCode, 0);
+  assert.ok(Date.now() - t0 >= 8_000, 'waited for the grace period');
+  assert.is((await child).exitCode, 137);
+  assert.equal((await status(sb, uuid)).apps.map((a) => a.exitCode), [137]);
 });
 
 test('a guest that never halts is killed at the halt timeout; the pod keeps its exit code and is exited', async () => {
