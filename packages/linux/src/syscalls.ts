@@ -13,9 +13,20 @@ import { syscallError } from '@podstage/contract';
 type Fn = (...args: unknown[]) => number;
 interface Libc {
   flock: Fn; fcntl: Fn; unshare: Fn; mount: Fn; umount2: Fn; chroot: Fn;
-  setns: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn;
+  setns: Fn; seccomp: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn;
   errno(): number;
 }
+
+/** seccomp(2) has no libc wrapper: syscall(SYS_seccomp, …) with struct sock_fprog. */
+function seccompSyscall(koffi: typeof import('koffi'), lib: ReturnType<typeof import('koffi').load>): Fn {
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: 16 bytes with the padding.
+  koffi.struct('podstage_sock_fprog', { len: 'unsigned short', filter: 'uint8_t *' });
+  const syscall = lib.func('long syscall(long number, ...)') as unknown as Fn;
+  return (filter: unknown, count: unknown) =>
+    Number(syscall(SYS_SECCOMP_X86_64, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', 0, 'podstage_sock_fprog *', { len: count, filter }));
+}
+const SYS_SECCOMP_X86_64 = 317;
+const SECCOMP_SET_MODE_FILTER = 1;
 
 let libc: Libc | undefined;
 function load(): Libc {
@@ -32,6 +43,7 @@ function load(): Libc {
     umount2: f('int umount2(const char *target, int flags)'),
     chroot: f('int chroot(const char *path)'),
     setns: f('int setns(int fd, int nstype)'),
+    seccomp: seccompSyscall(koffi, lib),
     setgroups: f('int setgroups(size_t size, const uint32_t *list)'),
     setresuid: f('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
     setresgid: f('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
@@ -123,4 +135,21 @@ export function clearAmbientCaps(): void {
 
 export function sethostname(name: string): void {
   check(load().sethostname(name, Buffer.byteLength(name)), 'sethostname', name);
+}
+
+/**
+ * Load the bindings now. A caller that chroots before its last calls (every
+ * stage1 before exec) must: after the chroot, koffi's module is out of reach.
+ */
+export function preloadSyscalls(): void {
+  load();
+}
+
+/** seccomp(SECCOMP_SET_MODE_FILTER) with `count` sock_filter structs; calling thread only. */
+export function seccompSetModeFilter(program: Buffer, count: number): void {
+  const hint = 'without no_new_privs the caller needs CAP_SYS_ADMIN: set no_new_privs before installing the filter';
+  const l = load();
+  if (l.seccomp(program, count) === 0) return;
+  const e = l.errno();
+  throw Object.assign(syscallError('seccomp(SECCOMP_SET_MODE_FILTER)', `${count}-instruction filter`, errnoName(e), e === osConstants.errno.EACCES ? hint : undefined), { errno: e });
 }

@@ -3,7 +3,7 @@
  * directory: runc, kvm): overlay(image tree, the app's upper) at
  * apps/<app>/rootfs in the host's mount namespace. gc unmounts it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pod } from '@podstage/contract';
 import { MNT_DETACH, mount, umount } from '@podstage/linux';
@@ -22,4 +22,15 @@ export function mountAppRootfs(podDir: string, app: string): void {
 export function unmountAppRootfs(podDir: string, app: string): void {
   const rootfs = pod.appRootfs(podDir, app);
   if (isMounted(rootfs)) umount(rootfs, MNT_DETACH);
+}
+
+/** gc: every app overlay a pod left mounted on the host. */
+export function unmountAllAppRootfs(podDir: string): void {
+  let apps: string[] = [];
+  try {
+    apps = readdirSync(pod.appsDir(podDir));
+  } catch {
+    // no apps laid out
+  }
+  for (const app of apps) unmountAppRootfs(podDir, app);
 }

@@ -14,7 +14,6 @@ export function processAlive(pid: number): boolean {
     return false;
   }
 }
-const alive = processAlive;
 
 /**
  * Ask the supervisor to stop the apps (SIGTERM, 10 s, SIGKILL; --force: SIGKILL),
@@ -23,13 +22,13 @@ const alive = processAlive;
  */
 export async function supervisedStop(o: StopOptions): Promise<void> {
   const pid = readPidFile(o.podDir);
-  if (pid === undefined || !alive(pid)) return;
+  if (pid === undefined || !processAlive(pid)) return;
   const reply = await sendControl(o.podDir, { op: 'stop', force: o.force }, 5_000).catch(() => undefined);
   if (reply === undefined || !reply.ok) process.kill(pid, o.force ? 'SIGKILL' : 'SIGTERM');
   const deadline = Date.now() + (o.force ? 5_000 : 15_000);
-  while (alive(pid) && Date.now() < deadline) await sleep(50);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (alive(pid)) await sleep(50);
+  while (processAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (processAlive(pid)) await sleep(50);
 }
 
 export async function supervisedAppStart(o: AppOptions): Promise<void> {

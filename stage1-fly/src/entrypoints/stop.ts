@@ -4,14 +4,13 @@ import { processAlive } from '@podstage/stage1-common';
 
 export const STOP_TIMEOUT_MS = 10_000;
 
-const alive = processAlive;
 
 /** SIGTERM, wait, then SIGKILL (at once with --force). The app is the pod's pid. */
 export async function stop(o: StopOptions): Promise<void> {
   const pid = readPidFile(o.podDir);
-  if (pid === undefined || !alive(pid)) return;
+  if (pid === undefined || !processAlive(pid)) return;
   process.kill(pid, o.force ? 'SIGKILL' : 'SIGTERM');
   const deadline = Date.now() + (o.force ? 2_000 : STOP_TIMEOUT_MS);
-  while (alive(pid) && Date.now() < deadline) await sleep(50);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (processAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
 }

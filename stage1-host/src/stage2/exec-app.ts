@@ -50,5 +50,5 @@ try {
   });
 } catch (err) {
   process.stderr.write(`stage1 host: app ${name}: ${isPodstageError(err) ? err.message + (err.hint ? `; ${err.hint}` : '') : String((err as Error)?.stack ?? err)}\n`);
-  process.exit(entering ? 254 : 254);
+  process.exit(254);
 }

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { pod, type GcOptions } from '@podstage/contract';
-import { removePodCgroups, unmountAppRootfs } from '@podstage/stage1-common';
+import type { GcOptions } from '@podstage/contract';
+import { removePodCgroups, unmountAllAppRootfs } from '@podstage/stage1-common';
 import { listPodContainers, remove, RUNTIMES } from '../runtime.js';
 
 /** Delete the runtime's containers of this pod, unmount the apps' overlays, remove the cgroups. */
@@ -13,12 +12,6 @@ export async function gc(o: GcOptions): Promise<void> {
       // that runtime is not installed
     }
   }
-  let apps: string[] = [];
-  try {
-    apps = readdirSync(pod.appsDir(o.podDir));
-  } catch {
-    // no apps laid out
-  }
-  for (const app of apps) unmountAppRootfs(o.podDir, app);
+  unmountAllAppRootfs(o.podDir);
   await removePodCgroups(o.uuid);
 }

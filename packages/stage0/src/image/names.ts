@@ -29,7 +29,7 @@ export function withLatestTag(ref: string): string | undefined {
   return hasTagOrDigest(ref) ? undefined : `${ref}:latest`;
 }
 
-/** File name under `images/refs/`: never empty, `.`, `..` or containing `/`. */
+/** One reversible file name for a name (image refs, keystore prefixes): never empty, `.`, `..` or containing `/`. */
 export function refFileName(name: string): string {
   return encodeURIComponent(name);
 }

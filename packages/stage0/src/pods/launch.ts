@@ -25,12 +25,11 @@ export async function launchPod(dataDir: string, ref: PodRef, flags: LaunchFlags
     podDir: running.path,
     debug: flags.debug,
     net: flags.net ?? defaults.net,
-    interactive: flags.interactive,
+    interactive: flags.interactive || defaults.interactive === true,
     mutable: defaults.mutable,
     insecureOptions: flags.insecureOptions ?? defaults.insecureOptions,
     lockFd: lock.fd,
   };
-  writePodOptions(running.path, { ...defaults, net: opts.net, insecureOptions: opts.insecureOptions, interactive: opts.interactive || defaults.interactive === true });
-  opts.interactive = opts.interactive || defaults.interactive === true;
+  writePodOptions(running.path, { ...defaults, net: opts.net, insecureOptions: opts.insecureOptions, interactive: opts.interactive });
   return handOverRun(readPodStage1(running.path), opts);
 }

@@ -13,6 +13,7 @@ import { config } from '@podstage/contract/paths';
 import { isErrno, writeFileAtomicSync } from '../image/fs-util.js';
 import { FINGERPRINT_PATTERN, parsePublicKey, type KeyKind, type PublicKey } from './public-key.js';
 import { repositoryOf } from './simple-signing.js';
+import { nameFromRefFile, refFileName } from '../image/names.js';
 
 export interface TrustedKey {
   fingerprint: string;
@@ -50,19 +51,9 @@ export function normalizePrefix(prefix: string): string {
   return trimmed;
 }
 
-/** One directory name per prefix, reversible: `/` and `%` (and anything unusual) percent-encoded. */
-export function escapePrefix(prefix: string): string {
-  return encodeURIComponent(prefix);
-}
-
-export function unescapePrefix(dirName: string): string | undefined {
-  try {
-    const prefix = decodeURIComponent(dirName);
-    return escapePrefix(prefix) === dirName ? prefix : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** One directory name per prefix, reversible: the same encoding as the store's image refs. */
+export const escapePrefix = refFileName;
+export const unescapePrefix = nameFromRefFile;
 
 /** True when `prefix` names `imageName`'s repository or a `/`-bounded ancestor of it. */
 export function prefixMatches(prefix: string, imageName: string): boolean {
