@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   busybox-static util-linux iproute2                  # default image, nsenter/setpriv, ip
   systemd-container runc crun                         # stage1-host, stage1-runc
-  qemu-system-x86                                     # stage1-kvm
+  qemu-system-x86 gcc libc6-dev                       # stage1-kvm (gcc: the guest's static exec-app)
   containernetworking-plugins                         # CNI pod networking
   skopeo umoci docker-registry openssl                # image tests: build, push, serve, token certs
   golang-github-opencontainers-specs-dev              # official OCI runtime-spec schemas

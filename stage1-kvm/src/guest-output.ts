@@ -1,20 +1,42 @@
 /**
- * App output from the guest: the pod script sends each app's stdout and
- * stderr to files in its app directory over 9p; the host follows them as they
- * grow and feeds the shared AppOutput (CRI log, and the caller's terminal in
- * stream mode), like the other stage1s' supervisors.
+ * Output from the guest: apps and exec'd commands write to flat files in the
+ * output share (the guest's /out); the host follows them as they grow. The
+ * guest controls that directory, so a file is opened without following a
+ * symlink and read only if it is a regular file.
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pod, type OutputMode } from '@podstage/contract';
-import { appOutput, type AppOutput } from '@podstage/stage1-common';
+import { outputDir } from './guest-share.js';
 
-export const guestStream = (podDir: string, app: string, stream: 'stdout' | 'stderr') => join(podDir, 'apps', app, `guest.${stream}`);
+export type GuestStream = 'stdout' | 'stderr';
+export const appOutputFile = (podDir: string, app: string, stream: GuestStream) => join(outputDir(podDir), `${app}.${stream}`);
+export const execOutputFile = (podDir: string, id: string, stream: GuestStream) => join(outputDir(podDir), `exec-${id}.${stream}`);
 
 const CHUNK = 256 * 1024;
 
-/** A Readable over a file another party is still writing; ends after `finish()` once drained. */
+function openRegular(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  return undefined;
+}
+
+/** Remove a file the guest may have left (unlink never follows a symlink; a directory stays). */
+export function removeGuestFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // not a file: the follower will refuse to read it
+  }
+}
+
+/** A Readable over a file the guest is still writing; ends after `finish()` once drained. */
 export function followFile(path: string): { stream: Readable; finish(): void } {
   let offset = 0;
   let fd: number | undefined;
@@ -23,7 +45,7 @@ export function followFile(path: string): { stream: Readable; finish(): void } {
   const stream = new Readable({
     read() {
       const pump = () => {
-        if (fd === undefined && existsSync(path)) fd = openSync(path, 'r');
+        fd ??= openRegular(path);
         const n = fd === undefined ? 0 : readSync(fd, buf, 0, CHUNK, offset);
         if (n > 0) {
           offset += n;
@@ -37,24 +59,4 @@ export function followFile(path: string): { stream: Readable; finish(): void } {
     },
   });
   return { stream, finish: () => void (finishing = true) };
-}
-
-export function followApps(podDir: string, apps: string[], modes: Record<'stdout' | 'stderr', OutputMode>): { finish(): Promise<void> } {
-  const followers: { finish(): void }[] = [];
-  const outputs: AppOutput[] = [];
-  for (const app of apps) {
-    const output = appOutput(pod.appLog(podDir, app), modes);
-    for (const s of ['stdout', 'stderr'] as const) {
-      const f = followFile(guestStream(podDir, app, s));
-      output.attach(s, f.stream);
-      followers.push(f);
-    }
-    outputs.push(output);
-  }
-  return {
-    async finish() {
-      for (const f of followers) f.finish();
-      await Promise.all(outputs.map((o) => o.close()));
-    },
-  };
 }

@@ -1,13 +1,17 @@
 /**
- * Pod manifest → the QEMU command line and the guest's pod script (pure).
- * The pod directory is shared with the guest over 9p; apps run chrooted in
- * their overlay roots inside the guest, under the guest kernel.
+ * Pod manifest → the QEMU command line and the guest's per-app scripts (pure).
+ * The apps' roots are shared with the guest over 9p (guest-share.ts); the
+ * scripts travel over the agent channel; apps run chrooted in their roots
+ * inside the guest, under the guest kernel.
  */
 import {
-  cpuLimitMillis, effectiveIsolators, ISOLATOR, memoryLimitBytes, PodstageError, type PodManifest, type Stage1CheckOptions,
+  CAPABILITIES, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
+import { buildProfile, compileProfile } from '@podstage/seccomp';
 import type { AppPlan } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
+import { AGENT_PORT_NAME } from './guest/agent-script.js';
+import { OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
 
 export const GUEST_OVERHEAD_MIB = 128;
 /** Debian's kernel panics below this. */
@@ -24,15 +28,8 @@ function refuse(what: string, hint: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 kvm: ${what}`, { hint });
 }
 
-export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
+export function checkKvmSupport(_m: PodManifest, o: Stage1CheckOptions): void {
   if (o.net !== 'none' && o.net !== 'default') refuse(`--net=${o.net}: a VM cannot share the host's network; pod networks come with CNI`, 'use --net=none (the default for kvm)');
-  if (o.mutable) refuse('mutable pods need the guest control channel, not there yet', 'use --stage1-name=host or runc');
-  for (const app of m.apps) {
-    if ((app.mounts ?? []).length > 0) refuse(`apps[${app.name}]: volumes are not shared into the guest yet`, 'use --stage1-name=host or runc');
-    for (const iso of [...(m.isolators ?? []), ...(app.app.isolators ?? [])]) {
-      if (iso.name !== ISOLATOR.cpu && iso.name !== ISOLATOR.memory) refuse(`${iso.name} is not enforced inside the guest yet (the guest kernel is the boundary)`, 'use --stage1-name=host or runc');
-    }
-  }
 }
 
 /** Guest size: the apps' memory limits plus a fixed overhead (rkt's +128 MiB); vCPUs from the cpu limits. */
@@ -51,7 +48,12 @@ export interface QemuContext {
   kernel: string;
   initrd: string;
   cmdline: string;
-  podDir: string;
+  /** Exported read-only as the guest's /pod (apps' writable roots and volumes are mounts inside it). */
+  exportDir: string;
+  /** Exported writable as the guest's /out: app and exec output files. */
+  outputDir: string;
+  /** Where this process listens for QEMU's end of the agent port. */
+  agentSocket: string;
   accel: Accelerator;
   memMiB: number;
   cpus: number;
@@ -65,9 +67,14 @@ export function qemuArgs(c: QemuContext): string[] {
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', c.kernel, '-initrd', c.initrd, '-append', c.cmdline,
     '-serial', 'stdio',
-    // multidevs=remap: the pod directory holds the apps' overlay mounts (other devices).
-    '-fsdev', `local,id=pod,path=${c.podDir},security_model=none,multidevs=remap`,
-    '-device', 'virtio-9p-device,fsdev=pod,mount_tag=pod',
+    // multidevs=remap: the export holds other file systems (the apps' overlays, volumes).
+    '-fsdev', `local,id=${POD_TAG},path=${c.exportDir},security_model=none,multidevs=remap`,
+    '-device', `virtio-9p-device,fsdev=${POD_TAG},mount_tag=${POD_TAG}`,
+    '-fsdev', `local,id=${OUTPUT_TAG},path=${c.outputDir},security_model=none`,
+    '-device', `virtio-9p-device,fsdev=${OUTPUT_TAG},mount_tag=${OUTPUT_TAG}`,
+    '-device', 'virtio-serial-device',
+    '-chardev', `socket,id=agent,path=${c.agentSocket}`,
+    '-device', `virtserialport,chardev=agent,name=${AGENT_PORT_NAME}`,
   ];
 }
 
@@ -75,42 +82,83 @@ export function qemuArgs(c: QemuContext): string[] {
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 const BUSYBOX = '/proc/1/root/bin/busybox';
+/** Where the guest sees an app's root and its volumes (host: guest-share.ts). */
+export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
+export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
+export const guestOutput = (app: string, stream: 'stdout' | 'stderr') => `/out/${app}.${stream}`;
+export const GUEST_RUN_DIR = '/run/podstage';
+
+/** In the initramfs (guest/exec-app.c), reached through /proc/1/root from inside the chroot. */
+const EXEC_APP = '/proc/1/root/bin/podstage-exec-app';
+export const guestSeccompFile = (app: string) => `${GUEST_RUN_DIR}/app-${app}.bpf`;
+
+export function capabilityMask(caps: readonly Capability[]): string {
+  return caps.reduce((mask, c) => mask | (1n << BigInt(CAPABILITIES.indexOf(c))), 0n).toString(16);
+}
+
+/** The app's seccomp filter, compiled here and installed in the guest (--insecure-options=seccomp: none). */
+export function seccompProgram(p: AppPlan, insecureOptions: readonly string[]): Buffer | undefined {
+  const profile = buildProfile(p.isolators, { disabled: insecureOptions.includes('seccomp') });
+  return profile === undefined ? undefined : compileProfile(profile);
+}
 
 /**
- * The guest's pod script: each app chrooted in /pod/apps/<app>/rootfs with
- * /proc, /sys, /dev and a tmpfs /tmp, its environment, working directory and
- * uid/gid (busybox start-stop-daemon, reached through /proc/1/root from
- * inside the chroot), all apps in parallel; each exit status is written next to the app.
+ * Run argv chrooted in the app's root with its environment; podstage-exec-app
+ * then applies the rest of the app's plan (directory, capabilities,
+ * no-new-privileges, seccomp filter from fd 3, oom score, identity) and execs.
+ * Every step execs in place, so the shell's $! is the command itself.
  */
-export const STOP_REQUEST = 'stage1/kvm/stop';
-export const GUEST_STOP_TIMEOUT_S = 10;
+function chrootCommand(p: AppPlan, argv: string[], seccomp: boolean): string {
+  const env = Object.entries(p.env).map(([k, v]) => shellQuote(`${k}=${v}`));
+  const { uid, gid, groups } = p.identity;
+  const flags = [
+    '--cwd', shellQuote(p.cwd), '--uid', String(uid), '--gid', String(gid),
+    ...(groups.length > 0 ? ['--groups', groups.join(',')] : []),
+    '--keep-caps', capabilityMask(p.capabilities),
+    ...(p.isolators.noNewPrivileges === true ? ['--nnp'] : []),
+    ...(seccomp ? ['--seccomp-fd', '3'] : []),
+    ...(p.isolators.oomScoreAdj === undefined ? [] : ['--oom-score-adj', String(p.isolators.oomScoreAdj)]),
+  ];
+  const redirect = seccomp ? ` 3<${guestSeccompFile(p.name)}` : '';
+  return `chroot "$R" ${BUSYBOX} env -i ${env.join(' ')} ${EXEC_APP} ${flags.join(' ')} -- ${argv.map(shellQuote).join(' ')}${redirect}`;
+}
 
-export function guestPodScript(plans: AppPlan[]): string {
-  const lines = ['#!/bin/sh', '# written by stage1-kvm for this pod; run by the guest init', 'subshells=""'];
-  for (const p of plans) {
-    const root = `/pod/apps/${p.name}/rootfs`;
-    const env = Object.entries(p.env).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
-    // start-stop-daemon -S execs in the foreground with the uid:gid (busybox has no chpst/setpriv --reuid);
-    // -p names a pidfile that never exists, so it never finds a "running" copy to refuse for.
-    const [prog, ...rest] = p.exec as [string, ...string[]];
-    const user = ['start-stop-daemon', '-S', '-p', '/nonexistent.pid', '-c', `${p.identity.uid}:${p.identity.gid}`, '-a', shellQuote(prog), '--', ...rest.map(shellQuote)];
-    const args = [shellQuote(p.cwd), env, BUSYBOX, ...user].filter((x) => x !== '').join(' ');
-    const dir = `/pod/apps/${p.name}`;
-    lines.push(
-      `R=${shellQuote(root)}`,
-      'for d in proc sys dev tmp; do mkdir -p "$R/$d"; done',
-      'mount -t proc proc "$R/proc"; mount -t sysfs sys "$R/sys"; mount -t devtmpfs dev "$R/dev"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
-      // Every step execs in place, so $! is the app itself: its pid is kept for stop.
-      `(chroot "$R" ${BUSYBOX} sh -c 'cd "$0" && exec ${BUSYBOX} env -i "$@"' ${args} </dev/null >${dir}/guest.stdout 2>${dir}/guest.stderr & echo $! > /run-${p.name}.pid; wait $!; echo $? > ${dir}/exit) &`,
-      'subshells="$subshells $!"',
-    );
-  }
+/**
+ * The guest script for one app start: its root bound onto itself (so one lazy
+ * unmount undoes everything, and a read-only root is one remount), /proc,
+ * /sys, /dev, a tmpfs /tmp and the volumes mounted in it, then the app, whose
+ * pid is kept for signals; the script's exit status is the app's.
+ */
+export function appScript(p: AppPlan, seccompProgram: Buffer | undefined): string {
+  const lines = [
+    `R=${shellQuote(guestRootfs(p.name))}`,
+    ...(seccompProgram === undefined ? [] : [`echo ${seccompProgram.toString('base64')} | base64 -d > ${guestSeccompFile(p.name)}`]),
+    'mount --bind "$R" "$R"',
+    'for d in proc sys dev tmp; do mkdir -p "$R/$d"; done',
+    'mount -t proc proc "$R/proc"; mount -t sysfs sys "$R/sys"; mount -t devtmpfs dev "$R/dev"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
+  ];
+  p.mounts.forEach((v, i) => {
+    const src = shellQuote(guestVolume(p.name, i));
+    const dst = `"$R"${shellQuote(v.target)}`;
+    lines.push(`if [ -d ${src} ]; then mkdir -p ${dst}; else mkdir -p "$(dirname ${dst})"; touch ${dst}; fi`, `mount --bind ${src} ${dst}`);
+    if (v.readOnly) lines.push(`mount -o remount,bind,ro ${dst}`);
+  });
+  if (p.readOnlyRootFS) lines.push('mount -o remount,bind,ro "$R"');
   lines.push(
-    '# stop: the host leaves a request in the pod directory; apps get SIGTERM, then SIGKILL',
-    `(while [ ! -e /pod/${STOP_REQUEST} ]; do sleep 0.2; done; kill -TERM $(cat /run-*.pid) 2>/dev/null;`
-      + ` grep -qx force /pod/${STOP_REQUEST} || sleep ${GUEST_STOP_TIMEOUT_S}; kill -KILL $(cat /run-*.pid) 2>/dev/null) &`,
-    'wait $subshells',
-    'sync',
+    `${chrootCommand(p, p.exec, seccompProgram !== undefined)} </dev/null >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
+    `echo $! > ${GUEST_RUN_DIR}/app-${p.name}.pid`,
+    // Quiet from here: ash reports a job killed by a signal ("Terminated") on its stderr, the console.
+    'exec 2>/dev/null',
+    'wait $!',
+    'status=$?',
+    `rm -f ${GUEST_RUN_DIR}/app-${p.name}.pid ${guestSeccompFile(p.name)}`,
+    'umount -l "$R"',
+    'exit $status',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** The guest script for `enter`: argv in the running app's root, as the app's user (output: the agent). */
+export function execScript(p: AppPlan, argv: string[], seccomp: boolean): string {
+  return `R=${shellQuote(guestRootfs(p.name))}\nexec ${chrootCommand(p, argv, seccomp)}\n`;
 }

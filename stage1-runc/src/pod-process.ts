@@ -82,14 +82,7 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
     stopSandbox(runtime, o.uuid);
     process.exit(code);
   });
-  try {
-    supervisor.serve();
-    supervisor.startAll();
-  } catch (err) {
-    // An app that cannot even be described (say, an unknown user) ends the pod like a failed app.
-    process.stderr.write(`stage1 runc: ${(err as Error).message}${(err as { hint?: string }).hint ? `; ${(err as { hint?: string }).hint}` : ''}\n`);
-    await supervisor.stopPod(true, 254);
-  }
+  await supervisor.begin('runc');
   return new Promise<never>(() => {});
 }
 

@@ -98,7 +98,7 @@ export function setns(fd: number, nstype: number, what: string): void {
 }
 
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096;
-export const MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
+export const MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
   check(load().mount(source, target, fstype, flags, data), `mount(${fstype ?? (flags & MS_BIND ? 'bind' : 'flags')})`, target);
 }

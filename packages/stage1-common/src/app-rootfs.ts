@@ -8,20 +8,21 @@ import { join } from 'node:path';
 import { pod } from '@podstage/contract';
 import { MNT_DETACH, mount, umount } from '@podstage/linux';
 
-function isMounted(path: string): boolean {
+/** Something is mounted exactly at `path` (in this process's mount namespace). */
+export function isMountPoint(path: string): boolean {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
 }
 
 export function mountAppRootfs(podDir: string, app: string): void {
   const rootfs = pod.appRootfs(podDir, app);
-  if (isMounted(rootfs)) return;
+  if (isMountPoint(rootfs)) return;
   const lower = join(podDir, 'apps', app, 'lower');
   mount('overlay', rootfs, 'overlay', 0, `lowerdir=${lower},upperdir=${pod.appUpper(podDir, app)},workdir=${pod.appWork(podDir, app)}`);
 }
 
 export function unmountAppRootfs(podDir: string, app: string): void {
   const rootfs = pod.appRootfs(podDir, app);
-  if (isMounted(rootfs)) umount(rootfs, MNT_DETACH);
+  if (isMountPoint(rootfs)) umount(rootfs, MNT_DETACH);
 }
 
 /** gc: every app overlay a pod left mounted on the host. */

@@ -15,10 +15,13 @@ const podDir = process.argv[2] ?? '/pod';
 const launcher: AppLauncher = {
   start: (app, { interactive }) => spawn(process.execPath, [EXEC_APP, podDir, app], { stdio: interactive ? 'inherit' : ['ignore', 'pipe', 'pipe'] }),
   signal: (_app, child, signal) => {
-    child.kill(signal);
+    try {
+      if (child.pid !== undefined) process.kill(child.pid, signal);
+    } catch {
+      // already gone
+    }
   },
 };
 
 const supervisor = new PodSupervisor(podDir, readPodOptions(podDir), launcher);
-supervisor.serve();
-supervisor.startAll();
+await supervisor.begin('host');

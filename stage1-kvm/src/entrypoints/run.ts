@@ -1,25 +1,34 @@
 /**
- * A kvm pod on the host: its overlays mounted, the guest pod script written,
- * then QEMU run as a child of this process, which stays to turn the apps' exit
- * statuses into the pod's exit code and to stop QEMU when asked (SIGTERM).
+ * A kvm pod on the host (the stage1's shim, like the runc pod process): the
+ * shares set up, QEMU started in the pod's cgroup with the agent channel, and,
+ * once the guest agent is ready, the shared PodSupervisor running the apps in
+ * the guest: exit statuses, CRI logs, the control socket (stop, mutable pods,
+ * enter) and the pod's end. At the end the guest is told to halt, and QEMU is
+ * killed if it does not.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type RunOptions,
+  pod, PodstageError, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type RunOptions,
 } from '@podstage/contract';
-import { createCgroup, joinCgroup, mountAppRootfs, planApp, podCgroup, unmountAppRootfs } from '@podstage/stage1-common';
+import { createCgroup, joinCgroup, PodSupervisor, podCgroup, unmountAllAppRootfs } from '@podstage/stage1-common';
 import { detectAccelerator } from '../accel.js';
-import { followApps } from '../guest-output.js';
+import { AgentChannel } from '../agent-channel.js';
+import { guestLauncher } from '../guest-launcher.js';
+import { agentSocket, exportDir, kvmDir, outputDir, setUpShares, tearDownShares } from '../guest-share.js';
 import {
-  checkKvmSupport, CMDLINE_ANNOTATION, DEFAULT_HALT_TIMEOUT_S, guestPodScript, HALT_TIMEOUT_ANNOTATION, guestResources, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE, qemuArgs,
+  checkKvmSupport, CMDLINE_ANNOTATION, DEFAULT_HALT_TIMEOUT_S, HALT_TIMEOUT_ANNOTATION, guestResources, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE, qemuArgs,
 } from '../translate.js';
 
 export const QEMU = '/usr/bin/qemu-system-x86_64';
+/** util-linux setpriv: QEMU gets SIGKILL if this process dies, so no VM outlives its pod's process. */
+const SETPRIV = '/usr/bin/setpriv';
 const installRoot = dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url)))));
 export const DEFAULT_GUEST_DIR = join(installRoot, 'build', 'guest');
+/** TCG under load boots slowly; a guest whose agent is not up by then is given up. */
+export const BOOT_TIMEOUT_S = 180;
 
 function annotation(m: PodManifest, name: string): string | undefined {
   return m.annotations?.find((a) => a.name === name)?.value;
@@ -30,14 +39,24 @@ function requireFile(path: string, what: string): string {
   return path;
 }
 
-/** Once every app has an exit status, the guest has `timeoutS` to halt. */
-function watchForHalt(podDir: string, apps: string[], timeoutS: number, kill: () => void): NodeJS.Timeout {
-  let deadline: number | undefined;
-  return setInterval(() => {
-    if (deadline === undefined) {
-      if (apps.every((a) => readAppExitStatus(podDir, a) !== undefined)) deadline = Date.now() + timeoutS * 1000;
-    } else if (Date.now() > deadline) kill();
-  }, 200);
+const exitOf = (qemu: ChildProcess) => new Promise<void>((resolve) => {
+  if (qemu.exitCode !== null || qemu.signalCode !== null) resolve();
+  else qemu.once('exit', () => resolve());
+});
+
+/** Resolves true when the agent says ready, false if QEMU exits or the boot times out first. */
+function agentReady(agent: AgentChannel, qemu: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), BOOT_TIMEOUT_S * 1000);
+    agent.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    void exitOf(qemu).then(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
 }
 
 export async function run(o: RunOptions): Promise<never> {
@@ -47,35 +66,57 @@ export async function run(o: RunOptions): Promise<never> {
   requireFile(QEMU, 'QEMU (apt-get install qemu-system-x86)');
   const kernel = requireFile(annotation(m, KERNEL_ANNOTATION) ?? join(DEFAULT_GUEST_DIR, 'vmlinux'), 'guest kernel');
   const initrd = requireFile(annotation(m, INITRD_ANNOTATION) ?? join(DEFAULT_GUEST_DIR, 'initrd.cpio'), 'guest initramfs');
-  const plans = m.apps.map((a) => planApp(o.podDir, m, a.name, o.insecureOptions));
   const accel = detectAccelerator();
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
-  mkdirSync(join(o.podDir, 'stage1', 'kvm'), { recursive: true });
-  writeFileSync(join(o.podDir, 'stage1', 'kvm', 'accelerator'), `${accel.accel} (${accel.reason})\n`);
-  writeFileAtomic(join(o.podDir, 'stage1', 'kvm', 'pod.sh'), guestPodScript(plans));
-  for (const p of plans) mountAppRootfs(o.podDir, p.name);
+  mkdirSync(kvmDir(o.podDir), { recursive: true });
+  writeFileSync(join(kvmDir(o.podDir), 'accelerator'), `${accel.accel} (${accel.reason})\n`);
+  if (o.debug) process.stderr.write(`stage1 kvm: accelerator ${accel.accel}: ${accel.reason}\n`);
+  setUpShares(o.podDir);
   // QEMU (our child) lives in the pod's cgroup, so the whole VM is accounted and limited there.
   createCgroup(podCgroup(o.uuid));
   joinCgroup(podCgroup(o.uuid));
-  if (o.debug) process.stderr.write(`stage1 kvm: accelerator ${accel.accel}: ${accel.reason}\n`);
+  const agent = await AgentChannel.listen(agentSocket(o.podDir));
   const cmdline = [KERNEL_CMDLINE, annotation(m, CMDLINE_ANNOTATION)].filter(Boolean).join(' ');
-  const output = followApps(o.podDir, plans.map((p) => p.name), { stdout: options.stdout ?? 'stream', stderr: options.stderr ?? 'stream' });
-  // The serial console carries only what the guest's init says (to our stderr); apps' output comes through followApps.
-  const qemu = spawn(QEMU, qemuArgs({ kernel, initrd, cmdline, podDir: o.podDir, accel, ...guestResources(m) }), { stdio: ['ignore', 2, 2] });
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => qemu.kill('SIGTERM'));
-  const exited = new Promise<number>((resolve) => qemu.on('exit', (c) => resolve(c ?? 255)));
-  const haltTimeoutS = Number(annotation(m, HALT_TIMEOUT_ANNOTATION) ?? DEFAULT_HALT_TIMEOUT_S);
-  const watchdog = watchForHalt(o.podDir, plans.map((p) => p.name), haltTimeoutS, () => {
-    process.stderr.write(`stage1 kvm: the guest did not halt within ${haltTimeoutS} s after its apps exited: killing QEMU\n`);
-    qemu.kill('SIGKILL');
+  const args = qemuArgs({
+    kernel, initrd, cmdline, exportDir: exportDir(o.podDir), outputDir: outputDir(o.podDir), agentSocket: agentSocket(o.podDir), accel, ...guestResources(m),
   });
-  const code = await exited;
-  clearInterval(watchdog);
-  await output.finish();
-  for (const p of plans) unmountAppRootfs(o.podDir, p.name);
-  const statuses = plans.map((p) => readAppExitStatus(o.podDir, p.name));
-  // No status at all: the guest died or was stopped before the apps ended.
-  const exit = statuses.every((s) => s === undefined) ? (code === 0 ? 255 : 128 + 15) : (statuses.find((s) => s !== undefined && s !== 0) ?? 0);
-  process.exit(exit);
+  // The serial console carries only what the guest's kernel and init say (to our stderr).
+  const qemu = spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', QEMU, ...args], { stdio: ['ignore', 2, 2] });
+  const haltTimeoutS = Number(annotation(m, HALT_TIMEOUT_ANNOTATION) ?? DEFAULT_HALT_TIMEOUT_S);
+
+  const end = async (code: number): Promise<never> => {
+    agent.send('halt');
+    const halted = await Promise.race([exitOf(qemu).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), haltTimeoutS * 1000))]);
+    if (!halted) {
+      process.stderr.write(`stage1 kvm: the guest did not halt within ${haltTimeoutS} s after its apps exited: killing QEMU\n`);
+      qemu.kill('SIGKILL');
+      await exitOf(qemu);
+    }
+    agent.close();
+    tearDownShares(o.podDir);
+    unmountAllAppRootfs(o.podDir);
+    process.exit(code);
+  };
+
+  // Stopped while booting: there are no apps yet to stop gracefully.
+  let stoppedWhileBooting = false;
+  const stopBoot = () => {
+    stoppedWhileBooting = true;
+    qemu.kill('SIGKILL');
+  };
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, stopBoot);
+  const ready = await agentReady(agent, qemu);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(sig, stopBoot);
+  if (!ready) {
+    if (stoppedWhileBooting) return end(128 + 15);
+    process.stderr.write(`stage1 kvm: the guest's agent did not start (QEMU ${qemu.exitCode === null && qemu.signalCode === null ? `still booting after ${BOOT_TIMEOUT_S} s` : 'exited'}; see the console output above)\n`);
+    qemu.kill('SIGKILL');
+    return end(255);
+  }
+  const supervisor = new PodSupervisor(o.podDir, options, guestLauncher(o.podDir, o.insecureOptions, agent), (code) => void end(code));
+  // The guest went away on its own (a panic, a halt from inside): end the pod; running apps already got their status.
+  void exitOf(qemu).then(() => supervisor.stopPod(true));
+  await supervisor.begin('kvm');
+  return new Promise<never>(() => {});
 }

@@ -3,16 +3,20 @@
  * installing anything into /boot: the newest linux-image-amd64 kernel is
  * downloaded (apt-get download) and unpacked (dpkg -x); its bzImage is
  * decompressed to an ELF vmlinux (microvm boots it directly, no firmware);
- * an initramfs holds busybox-static, the virtio/9p modules and /init.
+ * an initramfs holds busybox-static, the virtio/9p/virtio-serial modules,
+ * /init, the agent and podstage-exec-app (guest/exec-app.c, linked statically).
  * Output: DIR/vmlinux, DIR/initrd.cpio, DIR/release. Idempotent.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { PodstageError } from '@podstage/contract';
+import { AGENT_SCRIPT } from './agent-script.js';
 import { GUEST_MODULES, INIT_SCRIPT } from './init-script.js';
 
+const EXEC_APP_SOURCE = fileURLToPath(new URL('../../guest/exec-app.c', import.meta.url));
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 
 async function kernelPackage(): Promise<string> {
@@ -49,6 +53,14 @@ function findModule(modulesDir: string, name: string): string {
   throw new PodstageError('ERR_PODSTAGE_HOST', `kernel module ${name}.ko not found under ${modulesDir}`);
 }
 
+async function compileExecApp(out: string): Promise<void> {
+  const r = await execa('gcc', ['-static', '-Os', '-s', '-Wall', '-Wextra', '-Werror', '-o', out, EXEC_APP_SOURCE], { reject: false });
+  if (r.failed) {
+    const missing = (r as { code?: string }).code === 'ENOENT';
+    throw new PodstageError('ERR_PODSTAGE_HOST', missing ? 'gcc is missing' : `gcc could not build ${EXEC_APP_SOURCE}: ${String(r.stderr)}`, { hint: 'apt-get install gcc libc6-dev (scripts/setup.sh does)' });
+  }
+}
+
 /** The initramfs from the cached modules; rebuilt whenever the init script or module list changes. */
 async function buildInitramfs(modulesDir: string, out: string): Promise<void> {
   const root = mkdtempSync(join(out, '..', 'initramfs-'));
@@ -58,7 +70,9 @@ async function buildInitramfs(modulesDir: string, out: string): Promise<void> {
     chmodSync(join(root, 'bin', 'busybox'), 0o755);
     for (const m of GUEST_MODULES) copyFileSync(join(modulesDir, `${m}.ko`), join(root, 'lib', 'modules', `${m}.ko`));
     writeFileSync(join(root, 'init'), INIT_SCRIPT, { mode: 0o755 });
-    const files = ['.', 'bin', 'bin/busybox', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'proc', 'sys', 'dev', 'pod', 'init'];
+    writeFileSync(join(root, 'bin', 'podstage-agent'), AGENT_SCRIPT, { mode: 0o755 });
+    await compileExecApp(join(root, 'bin', 'podstage-exec-app'));
+    const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'proc', 'sys', 'dev', 'pod', 'init'];
     const cpio = await execa('/bin/busybox', ['cpio', '-o', '-H', 'newc'], { cwd: root, input: `${files.join('\n')}\n`, encoding: 'buffer' });
     writeFileSync(out, cpio.stdout);
   } finally {
@@ -89,8 +103,9 @@ export async function buildGuest(outDir: string): Promise<string> {
   const pkg = await kernelPackage();
   const release = pkg.replace(/^linux-image-/, '');
   const have = existsSync(join(outDir, 'release')) ? readFileSync(join(outDir, 'release'), 'utf8').trim() : '';
-  if (have !== release || !existsSync(join(outDir, 'vmlinux')) || !existsSync(join(outDir, 'modules'))) await fetchKernel(pkg, release, outDir);
-  const recipe = createHash('sha256').update(INIT_SCRIPT).update(GUEST_MODULES.join(',')).update(readFileSync('/bin/busybox')).digest('hex');
+  const complete = existsSync(join(outDir, 'vmlinux')) && GUEST_MODULES.every((m) => existsSync(join(outDir, 'modules', `${m}.ko`)));
+  if (have !== release || !complete) await fetchKernel(pkg, release, outDir);
+  const recipe = createHash('sha256').update(INIT_SCRIPT).update(AGENT_SCRIPT).update(readFileSync(EXEC_APP_SOURCE)).update(GUEST_MODULES.join(',')).update(readFileSync('/bin/busybox')).digest('hex');
   const stamp = join(outDir, 'initrd.recipe');
   if (!existsSync(join(outDir, 'initrd.cpio')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== recipe) {
     await buildInitramfs(join(outDir, 'modules'), join(outDir, 'initrd.cpio'));

@@ -1,11 +1,17 @@
 /**
- * The guest's /init (busybox sh, in the initramfs): load the virtio and 9p
- * modules (busybox insmod does not read module parameters from the kernel
- * command line, so virtio_mmio's device list is passed by hand), mount the pod
- * directory shared over 9p, bring loopback up, run the pod script stage1 wrote there, and always
- * end with a reboot, which makes QEMU (-no-reboot) exit.
+ * The guest's /init (busybox sh, in the initramfs): load the virtio, 9p and
+ * virtio-serial modules (busybox insmod does not read module parameters from
+ * the kernel command line, so virtio_mmio's device list is passed by hand),
+ * mount the two 9p shares (the pod's apps read-only at /pod, with each app's
+ * writable root inside; the output directory at /out), bring loopback up, run
+ * the agent until the host says halt, and always end with a reboot, which
+ * makes QEMU (-no-reboot) exit.
  */
-export const GUEST_MODULES = ['virtio_ring', 'virtio', 'virtio_mmio', 'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p'] as const;
+export const GUEST_MODULES = ['virtio_ring', 'virtio', 'virtio_mmio', 'virtio_console', 'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p'] as const;
+
+/** 9p mount tags (translate.ts exports the host directories under them). */
+export const POD_TAG = 'pod';
+export const OUTPUT_TAG = 'out';
 
 export const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -17,11 +23,13 @@ mmio=$(tr ' ' '\\n' < /proc/cmdline | sed -n 's/^virtio_mmio\\.device=/device=/p
 for m in ${GUEST_MODULES.join(' ')}; do
   if [ "$m" = virtio_mmio ]; then insmod /lib/modules/$m.ko $mmio; else insmod /lib/modules/$m.ko; fi || echo "podstage guest: insmod $m failed" >&2
 done
-if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 pod /pod; then
-  sh /pod/stage1/kvm/pod.sh
+mkdir -p /out
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 ${POD_TAG} /pod && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 ${OUTPUT_TAG} /out; then
+  /bin/podstage-agent
 else
-  echo "podstage guest: cannot mount the pod directory over 9p" >&2
+  echo "podstage guest: cannot mount the pod's 9p shares" >&2
 fi
+sync
 # podstage.nohalt on the kernel command line keeps a guest up after its apps (debugging);
 # the host then stops it after its halt timeout.
 grep -qw podstage.nohalt /proc/cmdline && while :; do sleep 3600; done

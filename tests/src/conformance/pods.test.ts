@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { validateOciConfig } from '../helpers/oci-runtime-schema.js';
-import { status, waitForState } from '../helpers/pods.js';
+import { status, waitForAppExit, waitForState } from '../helpers/pods.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TARGETS = [
@@ -111,10 +111,7 @@ for (const { label, flags } of TARGETS) {
     await waitFor('the supervisor', () => (existsSync(join(podDir(sb, uuid), 'stage1', 'control.sock')) ? true : undefined), 15_000);
     assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=crash', '--', 'sh', '-c', 'exit 7'])).exitCode, 0);
     assert.is((await sb.run(['app', 'start', '--app=crash', uuid])).exitCode, 0);
-    const crashed = await waitFor('the crash', async () => {
-      const s = JSON.parse(String((await sb.run(['app', 'status', '--format=json', '--app=crash', uuid])).stdout));
-      return s.state === 'exited' ? s : undefined;
-    });
+    const crashed = await waitForAppExit(sb, uuid, 'crash');
     assert.is(crashed.exitCode, 7);
     assert.is((await status(sb, uuid)).state, 'running');
     assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=long', '--', 'sleep', '60'])).exitCode, 0);

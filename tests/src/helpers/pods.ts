@@ -28,3 +28,22 @@ export function waitForState(sb: Sandbox, uuid: string, state: string, timeoutMs
     return s?.state === state ? s : undefined;
   }, timeoutMs);
 }
+
+export interface AppStatus {
+  name: string;
+  state: string;
+  exitCode?: number;
+}
+
+export async function appStatus(sb: Sandbox, uuid: string, app: string): Promise<AppStatus> {
+  const r = await sb.run(['app', 'status', '--format=json', `--app=${app}`, uuid]);
+  if (r.exitCode !== 0) throw new Error(`app status ${uuid} ${app}: ${String(r.stderr)}`);
+  return JSON.parse(String(r.stdout)) as AppStatus;
+}
+
+export function waitForAppExit(sb: Sandbox, uuid: string, app: string, timeoutMs = 10_000): Promise<AppStatus> {
+  return waitFor(`app ${app} to exit`, async () => {
+    const s = await appStatus(sb, uuid, app);
+    return s.state === 'exited' ? s : undefined;
+  }, timeoutMs);
+}

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
-import { status, waitForState } from '../helpers/pods.js';
+import { appStatus, status, waitForAppExit, waitForState } from '../helpers/pods.js';
 import { waitFor } from '../helpers/wait.js';
 
 let sb: Sandbox;
@@ -67,10 +67,7 @@ test('mutable pod: sandbox, add, start, stop, rm, list, status', async () => {
   await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=client', '--', 'nc', '127.0.0.1', '8080']);
   assert.is((await sb.run(['app', 'start', '--app=client', uuid])).exitCode, 0);
   await waitForLog(uuid, 'client', 'hi');
-  const client = await waitFor('client to exit', async () => {
-    const s = JSON.parse(String((await sb.run(['app', 'status', '--format=json', '--app=client', uuid])).stdout));
-    return s.state === 'exited' ? s : undefined;
-  });
+  const client = await waitForAppExit(sb, uuid, 'client');
   assert.is(client.exitCode, 0);
   assert.is((await status(sb, uuid)).state, 'running', 'a sandbox outlives its apps');
 
@@ -83,7 +80,7 @@ test('mutable pod: sandbox, add, start, stop, rm, list, status', async () => {
   assert.is(rmRunning.exitCode, 1);
   assert.match(String(rmRunning.stderr), 'is running: stop it first');
   assert.is((await sb.run(['app', 'stop', '--app=sleeper', uuid])).exitCode, 0);
-  const stopped = JSON.parse(String((await sb.run(['app', 'status', '--format=json', '--app=sleeper', uuid])).stdout));
+  const stopped = await appStatus(sb, uuid, 'sleeper');
   assert.equal([stopped.state, stopped.exitCode], ['exited', 143]);
   assert.is((await sb.run(['app', 'rm', '--app=sleeper', uuid])).exitCode, 0);
   assert.not.ok(existsSync(join(sb.dir, 'pods', 'run', uuid, 'apps', 'sleeper')));

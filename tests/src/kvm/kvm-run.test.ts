@@ -1,16 +1,27 @@
 /** stage1-kvm: real VMs (TCG on this host, so few boots). */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
-import { status, waitForState } from '../helpers/pods.js';
+import { appStatus, status, waitForAppExit, waitForState } from '../helpers/pods.js';
 import { waitFor } from '../helpers/wait.js';
 
 let sb: Sandbox;
 const run = (args: string[]) => sb.run(['run', '--stage1-name=kvm', ...args]);
 const GUEST = join(REPO, 'build', 'guest');
+
+async function runInBackground(args: string[]) {
+  const uuidFile = join(sb.dir, `uuid-${Date.now()}`);
+  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', '--stage1-name=kvm', `--uuid-file-save=${uuidFile}`, ...args], { reject: false, stdin: 'ignore' });
+  const uuid = await waitFor('uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
+  return { child, uuid };
+}
+
+const appLog = (uuid: string, app: string) => join(sb.dir, 'pods', 'run', uuid, 'apps', app, 'log');
+const waitForLog = (uuid: string, app: string, text: string) =>
+  waitFor(`${app} to log ${text}`, () => (existsSync(appLog(uuid, app)) && readFileSync(appLog(uuid, app), 'utf8').includes(text) ? true : undefined), 120_000);
 
 test.before(async () => {
   if (!existsSync('/usr/bin/qemu-system-x86_64')) throw new Error('qemu-system-x86_64 is missing: apt-get install qemu-system-x86 (scripts/setup.sh does)');
@@ -103,12 +114,102 @@ test('a guest that never halts is killed at the halt timeout; the pod keeps its 
   assert.is((await status(sb, readFileSync(uuidFile, 'utf8').trim())).state, 'exited');
 });
 
-test('what the guest cannot honour yet is refused before a pod is written', async () => {
+test('volumes: a writable host volume is shared with the host, a read-only one and a read-only root refuse writes', async () => {
+  const rw = join(sb.dir, 'vol-rw');
+  const ro = join(sb.dir, 'vol-ro');
+  mkdirSync(rw);
+  mkdirSync(ro);
+  writeFileSync(join(ro, 'given'), 'from the host\n');
+  const r = await run([`--volume=out,kind=host,source=${rw}`, `--volume=in,kind=host,source=${ro},readOnly=true`, DEFAULT_IMAGE, '--readonly-rootfs', '--mount=volume=out,target=/out', '--mount=volume=in,target=/in', '--',
+    'sh', '-c', 'cat /in/given; echo written > /out/result; touch /in/x 2>&1; touch /etc/x 2>&1; true']);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const out = lines(r.stdout);
+  assert.is(out[0], 'from the host');
+  assert.match(out[1] ?? '', /Read-only file system/);
+  assert.match(out[2] ?? '', /Read-only file system/);
+  assert.is(readFileSync(join(rw, 'result'), 'utf8'), 'written\n');
+  assert.not.ok(existsSync(join(ro, 'x')));
+});
+
+test('a guest cannot write into the share the host mounts app roots into', async () => {
+  // Root with every capability (as a compromised guest would have) reaches the guest init's view
+  // of the share through /proc/1/root; with the default capabilities it cannot even do that.
+  const r = await run(['--insecure-options=capabilities', DEFAULT_IMAGE, '--name=nosy', '--', 'sh', '-c', 'ln -s /etc /proc/1/root/pod/apps/planted 2>&1; mkdir /proc/1/root/pod/x 2>&1; echo inside > /proc/1/root/pod/apps/nosy/rootfs/ok && echo root-writable']);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const out = lines(r.stdout);
+  assert.match(out[0] ?? '', /Read-only file system/);
+  assert.match(out[1] ?? '', /Read-only file system/);
+  assert.is(out[2], 'root-writable', "the app's own root stays writable");
+});
+
+test('enter runs a command in the running app inside the guest: its user, directory, output and exit code', async () => {
+  const { child, uuid } = await runInBackground([DEFAULT_IMAGE, '--name=web', '--user=podstage', '--working-dir=/tmp', '--', 'sh', '-c', 'echo private > /tmp/only-here; echo ready; exec sleep 600']);
+  await waitForLog(uuid, 'web', 'ready');
+  const r = await sb.run(['enter', '--app=web', uuid, '--', 'sh', '-c', 'cat /tmp/only-here; id -u; pwd; uname -r; echo oops >&2; exit 4']);
+  assert.is(r.exitCode, 4, String(r.stderr));
+  assert.equal(lines(r.stdout), ['private', '1000', '/tmp', readFileSync(join(GUEST, 'release'), 'utf8').trim()]);
+  assert.is(String(r.stderr), 'oops');
+  const big = await sb.run(['enter', uuid, '--', 'sh', '-c', 'head -c 1048576 /dev/zero | tr "\\0" y']);
+  assert.is(big.exitCode, 0);
+  assert.is(String(big.stdout).length, 1048576);
+  assert.ok(/^y+$/.test(String(big.stdout)));
+  const noCommand = await sb.run(['enter', uuid]);
+  assert.is.not(noCommand.exitCode, 0);
+  assert.match(String(noCommand.stderr), 'enter needs a command');
+  assert.equal(readdirSync(join(sb.dir, 'pods', 'run', uuid, 'stage1', 'kvm', 'output')).sort(), ['web.stderr', 'web.stdout'], 'exec output files are removed');
+  assert.is((await sb.run(['stop', '--force', uuid])).exitCode, 0);
+  assert.is((await child).exitCode, 137);
+});
+
+test('mutable pod in a VM: sandbox, add, start, talk over loopback, stop, restart, rm', async () => {
+  const uuidFile = join(sb.dir, 'uuid-sandbox');
+  const child = execa(PODSTAGE, ['--dir', sb.dir, 'app', 'sandbox', '--stage1-name=kvm', `--uuid-file-save=${uuidFile}`], { reject: false, stdin: 'ignore' });
+  const uuid = await waitFor('uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
+  await waitFor('the guest agent', () => (existsSync(join(sb.dir, 'pods', 'run', uuid, 'stage1', 'control.sock')) ? true : undefined), 120_000);
+  assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=web', '--', 'sh', '-c', 'echo up; echo hi | nc -l -p 8080'])).exitCode, 0);
+  assert.is((await sb.run(['app', 'start', '--app=web', uuid])).exitCode, 0);
+  await waitForLog(uuid, 'web', 'up');
+  assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=client', '--', 'nc', '127.0.0.1', '8080'])).exitCode, 0);
+  assert.is((await sb.run(['app', 'start', '--app=client', uuid])).exitCode, 0);
+  await waitForLog(uuid, 'client', 'hi');
+  const client = await waitForAppExit(sb, uuid, 'client');
+  assert.is(client.exitCode, 0);
+  assert.is((await status(sb, uuid)).state, 'running', 'a sandbox outlives its apps');
+
+  assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=counter', '--', 'sh', '-c', 'echo run >> /count; wc -l < /count; exec sleep 600'])).exitCode, 0);
+  for (const expected of ['1', '2']) {
+    assert.is((await sb.run(['app', 'start', '--app=counter', uuid])).exitCode, 0);
+    await waitForLog(uuid, 'counter', ` stdout F ${expected}`);
+    assert.is((await sb.run(['app', 'stop', '--app=counter', uuid])).exitCode, 0);
+    const stopped = await appStatus(sb, uuid, 'counter');
+    assert.equal([stopped.state, stopped.exitCode], ['exited', 143]);
+  }
+  assert.is((await sb.run(['app', 'rm', '--app=counter', uuid])).exitCode, 0);
+  assert.not.ok(existsSync(join(sb.dir, 'pods', 'run', uuid, 'apps', 'counter')));
+  assert.not.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(join(uuid, 'apps', 'counter')), "the removed app's root is unmounted");
+  assert.is((await sb.run(['stop', uuid])).exitCode, 0);
+  await child;
+  assert.is((await status(sb, uuid)).state, 'exited');
+});
+
+test("apps in the guest get the pod's isolation plan: capabilities, no-new-privileges, seccomp, oom score; defaults on", async () => {
+  const probe = 'grep -E "^(CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t " " "; cat /proc/self/oom_score_adj; mkdir /tmp/d 2>&1 || true';
+  const r = await run([DEFAULT_IMAGE, '--name=tight', '--caps-remove=CAP_CHOWN', '--no-new-privileges', '--seccomp=mode=remove,errno=EACCES,mkdir,mkdirat', '--oom-score-adj=500', '--', 'sh', '-c', `${probe}; sleep 2`,
+    '---', DEFAULT_IMAGE, '--name=plain', '--', 'sh', '-c', 'sleep 1; grep -E "^(CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t " " "']);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const out = lines(r.stdout);
+  assert.equal(out.slice(0, 5), ['CapBnd: 00000000a80425fa', 'NoNewPrivs: 1', 'Seccomp: 2', '500', "mkdir: can't create directory '/tmp/d': Permission denied"]);
+  assert.equal(out.slice(5), ['CapBnd: 00000000a80425fb', 'NoNewPrivs: 0', 'Seccomp: 2'], "rkt's default capabilities and the default seccomp allowlist");
+  const open = await run(['--insecure-options=seccomp,capabilities', DEFAULT_IMAGE, '--', 'sh', '-c', 'grep -E "^(CapBnd|Seccomp):" /proc/self/status | tr -s "\t " " "']);
+  assert.is(open.exitCode, 0, String(open.stderr));
+  assert.equal(lines(open.stdout), ['CapBnd: 000001ffffffffff', 'Seccomp: 0']);
+});
+
+test('what the guest cannot honour is refused before a pod is written', async () => {
   const host = await run(['--net=host', DEFAULT_IMAGE, '--', 'true']);
   assert.is(host.exitCode, 254);
   assert.match(String(host.stderr), "stage1 kvm: --net=host: a VM cannot share the host's network");
-  const caps = await run([DEFAULT_IMAGE, '--caps-remove=CAP_KILL', '--', 'true']);
-  assert.match(String(caps.stderr), 'os/linux/capabilities-remove-set is not enforced inside the guest yet');
+  assert.not.ok(existsSync(join(sb.dir, 'pods', 'prepared')) && readdirSync(join(sb.dir, 'pods', 'prepared')).length > 0);
 });
 
 test.run();

@@ -7,12 +7,13 @@ import type { ControlReply, ControlRequest } from './protocol.js';
 /** A pod supervisor's control socket, the same place for every stage1 that has one. */
 export const controlSocket = (podDir: string) => join(podDir, 'stage1', 'control.sock');
 
+/** `timeoutMs` 0: wait as long as the request takes (exec). */
 export function sendControl(podDir: string, request: ControlRequest, timeoutMs = 30_000): Promise<ControlReply> {
   const path = controlSocket(podDir);
   return new Promise((resolve, reject) => {
     const sock = createConnection(path);
     let data = '';
-    const timer = setTimeout(() => {
+    const timer = timeoutMs === 0 ? undefined : setTimeout(() => {
       sock.destroy();
       reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${path}: no answer to ${request.op} within ${timeoutMs} ms`));
     }, timeoutMs);
@@ -20,7 +21,9 @@ export function sendControl(podDir: string, request: ControlRequest, timeoutMs =
     sock.on('data', (d) => (data += d.toString()));
     sock.on('error', (err) => {
       clearTimeout(timer);
-      reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
+      const code = (err as NodeJS.ErrnoException).code;
+      const hint = code === 'ENOENT' || code === 'ECONNREFUSED' ? { hint: 'the pod is not running (still starting, or already ended): see podstage status' } : {};
+      reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${path}: ${code ?? err.message}`, { cause: err, ...hint }));
     });
     sock.on('close', () => {
       clearTimeout(timer);

@@ -8,10 +8,10 @@
  *   code is the first failing app's, else 0 (a one-app pod: the app's);
  * - a mutable pod (sandbox) stays until it is stopped.
  */
-import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Server } from 'node:net';
+import type { Readable } from 'node:stream';
 import { pod, readPodManifest, writeAppExitStatus, writeFileAtomic, type OutputMode, type PodOptions } from '@podstage/contract';
 import { controlSocket } from '../control/client.js';
 import type { ControlReply, ControlRequest } from '../control/protocol.js';
@@ -20,12 +20,25 @@ import { appOutput } from './app-output.js';
 
 export const STOP_TIMEOUT_MS = 10_000;
 
-/** How one stage1 starts and signals an app. The child's exit status must be the app's. */
+/**
+ * A started app as the supervisor sees it: a host child process (whose exit
+ * status must be the app's), or anything shaped like one (kvm: an app in the guest).
+ */
+export interface LaunchedApp {
+  readonly pid?: number | undefined;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+}
+
+/** How one stage1 starts and signals an app. */
 export interface AppLauncher {
-  start(app: string, stdio: { interactive: boolean }): ChildProcess;
-  signal(app: string, child: ChildProcess, signal: NodeJS.Signals): void;
+  start(app: string, stdio: { interactive: boolean }): LaunchedApp;
+  signal(app: string, child: LaunchedApp, signal: NodeJS.Signals): void;
   /** After the app exited (runc: delete the container). */
   cleanUp?(app: string): Promise<void>;
+  /** Run a command in a running app, for stage1s whose apps the host cannot enter itself (kvm). */
+  exec?(app: string, id: string, argv: string[]): Promise<number>;
 }
 
 export interface SupervisedApp {
@@ -33,7 +46,7 @@ export interface SupervisedApp {
   state: 'running' | 'exited';
   pid?: number;
   exitCode?: number;
-  child?: ChildProcess;
+  child?: LaunchedApp;
   exited: Promise<number>;
 }
 
@@ -59,6 +72,21 @@ export class PodSupervisor {
   serve(): void {
     this.#server = serveControl(controlSocket(this.podDir), (req) => this.handle(req));
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void this.stopPod(false));
+  }
+
+  /**
+   * serve() and startAll(); an app that cannot even be described (say, an
+   * unknown user) ends the pod like a failed app, with 254.
+   */
+  async begin(stage1: string): Promise<void> {
+    try {
+      this.serve();
+      this.startAll();
+    } catch (err) {
+      const hint = (err as { hint?: string }).hint;
+      process.stderr.write(`stage1 ${stage1}: ${(err as Error).message}${hint ? `; ${hint}` : ''}\n`);
+      await this.stopPod(true, 254);
+    }
   }
 
   startAll(): void {
@@ -150,6 +178,11 @@ export class PodSupervisor {
         if (app === undefined) return { ok: false, error: `app ${req.app} was never started in this pod` };
         await this.stopApp(app, req.force);
         return this.status();
+      }
+      case 'exec': {
+        if (this.apps.get(req.app)?.state !== 'running') return { ok: false, error: `app ${req.app} is not running` };
+        if (this.launcher.exec === undefined) return { ok: false, error: 'this stage1 does not run commands through its supervisor' };
+        return { ok: true, exitCode: await this.launcher.exec(req.app, req.id, req.argv) };
       }
       case 'app-rm': {
         if (this.apps.get(req.app)?.state === 'running') return { ok: false, error: `app ${req.app} is running: stop it first` };

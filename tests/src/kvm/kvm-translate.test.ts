@@ -1,0 +1,80 @@
+/** stage1-kvm without a VM: the QEMU command line, the guest scripts, and the host end of the agent channel. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_CAPABILITIES, effectiveIsolators } from '@podstage/contract';
+import type { AppPlan } from '@podstage/stage1-common';
+import { AgentChannel } from '@podstage/stage1-kvm/agent-channel';
+import { appScript, capabilityMask, execScript, qemuArgs, seccompProgram } from '@podstage/stage1-kvm/translate';
+
+function plan(over: Partial<AppPlan> = {}): AppPlan {
+  return {
+    name: 'web', app: { name: 'web', image: { id: 'sha256:x' }, app: { exec: ['/bin/true'] } } as unknown as AppPlan['app'],
+    rootfs: '/p/apps/web/rootfs', lower: '/l', upper: '/u', work: '/w',
+    exec: ['sh', '-c', "echo 'quoted' $HOME"], env: { PATH: '/bin', GREETING: "it's me" }, cwd: '/srv',
+    identity: { uid: 1000, gid: 1000, groups: [10, 20], home: '/home/u' },
+    capabilities: [...DEFAULT_CAPABILITIES], isolators: effectiveIsolators([], []), readOnlyRootFS: false, mounts: [],
+    ...over,
+  };
+}
+
+test("rkt's default capabilities as the bounding mask the guest helper keeps", () => {
+  assert.is(capabilityMask(DEFAULT_CAPABILITIES), 'a80425fb');
+  assert.is(capabilityMask([]), '0');
+});
+
+test('QEMU: microvm, the read-only pod export and the output share over 9p, the agent on a virtio-serial port', () => {
+  const args = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', exportDir: '/p/export', outputDir: '/p/output', agentSocket: '/p/agent.sock', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 1 });
+  const joined = args.join(' ');
+  assert.match(joined, '-M microvm');
+  assert.match(joined, 'local,id=pod,path=/p/export,security_model=none,multidevs=remap');
+  assert.match(joined, 'local,id=out,path=/p/output,security_model=none');
+  assert.match(joined, '-chardev socket,id=agent,path=/p/agent.sock');
+  assert.match(joined, 'virtserialport,chardev=agent,name=podstage.agent');
+  assert.ok(args.includes('-nodefaults') && args.includes('-no-reboot'));
+});
+
+test('the app script: mounts, volumes, read-only root, and the helper with the plan; env and argv shell-quoted', () => {
+  const program = seccompProgram(plan(), []);
+  assert.ok(program !== undefined && program.length % 8 === 0, 'the default seccomp filter is on');
+  const script = appScript(plan({ readOnlyRootFS: true, mounts: [{ source: '/h', target: '/data', readOnly: true, recursive: true }], isolators: effectiveIsolators([], [{ name: 'os/linux/no-new-privileges', value: true }, { name: 'os/linux/oom-score-adj', value: -5 }]) }), program);
+  assert.match(script, "R='/pod/apps/web/rootfs'");
+  assert.match(script, `echo ${program!.toString('base64')} | base64 -d > /run/podstage/app-web.bpf`);
+  assert.match(script, "mount --bind '/pod/volumes/web/0' \"$R\"'/data'\nmount -o remount,bind,ro \"$R\"'/data'");
+  assert.match(script, 'mount -o remount,bind,ro "$R"\n');
+  assert.match(script, "env -i 'PATH=/bin' 'GREETING=it'\\''s me' /proc/1/root/bin/podstage-exec-app --cwd '/srv' --uid 1000 --gid 1000 --groups 10,20 --keep-caps a80425fb --nnp --seccomp-fd 3 --oom-score-adj -5 -- 'sh' '-c' 'echo '\\''quoted'\\'' $HOME' 3</run/podstage/app-web.bpf");
+  assert.match(script, '>/out/web.stdout 2>/out/web.stderr &');
+  const open = appScript(plan(), seccompProgram(plan(), ['seccomp']));
+  assert.not.match(open, 'seccomp');
+  assert.match(execScript(plan(), ['id', '-u'], true), "exec chroot \"$R\" /proc/1/root/bin/busybox env -i 'PATH=/bin'");
+});
+
+test('agent channel: what the guest says is parsed strictly; anything else is ignored', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podstage-agent-'));
+  const agent = await AgentChannel.listen(join(dir, 'agent.sock'));
+  const seen: string[] = [];
+  agent.on('ready', () => seen.push('ready'));
+  agent.on('exited', (app, status) => seen.push(`exited ${app} ${status}`));
+  agent.on('exec-exited', (id, status) => seen.push(`exec-exited ${id} ${status}`));
+  const closed = new Promise<void>((resolve) => agent.on('closed', resolve));
+  const guest = createConnection(join(dir, 'agent.sock'));
+  const received: string[] = [];
+  guest.on('data', (d) => received.push(d.toString()));
+  await new Promise((resolve) => guest.on('connect', resolve));
+  guest.write(`ready\nexited web 3\nexited ../etc 1\nexited web 1 2\nexited Web 4\nexited web x\nbogus line\n${'a'.repeat(10_000)}\nexec-exited 0123456789abcdef 0\nexi`);
+  guest.write('ted db 137\n');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  agent.send('kill', 'web', 'TERM');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  guest.end();
+  await closed;
+  agent.close();
+  rmSync(dir, { recursive: true });
+  assert.equal(seen, ['ready', 'exited web 3', 'exec-exited 0123456789abcdef 0', 'exited db 137']);
+  assert.equal(received.join(''), 'kill web TERM\n');
+});
+
+test.run();
