@@ -87,6 +87,21 @@ export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
 export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
 export const guestOutput = (app: string, stream: 'stdout' | 'stderr') => `/out/${app}.${stream}`;
 export const GUEST_RUN_DIR = '/run/podstage';
+/** Each app's cgroup in the guest (v2, directly under the root: the root may hold processes). */
+export const guestCgroup = (app: string) => `/sys/fs/cgroup/app-${app}`;
+const CPU_PERIOD_US = 100_000;
+
+/** The app's own limits inside the guest, where the guest kernel enforces them like a host's would. */
+function cgroupLines(p: AppPlan): string[] {
+  const memory = memoryLimitBytes(p.isolators);
+  const cpu = cpuLimitMillis(p.isolators);
+  return [
+    `C=${guestCgroup(p.name)}`,
+    'mkdir -p $C',
+    ...(memory === undefined ? [] : [`echo ${memory} > $C/memory.max`, 'echo 0 > $C/memory.swap.max 2>/dev/null']),
+    ...(cpu === undefined ? [] : [`echo "${Math.ceil((cpu * CPU_PERIOD_US) / 1000)} ${CPU_PERIOD_US}" > $C/cpu.max`]),
+  ];
+}
 
 /** In the initramfs (guest/exec-app.c), reached through /proc/1/root from inside the chroot. */
 const EXEC_APP = '/proc/1/root/bin/podstage-exec-app';
@@ -135,6 +150,7 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined): strin
     ...(seccompProgram === undefined ? [] : [`echo ${seccompProgram.toString('base64')} | base64 -d > ${guestSeccompFile(p.name)}`]),
     'mount --bind "$R" "$R"',
     'for d in proc sys dev tmp; do mkdir -p "$R/$d"; done',
+    ...cgroupLines(p),
     'mount -t proc proc "$R/proc"; mount -t sysfs sys "$R/sys"; mount -t devtmpfs dev "$R/dev"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
   ];
   p.mounts.forEach((v, i) => {
@@ -145,13 +161,16 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined): strin
   });
   if (p.readOnlyRootFS) lines.push('mount -o remount,bind,ro "$R"');
   lines.push(
-    `${chrootCommand(p, p.exec, seccompProgram !== undefined)} </dev/null >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
+    // The subshell moves itself into the app's cgroup (writing 0 moves the writer), then becomes the app.
+    `(echo 0 > $C/cgroup.procs && exec ${chrootCommand(p, p.exec, seccompProgram !== undefined)}) </dev/null >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
     `echo $! > ${GUEST_RUN_DIR}/app-${p.name}.pid`,
     // Quiet from here: ash reports a job killed by a signal ("Terminated") on its stderr, the console.
     'exec 2>/dev/null',
     'wait $!',
     'status=$?',
     `rm -f ${GUEST_RUN_DIR}/app-${p.name}.pid ${guestSeccompFile(p.name)}`,
+    // Whatever the app left running ends with it, as on the host.
+    'echo 1 > $C/cgroup.kill; for i in $(seq 50); do rmdir $C && break; sleep 0.1; done',
     'umount -l "$R"',
     'exit $status',
   );
@@ -160,5 +179,5 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined): strin
 
 /** The guest script for `enter`: argv in the running app's root, as the app's user (output: the agent). */
 export function execScript(p: AppPlan, argv: string[], seccomp: boolean): string {
-  return `R=${shellQuote(guestRootfs(p.name))}\nexec ${chrootCommand(p, argv, seccomp)}\n`;
+  return `R=${shellQuote(guestRootfs(p.name))}\necho 0 > ${guestCgroup(p.name)}/cgroup.procs\nexec ${chrootCommand(p, argv, seccomp)}\n`;
 }

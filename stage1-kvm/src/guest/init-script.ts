@@ -2,6 +2,7 @@
  * The guest's /init (busybox sh, in the initramfs): load the virtio, 9p and
  * virtio-serial modules (busybox insmod does not read module parameters from
  * the kernel command line, so virtio_mmio's device list is passed by hand),
+ * mount cgroup v2 for the apps' resource limits,
  * mount the two 9p shares (the pod's apps read-only at /pod, with each app's
  * writable root inside; the output directory at /out), bring loopback up, run
  * the agent until the host says halt, and always end with a reboot, which
@@ -18,6 +19,8 @@ export const INIT_SCRIPT = `#!/bin/busybox sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# cgroup v2 with the memory, cpu and pids controllers for the apps' own cgroups (translate.ts).
+mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/cgroup/cgroup.subtree_control
 ip link set lo up
 mmio=$(tr ' ' '\\n' < /proc/cmdline | sed -n 's/^virtio_mmio\\.device=/device=/p')
 for m in ${GUEST_MODULES.join(' ')}; do

@@ -40,16 +40,23 @@ test('QEMU: microvm, the read-only pod export and the output share over 9p, the 
 test('the app script: mounts, volumes, read-only root, and the helper with the plan; env and argv shell-quoted', () => {
   const program = seccompProgram(plan(), []);
   assert.ok(program !== undefined && program.length % 8 === 0, 'the default seccomp filter is on');
-  const script = appScript(plan({ readOnlyRootFS: true, mounts: [{ source: '/h', target: '/data', readOnly: true, recursive: true }], isolators: effectiveIsolators([], [{ name: 'os/linux/no-new-privileges', value: true }, { name: 'os/linux/oom-score-adj', value: -5 }]) }), program);
+  const script = appScript(plan({ readOnlyRootFS: true, mounts: [{ source: '/h', target: '/data', readOnly: true, recursive: true }], isolators: effectiveIsolators([], [
+    { name: 'os/linux/no-new-privileges', value: true }, { name: 'os/linux/oom-score-adj', value: -5 },
+    { name: 'resource/memory', value: { limit: '50Mi' } }, { name: 'resource/cpu', value: { limit: '250m' } },
+  ]) }), program);
   assert.match(script, "R='/pod/apps/web/rootfs'");
   assert.match(script, `echo ${program!.toString('base64')} | base64 -d > /run/podstage/app-web.bpf`);
   assert.match(script, "mount --bind '/pod/volumes/web/0' \"$R\"'/data'\nmount -o remount,bind,ro \"$R\"'/data'");
   assert.match(script, 'mount -o remount,bind,ro "$R"\n');
   assert.match(script, "env -i 'PATH=/bin' 'GREETING=it'\\''s me' /proc/1/root/bin/podstage-exec-app --cwd '/srv' --uid 1000 --gid 1000 --groups 10,20 --keep-caps a80425fb --nnp --seccomp-fd 3 --oom-score-adj -5 -- 'sh' '-c' 'echo '\\''quoted'\\'' $HOME' 3</run/podstage/app-web.bpf");
+  assert.match(script, 'C=/sys/fs/cgroup/app-web\nmkdir -p $C\necho 52428800 > $C/memory.max');
+  assert.match(script, 'echo "25000 100000" > $C/cpu.max');
+  assert.match(script, '(echo 0 > $C/cgroup.procs && exec chroot');
   assert.match(script, '>/out/web.stdout 2>/out/web.stderr &');
+  assert.match(script, 'echo 1 > $C/cgroup.kill');
   const open = appScript(plan(), seccompProgram(plan(), ['seccomp']));
   assert.not.match(open, 'seccomp');
-  assert.match(execScript(plan(), ['id', '-u'], true), "exec chroot \"$R\" /proc/1/root/bin/busybox env -i 'PATH=/bin'");
+  assert.match(execScript(plan(), ['id', '-u'], true), "echo 0 > /sys/fs/cgroup/app-web/cgroup.procs\nexec chroot \"$R\" /proc/1/root/bin/busybox env -i 'PATH=/bin'");
 });
 
 test('agent channel: what the guest says is parsed strictly; anything else is ignored', async () => {
