@@ -9,6 +9,7 @@ APT_PACKAGES=(
   busybox-static util-linux iproute2                  # default image, nsenter/setpriv, ip
   systemd-container runc crun                         # stage1-host, stage1-runc
   qemu-system-x86 gcc libc6-dev                       # stage1-kvm (gcc: the guest's static exec-app)
+  linux-source make flex bison bc libelf-dev          # stage1-kvm's optional minimal guest kernel
   containernetworking-plugins                         # CNI pod networking
   skopeo umoci docker-registry openssl                # image tests: build, push, serve, token certs
   golang-github-opencontainers-specs-dev              # official OCI runtime-spec schemas
@@ -44,7 +45,8 @@ echo "setup: build"
 node_modules/.bin/tsc -b
 "$NODE" packages/contract/scripts/compile-schemas.js
 "$NODE" scripts/build-default-image.js build/default-image
-# stage1-kvm's default guest: Debian's kernel (apt-get download, never installed) and an initramfs.
-"$NODE" stage1-kvm/dist/bin/build-guest.js build/guest
+# stage1-kvm's guests: Debian's kernel (apt-get download, never installed) and an initramfs;
+# the minimal kernel from Debian's linux-source (built once, minutes; cached until either changes).
+"$NODE" stage1-kvm/dist/bin/build-guest.js build/guest --minimal-kernel build/guest-minimal
 bin/podstage fetch --name=podstage.io/default:latest oci:build/default-image >/dev/null
 echo "setup: done (podstage $("$NODE" --version), default image podstage.io/default:latest)"

@@ -5,12 +5,18 @@ import { supervisedAppAdd, supervisedAppRm, supervisedAppStart, supervisedAppSto
 import { enter } from './entrypoints/enter.js';
 import { gc } from './entrypoints/gc.js';
 import { run } from './entrypoints/run.js';
+import { guestBoot } from './guest-boot.js';
 import { checkKvmSupport } from './translate.js';
 
 export const manifest = JSON.parse(readFileSync(new URL('../stage1.json', import.meta.url), 'utf8')) as Stage1Manifest;
 
 export const stage1: Stage1Implementation = {
-  manifest, check: checkKvmSupport, run, gc, enter,
+  manifest,
+  check(m, o) {
+    checkKvmSupport(m, o);
+    guestBoot(m);
+  },
+  run, gc, enter,
   stop: supervisedStop, appAdd: supervisedAppAdd, appStart: supervisedAppStart, appStop: supervisedAppStop, appRm: supervisedAppRm,
 };
 export default stage1;

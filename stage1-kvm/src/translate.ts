@@ -48,6 +48,7 @@ export interface QemuContext {
   kernel: string;
   initrd: string;
   cmdline: string;
+  acpi: boolean;
   /** Exported read-only as the guest's /pod (apps' writable roots and volumes are mounts inside it). */
   exportDir: string;
   /** Exported writable as the guest's /out: app and exec output files. */
@@ -61,7 +62,7 @@ export interface QemuContext {
 
 export function qemuArgs(c: QemuContext): string[] {
   return [
-    '-M', 'microvm,x-option-roms=off,pit=on,rtc=on',
+    '-M', `microvm,x-option-roms=off,pit=on,rtc=on${c.acpi ? '' : ',acpi=off'}`,
     '-accel', c.accel.accel, '-cpu', c.accel.cpu,
     '-m', `${c.memMiB}M`, '-smp', String(c.cpus),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
@@ -98,7 +99,7 @@ function cgroupLines(p: AppPlan): string[] {
   return [
     `C=${guestCgroup(p.name)}`,
     'mkdir -p $C',
-    ...(memory === undefined ? [] : [`echo ${memory} > $C/memory.max`, 'echo 0 > $C/memory.swap.max 2>/dev/null']),
+    ...(memory === undefined ? [] : [`echo ${memory} > $C/memory.max`, '[ ! -e $C/memory.swap.max ] || echo 0 > $C/memory.swap.max']),
     ...(cpu === undefined ? [] : [`echo "${Math.ceil((cpu * CPU_PERIOD_US) / 1000)} ${CPU_PERIOD_US}" > $C/cpu.max`]),
   ];
 }

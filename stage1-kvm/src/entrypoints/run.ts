@@ -7,37 +7,21 @@
  * killed if it does not.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  pod, PodstageError, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type RunOptions,
-} from '@podstage/contract';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type RunOptions } from '@podstage/contract';
 import { createCgroup, joinCgroup, PodSupervisor, podCgroup, unmountAllAppRootfs } from '@podstage/stage1-common';
 import { detectAccelerator } from '../accel.js';
 import { AgentChannel } from '../agent-channel.js';
 import { guestLauncher } from '../guest-launcher.js';
 import { agentSocket, exportDir, kvmDir, outputDir, setUpShares, tearDownShares } from '../guest-share.js';
-import {
-  checkKvmSupport, CMDLINE_ANNOTATION, DEFAULT_HALT_TIMEOUT_S, HALT_TIMEOUT_ANNOTATION, guestResources, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE, qemuArgs,
-} from '../translate.js';
+import { annotation, guestBoot, QEMU } from '../guest-boot.js';
+import { checkKvmSupport, DEFAULT_HALT_TIMEOUT_S, HALT_TIMEOUT_ANNOTATION, guestResources, qemuArgs } from '../translate.js';
 
-export const QEMU = '/usr/bin/qemu-system-x86_64';
 /** util-linux setpriv: QEMU gets SIGKILL if this process dies, so no VM outlives its pod's process. */
 const SETPRIV = '/usr/bin/setpriv';
-const installRoot = dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url)))));
-export const DEFAULT_GUEST_DIR = join(installRoot, 'build', 'guest');
 /** TCG under load boots slowly; a guest whose agent is not up by then is given up. */
 export const BOOT_TIMEOUT_S = 180;
-
-function annotation(m: PodManifest, name: string): string | undefined {
-  return m.annotations?.find((a) => a.name === name)?.value;
-}
-
-function requireFile(path: string, what: string): string {
-  if (!existsSync(path)) throw new PodstageError('ERR_PODSTAGE_HOST', `stage1 kvm: ${what} ${path} is missing`, { hint: 'scripts/setup.sh builds the default guest (build/guest)' });
-  return path;
-}
 
 const exitOf = (qemu: ChildProcess) => new Promise<void>((resolve) => {
   if (qemu.exitCode !== null || qemu.signalCode !== null) resolve();
@@ -63,9 +47,7 @@ export async function run(o: RunOptions): Promise<never> {
   const m = readPodManifest(o.podDir);
   const options = readPodOptions(o.podDir);
   checkKvmSupport(m, { ...options, net: o.net, mutable: o.mutable, insecureOptions: o.insecureOptions });
-  requireFile(QEMU, 'QEMU (apt-get install qemu-system-x86)');
-  const kernel = requireFile(annotation(m, KERNEL_ANNOTATION) ?? join(DEFAULT_GUEST_DIR, 'vmlinux'), 'guest kernel');
-  const initrd = requireFile(annotation(m, INITRD_ANNOTATION) ?? join(DEFAULT_GUEST_DIR, 'initrd.cpio'), 'guest initramfs');
+  const boot = guestBoot(m);
   const accel = detectAccelerator();
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
@@ -77,9 +59,8 @@ export async function run(o: RunOptions): Promise<never> {
   createCgroup(podCgroup(o.uuid));
   joinCgroup(podCgroup(o.uuid));
   const agent = await AgentChannel.listen(agentSocket(o.podDir));
-  const cmdline = [KERNEL_CMDLINE, annotation(m, CMDLINE_ANNOTATION)].filter(Boolean).join(' ');
   const args = qemuArgs({
-    kernel, initrd, cmdline, exportDir: exportDir(o.podDir), outputDir: outputDir(o.podDir), agentSocket: agentSocket(o.podDir), accel, ...guestResources(m),
+    ...boot, exportDir: exportDir(o.podDir), outputDir: outputDir(o.podDir), agentSocket: agentSocket(o.podDir), accel, ...guestResources(m),
   });
   // The serial console carries only what the guest's kernel and init say (to our stderr).
   const qemu = spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', QEMU, ...args], { stdio: ['ignore', 2, 2] });

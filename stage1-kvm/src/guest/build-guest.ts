@@ -62,17 +62,18 @@ async function compileExecApp(out: string): Promise<void> {
 }
 
 /** The initramfs from the cached modules; rebuilt whenever the init script or module list changes. */
-async function buildInitramfs(modulesDir: string, out: string): Promise<void> {
+async function buildInitramfs(modulesDir: string, release: string, out: string): Promise<void> {
   const root = mkdtempSync(join(out, '..', 'initramfs-'));
   try {
     for (const d of ['bin', 'lib/modules', 'proc', 'sys', 'dev', 'pod']) mkdirSync(join(root, d), { recursive: true });
     copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
     chmodSync(join(root, 'bin', 'busybox'), 0o755);
     for (const m of GUEST_MODULES) copyFileSync(join(modulesDir, `${m}.ko`), join(root, 'lib', 'modules', `${m}.ko`));
+    writeFileSync(join(root, 'lib', 'modules', 'release'), `${release}\n`);
     writeFileSync(join(root, 'init'), INIT_SCRIPT, { mode: 0o755 });
     writeFileSync(join(root, 'bin', 'podstage-agent'), AGENT_SCRIPT, { mode: 0o755 });
     await compileExecApp(join(root, 'bin', 'podstage-exec-app'));
-    const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'proc', 'sys', 'dev', 'pod', 'init'];
+    const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'lib/modules/release', 'proc', 'sys', 'dev', 'pod', 'init'];
     const cpio = await execa('/bin/busybox', ['cpio', '-o', '-H', 'newc'], { cwd: root, input: `${files.join('\n')}\n`, encoding: 'buffer' });
     writeFileSync(out, cpio.stdout);
   } finally {
@@ -105,10 +106,10 @@ export async function buildGuest(outDir: string): Promise<string> {
   const have = existsSync(join(outDir, 'release')) ? readFileSync(join(outDir, 'release'), 'utf8').trim() : '';
   const complete = existsSync(join(outDir, 'vmlinux')) && GUEST_MODULES.every((m) => existsSync(join(outDir, 'modules', `${m}.ko`)));
   if (have !== release || !complete) await fetchKernel(pkg, release, outDir);
-  const recipe = createHash('sha256').update(INIT_SCRIPT).update(AGENT_SCRIPT).update(readFileSync(EXEC_APP_SOURCE)).update(GUEST_MODULES.join(',')).update(readFileSync('/bin/busybox')).digest('hex');
+  const recipe = createHash('sha256').update(INIT_SCRIPT).update(AGENT_SCRIPT).update(readFileSync(EXEC_APP_SOURCE)).update(GUEST_MODULES.join(',')).update(release).update(readFileSync('/bin/busybox')).digest('hex');
   const stamp = join(outDir, 'initrd.recipe');
   if (!existsSync(join(outDir, 'initrd.cpio')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== recipe) {
-    await buildInitramfs(join(outDir, 'modules'), join(outDir, 'initrd.cpio'));
+    await buildInitramfs(join(outDir, 'modules'), release, join(outDir, 'initrd.cpio'));
     writeFileSync(stamp, recipe);
   }
   return release;

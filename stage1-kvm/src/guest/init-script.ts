@@ -1,8 +1,7 @@
 /**
  * The guest's /init (busybox sh, in the initramfs): load the virtio, 9p and
- * virtio-serial modules (busybox insmod does not read module parameters from
- * the kernel command line, so virtio_mmio's device list is passed by hand),
- * mount cgroup v2 for the apps' resource limits,
+ * virtio-serial modules (the virtio-mmio devices are found through microvm's
+ * ACPI tables), mount cgroup v2 for the apps' resource limits,
  * mount the two 9p shares (the pod's apps read-only at /pod, with each app's
  * writable root inside; the output directory at /out), bring loopback up, run
  * the agent until the host says halt, and always end with a reboot, which
@@ -22,12 +21,22 @@ mount -t devtmpfs dev /dev
 # cgroup v2 with the memory, cpu and pids controllers for the apps' own cgroups (translate.ts).
 mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/cgroup/cgroup.subtree_control
 ip link set lo up
-mmio=$(tr ' ' '\\n' < /proc/cmdline | sed -n 's/^virtio_mmio\\.device=/device=/p')
-for m in ${GUEST_MODULES.join(' ')}; do
-  if [ "$m" = virtio_mmio ]; then insmod /lib/modules/$m.ko $mmio; else insmod /lib/modules/$m.ko; fi || echo "podstage guest: insmod $m failed" >&2
-done
+# Modules only for the kernel they were built for (Debian's); a minimal kernel has it all built in.
+if [ "$(uname -r)" = "$(cat /lib/modules/release)" ]; then
+  for m in ${GUEST_MODULES.join(' ')}; do
+    insmod /lib/modules/$m.ko || echo "podstage guest: insmod $m failed" >&2
+  done
+fi
 mkdir -p /out
-if mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 ${POD_TAG} /pod && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 ${OUTPUT_TAG} /out; then
+# Devices may still be probing (more than one vCPU): give the shares a moment to appear.
+share() {
+  for i in $(seq 50); do
+    mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 "$1" "$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 "$1" "$2"
+}
+if share ${POD_TAG} /pod && share ${OUTPUT_TAG} /out; then
   /bin/podstage-agent
 else
   echo "podstage guest: cannot mount the pod's 9p shares" >&2

@@ -76,7 +76,7 @@ test('stop ends a running VM; nothing of it is left after gc', async () => {
   assert.ok(lines(procs).includes(String(qemuPid)), 'QEMU runs in the pod cgroup');
   assert.is((await sb.run(['stop', uuid])).exitCode, 0);
   const done = await child;
-  assert.is(done.exitCode, 143, 'the app got SIGTERM inside the guest');
+  assert.is(done.exitCode, 143, 'stopped (SIGTERM), during boot or in the guest');
   assert.is((await status(sb, uuid)).state, 'exited');
   assert.is((await sb.run(['gc'])).exitCode, 0);
   const ps = await execa('ps', ['-eo', 'args=']);
@@ -188,10 +188,24 @@ test("apps in the guest get the pod's isolation plan: own cgroup, capabilities, 
 });
 
 test('what the guest cannot honour is refused before a pod is written', async () => {
+  const known = new Set(['prepare', 'prepared', 'run'].flatMap((state) => (existsSync(join(sb.dir, 'pods', state)) ? readdirSync(join(sb.dir, 'pods', state)) : [])));
   const host = await run(['--net=host', DEFAULT_IMAGE, '--', 'true']);
   assert.is(host.exitCode, 254);
   assert.match(String(host.stderr), "stage1 kvm: --net=host: a VM cannot share the host's network");
-  assert.not.ok(existsSync(join(sb.dir, 'pods', 'prepared')) && readdirSync(join(sb.dir, 'pods', 'prepared')).length > 0);
+  const kernel = await run(['--annotation=podstage.io/kvm-kernel=/nonexistent/vmlinux', DEFAULT_IMAGE, '--', 'true']);
+  assert.is(kernel.exitCode, 254);
+  assert.match(String(kernel.stderr), 'stage1 kvm: annotation podstage.io/kvm-kernel: guest kernel /nonexistent/vmlinux is missing');
+  for (const state of ['prepare', 'prepared', 'run']) {
+    assert.equal(existsSync(join(sb.dir, 'pods', state)) ? readdirSync(join(sb.dir, 'pods', state)).filter((u) => !known.has(u)) : [], [], `no pod left in ${state}`);
+  }
+});
+
+test('the optional minimal kernel (podstage.io/kvm-kernel=minimal) runs the same pod: shares, agent, cgroup limits, seccomp', async () => {
+  const release = readFileSync(join(REPO, 'build', 'guest-minimal', 'release'), 'utf8').trim();
+  const r = await run(['--annotation=podstage.io/kvm-kernel=minimal', DEFAULT_IMAGE, '--memory=32Mi', '--', 'sh', '-c', 'uname -r; cat /proc/self/cgroup; grep Seccomp: /proc/self/status | tr -s "\t" " "; exec dd if=/dev/zero of=/dev/null bs=96M count=1']);
+  assert.is(r.exitCode, 137, `killed beyond its memory limit; ${String(r.stderr)}`);
+  assert.equal(lines(r.stdout), [release, '0::/app-default', 'Seccomp: 2']);
+  assert.match(release, /-podstage-minimal$/);
 });
 
 test.run();

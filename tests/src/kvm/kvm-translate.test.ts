@@ -27,7 +27,7 @@ test("rkt's default capabilities as the bounding mask the guest helper keeps", (
 });
 
 test('QEMU: microvm, the read-only pod export and the output share over 9p, the agent on a virtio-serial port', () => {
-  const args = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', exportDir: '/p/export', outputDir: '/p/output', agentSocket: '/p/agent.sock', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 1 });
+  const args = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: true, exportDir: '/p/export', outputDir: '/p/output', agentSocket: '/p/agent.sock', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 1 });
   const joined = args.join(' ');
   assert.match(joined, '-M microvm');
   assert.match(joined, 'local,id=pod,path=/p/export,security_model=none,multidevs=remap');
@@ -35,6 +35,9 @@ test('QEMU: microvm, the read-only pod export and the output share over 9p, the 
   assert.match(joined, '-chardev socket,id=agent,path=/p/agent.sock');
   assert.match(joined, 'virtserialport,chardev=agent,name=podstage.agent');
   assert.ok(args.includes('-nodefaults') && args.includes('-no-reboot'));
+  assert.not.match(joined, 'acpi=off');
+  const minimal = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: false, exportDir: '/e', outputDir: '/o', agentSocket: '/s', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 2 });
+  assert.ok(minimal.includes('microvm,x-option-roms=off,pit=on,rtc=on,acpi=off'), 'a kernel without ACPI gets its virtio-mmio devices on the command line');
 });
 
 test('the app script: mounts, volumes, read-only root, and the helper with the plan; env and argv shell-quoted', () => {
