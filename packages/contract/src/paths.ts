@@ -43,6 +43,7 @@ export const pod = {
   created: (podDir: string) => join(podDir, 'created'),
   started: (podDir: string) => join(podDir, 'started'),
   stage1Dir: (podDir: string) => join(podDir, 'stage1'),
+  stage1Info: (podDir: string) => join(podDir, 'stage1', 'info.json'),
   appsDir: (podDir: string) => join(podDir, 'apps'),
   appDir: (podDir: string, app: string) => join(podDir, 'apps', app),
   appRootfs: (podDir: string, app: string) => join(podDir, 'apps', app, 'rootfs'),

@@ -1,5 +1,5 @@
 /** Reading and writing the files of a pod directory, one definition for all stages. */
-import { readFileSync, renameSync, writeFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { PodstageError } from './errors.js';
 import { parsePodManifest } from './manifest/validate.js';
 import type { PodManifest } from './manifest/types.js';
@@ -60,6 +60,24 @@ export function readAppExitStatus(podDir: string, app: string): number | undefin
 
 export function writeAppExitStatus(podDir: string, app: string, status: number): void {
   writeFileAtomic(pod.appExitStatus(podDir, app), `${status}\n`);
+}
+
+/** Facts a stage1 reports about how it runs the pod (stage1/info.json), shown by status. */
+export type Stage1Info = Record<string, string>;
+
+export function writeStage1Info(podDir: string, info: Stage1Info): void {
+  mkdirSync(pod.stage1Dir(podDir), { recursive: true });
+  writeFileAtomic(pod.stage1Info(podDir), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+export function readStage1Info(podDir: string): Stage1Info | undefined {
+  try {
+    const info = JSON.parse(readFileSync(pod.stage1Info(podDir), 'utf8')) as unknown;
+    if (typeof info !== 'object' || info === null || Array.isArray(info)) return undefined;
+    return Object.fromEntries(Object.entries(info).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Run options recorded in the pod (options.json): chosen at prepare, updated by run. */

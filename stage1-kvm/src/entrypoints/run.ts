@@ -7,14 +7,12 @@
  * killed if it does not.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type RunOptions } from '@podstage/contract';
+import { pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, writeStage1Info, type RunOptions } from '@podstage/contract';
 import { createCgroup, joinCgroup, PodSupervisor, podCgroup, unmountAllAppRootfs } from '@podstage/stage1-common';
 import { detectAccelerator } from '../accel.js';
 import { AgentChannel } from '../agent-channel.js';
 import { guestLauncher } from '../guest-launcher.js';
-import { agentSocket, exportDir, kvmDir, outputDir, setUpShares, tearDownShares } from '../guest-share.js';
+import { agentSocket, exportDir, outputDir, setUpShares, tearDownShares } from '../guest-share.js';
 import { annotation, guestBoot, QEMU } from '../guest-boot.js';
 import { checkKvmSupport, DEFAULT_HALT_TIMEOUT_S, HALT_TIMEOUT_ANNOTATION, guestResources, qemuArgs } from '../translate.js';
 
@@ -51,8 +49,7 @@ export async function run(o: RunOptions): Promise<never> {
   const accel = detectAccelerator();
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
-  mkdirSync(kvmDir(o.podDir), { recursive: true });
-  writeFileSync(join(kvmDir(o.podDir), 'accelerator'), `${accel.accel} (${accel.reason})\n`);
+  writeStage1Info(o.podDir, { accelerator: accel.accel, 'accelerator-reason': accel.reason, kernel: boot.kernel });
   if (o.debug) process.stderr.write(`stage1 kvm: accelerator ${accel.accel}: ${accel.reason}\n`);
   setUpShares(o.podDir);
   // QEMU (our child) lives in the pod's cgroup, so the whole VM is accounted and limited there.

@@ -5,6 +5,7 @@ export interface PodStatus {
   uuid: string;
   state: string;
   stage1?: string;
+  stage1Info?: Record<string, string>;
   pid?: number;
   apps: { name: string; image: string; imageId: string; exitCode?: number }[];
 }

@@ -34,6 +34,7 @@ export const command: Command = {
     else {
       const lines = [`state=${info.state}`];
       if (info.stage1) lines.push(`stage1=${info.stage1}`);
+      for (const [k, v] of Object.entries(info.stage1Info ?? {})) lines.push(`stage1-${k}=${v}`);
       if (info.createdAt) lines.push(`created=${info.createdAt}`);
       if (info.startedAt) lines.push(`started=${info.startedAt}`);
       if (info.pid !== undefined) lines.push(`pid=${info.pid}`);

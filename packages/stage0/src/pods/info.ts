@@ -1,6 +1,6 @@
 /** What list and status report about a pod, read from its directory. */
 import { readFileSync } from 'node:fs';
-import { pod, readAppExitStatus, readPidFile, readPodManifest } from '@podstage/contract';
+import { pod, readAppExitStatus, readPidFile, readPodManifest, readStage1Info } from '@podstage/contract';
 import { podState, type PodRef, type PodState } from './lifecycle.js';
 
 export interface AppInfo {
@@ -14,6 +14,8 @@ export interface PodInfo {
   uuid: string;
   state: PodState;
   stage1?: string;
+  /** What the stage1 reports about how it runs the pod (kvm: the accelerator). */
+  stage1Info?: Record<string, string>;
   pid?: number;
   createdAt?: string;
   startedAt?: string;
@@ -37,6 +39,8 @@ export function podInfo(ref: PodRef): PodInfo {
   } catch {
     // no stage1 chosen yet (embryo, aborted prepare)
   }
+  const stage1Info = readStage1Info(ref.path);
+  if (stage1Info !== undefined) info.stage1Info = stage1Info;
   const created = readStamp(pod.created(ref.path));
   if (created !== undefined) info.createdAt = created;
   const started = readStamp(pod.started(ref.path));
