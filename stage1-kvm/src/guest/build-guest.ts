@@ -16,7 +16,7 @@ import { PodstageError } from '@podstage/contract';
 import { AGENT_SCRIPT } from './agent-script.js';
 import { GUEST_MODULES, INIT_SCRIPT } from './init-script.js';
 
-const EXEC_APP_SOURCE = fileURLToPath(new URL('../../guest/exec-app.c', import.meta.url));
+const EXEC_APP_SOURCE = fileURLToPath(new URL('../../src/guest/exec-app.c', import.meta.url));
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 
 async function kernelPackage(): Promise<string> {
