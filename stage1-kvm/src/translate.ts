@@ -88,6 +88,8 @@ export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
 export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
 export const guestOutput = (app: string, stream: 'stdout' | 'stderr') => `/out/${app}.${stream}`;
 export const GUEST_RUN_DIR = '/run/podstage';
+/** One tmpfs per guest, every app's /dev/shm, as in a Kubernetes pod (init-script.ts mounts it). */
+export const GUEST_SHM = '/run/podstage/shm';
 /** Each app's cgroup in the guest (v2, directly under the root: the root may hold processes). */
 export const guestCgroup = (app: string) => `/sys/fs/cgroup/app-${app}`;
 const CPU_PERIOD_US = 100_000;
@@ -139,6 +141,25 @@ function chrootCommand(p: AppPlan, argv: string[], seccomp: boolean): string {
   return `chroot "$R" ${BUSYBOX} env -i ${env.join(' ')} ${EXEC_APP} ${flags.join(' ')} -- ${argv.map(shellQuote).join(' ')}${redirect}`;
 }
 
+/** runc's default devices as nodes; mknod of others works (CAP_MKNOD) but opening them needs what the app has. */
+const DEVICES: readonly [string, number, number][] = [['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0]];
+
+/**
+ * The app's /dev: a tmpfs with the standard nodes, its own devpts, and the
+ * pod's shared /dev/shm (init mounts it): not the guest's devtmpfs, which
+ * holds the agent's port.
+ */
+function devLines(): string[] {
+  return [
+    'mount -t tmpfs -o mode=755,nosuid,size=65536k dev "$R/dev"',
+    DEVICES.map(([n, major, minor]) => `mknod -m 666 "$R/dev/${n}" c ${major} ${minor}`).join('; '),
+    'mkdir "$R/dev/pts" "$R/dev/shm"; ln -s pts/ptmx "$R/dev/ptmx"; ln -s /proc/self/fd "$R/dev/fd"',
+    'ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"',
+    'mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$R/dev/pts" 2>/dev/null',
+    `mount --bind ${GUEST_SHM} "$R/dev/shm"`,
+  ];
+}
+
 /**
  * The guest script for one app start: its root bound onto itself (so one lazy
  * unmount undoes everything, and a read-only root is one remount), /proc,
@@ -152,7 +173,8 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined): strin
     'mount --bind "$R" "$R"',
     'for d in proc sys dev tmp; do mkdir -p "$R/$d"; done',
     ...cgroupLines(p),
-    'mount -t proc proc "$R/proc"; mount -t sysfs sys "$R/sys"; mount -t devtmpfs dev "$R/dev"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
+    'mount -t proc proc "$R/proc"; mount -t sysfs -o ro,nosuid,nodev,noexec sys "$R/sys"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
+    ...devLines(),
   ];
   p.mounts.forEach((v, i) => {
     const src = shellQuote(guestVolume(p.name, i));

@@ -12,6 +12,7 @@ import {
 } from '@podstage/contract';
 import { mountAppRootfs, PodSupervisor, planApp, unmountAppRootfs, type AppLauncher } from '@podstage/stage1-common';
 import { containerId, containerPid, kill, podRuntime, remove, runContainer, runDetached, sandboxId, type RuntimeName } from './runtime.js';
+import { mountPodShm, unmountPodShm } from './pod-shm.js';
 import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
 
 export const PAUSE_BINARY = '/bin/busybox';
@@ -59,9 +60,10 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
   const runtime = podRuntime(options.ociRuntime, readPodManifest(o.podDir).annotations);
+  const shm = mountPodShm(o.podDir);
   const sandboxPid = await startSandbox(o, options, runtime);
   const ctx: AppContext = {
-    uuid: o.uuid, sandboxPid, sharePid: sharesPidNamespace(readPodManifest(o.podDir)), insecureOptions: options.insecureOptions, ...runtimeLimits(),
+    uuid: o.uuid, sandboxPid, sharePid: sharesPidNamespace(readPodManifest(o.podDir)), shm, insecureOptions: options.insecureOptions, ...runtimeLimits(),
   };
   const launcher: AppLauncher = {
     start(app, { interactive }) {
@@ -80,6 +82,7 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
   };
   const supervisor = new PodSupervisor(o.podDir, options, launcher, (code) => {
     stopSandbox(runtime, o.uuid);
+    unmountPodShm(o.podDir);
     process.exit(code);
   });
   await supervisor.begin('runc');

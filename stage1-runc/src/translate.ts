@@ -102,6 +102,8 @@ export interface AppContext {
   sandboxPid: number;
   /** Join the sandbox's pid namespace (apps see each other) instead of getting one of their own. */
   sharePid: boolean;
+  /** The pod's /dev/shm on the host, shared by its apps as Kubernetes' pods share theirs (pod-process.ts). */
+  shm: string;
   insecureOptions: readonly string[];
   /** The runtime's own oom_score_adj: going below it needs CAP_SYS_RESOURCE. */
   minOomScoreAdj: number;
@@ -228,8 +230,10 @@ export function sandboxConfig(ctx: SandboxContext): OciSpec {
 
 // ---------------------------------------------------------------- apps
 
-function appMounts(plan: AppPlan): OciMount[] {
-  const mounts = systemMounts();
+function appMounts(plan: AppPlan, ctx: AppContext): OciMount[] {
+  const mounts = systemMounts().map((m): OciMount => (m.destination === '/dev/shm'
+    ? { destination: '/dev/shm', type: 'bind', source: ctx.shm, options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev'] }
+    : m));
   mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
   if (!plan.mounts.some((m) => m.target === '/tmp')) {
     mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
@@ -305,7 +309,7 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
     ociVersion: OCI_VERSION,
     process: appProcess(plan, ctx),
     root: { path: plan.rootfs, readonly: plan.readOnlyRootFS },
-    mounts: appMounts(plan),
+    mounts: appMounts(plan, ctx),
     linux: {
       namespaces: appNamespaces(ctx),
       cgroupsPath: appCgroupsPath(ctx.uuid, plan.name),

@@ -21,6 +21,8 @@ mount -t devtmpfs dev /dev
 # cgroup v2 with the memory, cpu and pids controllers for the apps' own cgroups (translate.ts).
 mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/cgroup/cgroup.subtree_control
 ip link set lo up
+# The pod's /dev/shm, shared by its apps (translate.ts binds it into each).
+mkdir -p /run/podstage/shm && mount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm /run/podstage/shm
 # Modules only for the kernel they were built for (Debian's); a minimal kernel has it all built in.
 if [ "$(uname -r)" = "$(cat /lib/modules/release)" ]; then
   for m in ${GUEST_MODULES.join(' ')}; do

@@ -1,8 +1,9 @@
 import type { GcOptions } from '@podstage/contract';
 import { removePodCgroups, unmountAllAppRootfs } from '@podstage/stage1-common';
+import { unmountPodShm } from '../pod-shm.js';
 import { listPodContainers, remove, RUNTIMES } from '../runtime.js';
 
-/** Delete the runtime's containers of this pod, unmount the apps' overlays, remove the cgroups. */
+/** Delete the runtime's containers of this pod, unmount the apps' overlays and the pod's /dev/shm, remove the cgroups. */
 export async function gc(o: GcOptions): Promise<void> {
   // A pod whose prepare died has no options: look in both runtimes.
   for (const runtime of RUNTIMES) {
@@ -13,5 +14,6 @@ export async function gc(o: GcOptions): Promise<void> {
     }
   }
   unmountAllAppRootfs(o.podDir);
+  unmountPodShm(o.podDir);
   await removePodCgroups(o.uuid);
 }

@@ -89,6 +89,13 @@ for (const { label, flags, vm } of TARGETS) {
     assert.ok(lines(r.stdout).includes('private-files'));
   });
 
+  t("the pod's apps share /dev/shm, as in a Kubernetes pod", async ({ sb }) => {
+    const r = await run(sb, [DEFAULT_IMAGE, '--name=writer', '--', 'sh', '-c', 'echo shared > /dev/shm/segment; sleep 3', '---',
+      DEFAULT_IMAGE, '--name=reader', '--', 'sh', '-c', 'sleep 1; cat /dev/shm/segment; grep " /dev/shm " /proc/mounts | cut -d" " -f3']);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    assert.equal(lines(r.stdout), ['shared', 'tmpfs']);
+  });
+
   t('CRI logs with a partial line, and exit statuses on disk', async ({ sb }) => {
     const uuidFile = join(sb.dir, 'log-uuid');
     await run(sb, [`--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=logger', '--', 'sh', '-c', 'echo line; printf tail']);

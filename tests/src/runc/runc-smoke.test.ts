@@ -116,7 +116,9 @@ test('sandbox runs under runc, an app joins it, SIGTERM stops the sandbox cleanl
     readOnlyRootFS: false,
     mounts: [],
   };
-  const appDir = writeBundle('app', appConfig(plan, { uuid, sandboxPid, sharePid: false, insecureOptions: [], minOomScoreAdj, maxOpenFiles: readRlimitNofileHard() }));
+  const shm = join(work, 'shm');
+  mkdirSync(shm, { mode: 0o1777 });
+  const appDir = writeBundle('app', appConfig(plan, { uuid, sandboxPid, sharePid: false, shm, insecureOptions: [], minOomScoreAdj, maxOpenFiles: readRlimitNofileHard() }));
   const app = await execa('runc', ['run', '--bundle', appDir, appId], { stdin: 'ignore', reject: false });
   assert.is(app.exitCode, 0, `runc run (app) failed:\n${app.stdout}\n${app.stderr}`);
   const lines = app.stdout.split('\n');

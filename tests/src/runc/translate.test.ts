@@ -57,7 +57,7 @@ function plan(o: PlanInput = {}): AppPlan {
 }
 
 function ctx(o: Partial<AppContext> = {}): AppContext {
-  return { uuid: UUID, sandboxPid: 4242, sharePid: false, insecureOptions: [], minOomScoreAdj: 0, maxOpenFiles: 1_048_576, ...o };
+  return { uuid: UUID, sandboxPid: 4242, sharePid: false, shm: '/pod/stage1/shm', insecureOptions: [], minOomScoreAdj: 0, maxOpenFiles: 1_048_576, ...o };
 }
 
 function sandboxCtx(o: Partial<SandboxContext> = {}): SandboxContext {
@@ -311,7 +311,7 @@ function representative(): OciSpec {
     },
     readOnlyRootFS: true,
     mounts: [{ source: '/etc/api', target: '/etc/api', readOnly: true, recursive: true }],
-  }), ctx({ sandboxPid: 4242, sharePid: true, minOomScoreAdj: 0, maxOpenFiles: 1_048_576, insecureOptions: [] }));
+  }), ctx({ sandboxPid: 4242, sharePid: true, shm: '/pod/stage1/shm', minOomScoreAdj: 0, maxOpenFiles: 1_048_576, insecureOptions: [] }));
 }
 
 test('snapshot: representative app config matches tests/fixtures/runc/app-config.json', () => {
