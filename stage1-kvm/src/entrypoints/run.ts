@@ -49,7 +49,8 @@ export async function run(o: RunOptions): Promise<never> {
   const accel = detectAccelerator();
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
-  writeStage1Info(o.podDir, { accelerator: accel.accel, 'accelerator-reason': accel.reason, kernel: boot.kernel });
+  const info = { accelerator: accel.accel, 'accelerator-reason': accel.reason, kernel: boot.kernel };
+  writeStage1Info(o.podDir, info);
   if (o.debug) process.stderr.write(`stage1 kvm: accelerator ${accel.accel}: ${accel.reason}\n`);
   setUpShares(o.podDir);
   // QEMU (our child) lives in the pod's cgroup, so the whole VM is accounted and limited there.
@@ -60,6 +61,7 @@ export async function run(o: RunOptions): Promise<never> {
     ...boot, exportDir: exportDir(o.podDir), outputDir: outputDir(o.podDir), agentSocket: agentSocket(o.podDir), accel, ...guestResources(m),
   });
   // The serial console carries only what the guest's kernel and init say (to our stderr).
+  const spawnedAt = performance.now();
   const qemu = spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', QEMU, ...args], { stdio: ['ignore', 2, 2] });
   const haltTimeoutS = Number(annotation(m, HALT_TIMEOUT_ANNOTATION) ?? DEFAULT_HALT_TIMEOUT_S);
 
@@ -85,6 +87,8 @@ export async function run(o: RunOptions): Promise<never> {
   };
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, stopBoot);
   const ready = await agentReady(agent, qemu);
+  // From QEMU's start to the agent's first word: what a pod pays for its own kernel.
+  if (ready) writeStage1Info(o.podDir, { ...info, 'guest-boot-ms': String(Math.round(performance.now() - spawnedAt)) });
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(sig, stopBoot);
   if (!ready) {
     if (stoppedWhileBooting) return end(128 + 15);

@@ -47,6 +47,7 @@ test('exit codes, environment, user, group and working directory round-trip', as
   // The accelerator is probed, and said: this host's /dev/kvm is PVM, so TCG here (HOST-NOTES).
   const table = String((await sb.run(['status', s.uuid])).stdout);
   assert.match(table, /^stage1-accelerator=(tcg|kvm)$/m);
+  assert.match(table, /^stage1-guest-boot-ms=[1-9][0-9]*$/m);
   assert.match(table, new RegExp(`^stage1-kernel=${join(GUEST, 'vmlinux')}$`, 'm'));
   if (existsSync('/sys/module/kvm_pvm')) assert.match(table, /^stage1-accelerator-reason=.*PVM/m);
 });
