@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PodstageError, type PodManifest } from '@podstage/contract';
+import { annotationValue, PodstageError, type PodManifest } from '@podstage/contract';
 import { CMDLINE_ANNOTATION, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE } from './translate.js';
 
 export const QEMU = '/usr/bin/qemu-system-x86_64';
@@ -18,10 +18,6 @@ const installRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 export const DEFAULT_GUEST_DIR = join(installRoot, 'build', 'guest');
 /** `build-guest.js build/guest --minimal-kernel build/guest-minimal` (scripts/setup.sh). */
 export const MINIMAL_KERNEL_DIR = join(installRoot, 'build', 'guest-minimal');
-
-export function annotation(m: PodManifest, name: string): string | undefined {
-  return m.annotations?.find((a) => a.name === name)?.value;
-}
 
 function requireFile(path: string, what: string, hint = 'scripts/setup.sh builds the guests (build/guest, build/guest-minimal)'): string {
   if (!existsSync(path)) throw new PodstageError('ERR_PODSTAGE_HOST', `stage1 kvm: ${what} ${path} is missing`, { hint });
@@ -42,11 +38,11 @@ export interface GuestBoot {
 
 export function guestBoot(m: PodManifest): GuestBoot {
   requireFile(QEMU, 'QEMU', 'apt-get install qemu-system-x86 (scripts/setup.sh does)');
-  const chosen = annotation(m, KERNEL_ANNOTATION) ?? 'debian';
+  const chosen = annotationValue(m.annotations, KERNEL_ANNOTATION) ?? 'debian';
   const kernel = chosen === 'debian' ? requireFile(join(DEFAULT_GUEST_DIR, 'vmlinux'), 'guest kernel')
     : chosen === 'minimal' ? requireFile(join(MINIMAL_KERNEL_DIR, 'vmlinux'), 'minimal guest kernel')
       : requireFile(chosen, `annotation ${KERNEL_ANNOTATION}: guest kernel`, 'give `debian`, `minimal` or the path of an uncompressed vmlinux');
-  const custom = annotation(m, INITRD_ANNOTATION);
+  const custom = annotationValue(m.annotations, INITRD_ANNOTATION);
   const initrd = custom === undefined ? requireFile(join(DEFAULT_GUEST_DIR, 'initrd.cpio'), 'guest initramfs') : requireFile(custom, `annotation ${INITRD_ANNOTATION}: initramfs`, 'give the path of an initramfs (cpio)');
-  return { kernel, initrd, cmdline: [KERNEL_CMDLINE, annotation(m, CMDLINE_ANNOTATION)].filter(Boolean).join(' '), acpi: chosen !== 'minimal' };
+  return { kernel, initrd, cmdline: [KERNEL_CMDLINE, annotationValue(m.annotations, CMDLINE_ANNOTATION)].filter(Boolean).join(' '), acpi: chosen !== 'minimal' };
 }

@@ -14,8 +14,8 @@
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MNT_DETACH, mount, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED, umount } from '@podstage/linux';
-import { isMountPoint, type AppPlan } from '@podstage/stage1-common';
+import { mount, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED } from '@podstage/linux';
+import { isMountPoint, unmountAll, type AppPlan } from '@podstage/stage1-common';
 
 export const kvmDir = (podDir: string) => join(podDir, 'stage1', 'kvm');
 export const shareDir = (podDir: string) => join(kvmDir(podDir), 'share');
@@ -57,10 +57,6 @@ export function shareApp(podDir: string, plan: AppPlan): void {
       for (const at of [target, join(exportDir(podDir), 'volumes', plan.name, String(i))]) mount(null, at, null, MS_REMOUNT | MS_BIND | MS_RDONLY);
     }
   });
-}
-
-function unmountAll(path: string): void {
-  while (isMountPoint(path)) umount(path, MNT_DETACH);
 }
 
 export function unshareApp(podDir: string, app: string): void {

@@ -5,13 +5,13 @@
  * inside the guest, under the guest kernel.
  */
 import {
-  CAPABILITIES, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
+  annotationValue, CAPABILITIES, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
-import type { AppPlan } from '@podstage/stage1-common';
+import { cgroupLimits, CPU_PERIOD_US, type AppPlan } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME } from './guest/agent-script.js';
-import { OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
+import { GUEST_RUN_DIR, GUEST_SHM, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
 
 export const GUEST_OVERHEAD_MIB = 128;
 /** Debian's kernel panics below this. */
@@ -28,8 +28,19 @@ function refuse(what: string, hint: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 kvm: ${what}`, { hint });
 }
 
-export function checkKvmSupport(_m: PodManifest, o: Stage1CheckOptions): void {
+export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   if (o.net !== 'none' && o.net !== 'default') refuse(`--net=${o.net}: a VM cannot share the host's network; pod networks come with CNI`, 'use --net=none (the default for kvm)');
+  haltTimeoutS(m);
+}
+
+/** podstage.io/kvm-halt-timeout-seconds: a whole number of seconds, at least 1. */
+export function haltTimeoutS(m: PodManifest): number {
+  const value = annotationValue(m.annotations, HALT_TIMEOUT_ANNOTATION);
+  if (value === undefined) return DEFAULT_HALT_TIMEOUT_S;
+  if (!/^[1-9][0-9]{0,5}$/.test(value)) {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `annotation ${HALT_TIMEOUT_ANNOTATION}: expected a whole number of seconds (1 or more), got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
 }
 
 /** Guest size: the apps' memory limits plus a fixed overhead (rkt's +128 MiB); vCPUs from the cpu limits. */
@@ -87,22 +98,21 @@ const BUSYBOX = '/proc/1/root/bin/busybox';
 export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
 export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
 export const guestOutput = (app: string, stream: 'stdout' | 'stderr') => `/out/${app}.${stream}`;
-export const GUEST_RUN_DIR = '/run/podstage';
-/** One tmpfs per guest, every app's /dev/shm, as in a Kubernetes pod (init-script.ts mounts it). */
-export const GUEST_SHM = '/run/podstage/shm';
 /** Each app's cgroup in the guest (v2, directly under the root: the root may hold processes). */
 export const guestCgroup = (app: string) => `/sys/fs/cgroup/app-${app}`;
-const CPU_PERIOD_US = 100_000;
 
-/** The app's own limits inside the guest, where the guest kernel enforces them like a host's would. */
+/** cgroup v1 cpu.shares (2..262144) as a v2 cpu.weight (1..10000), the kernel's own mapping. */
+const cpuWeight = (shares: number) => Math.round(1 + ((shares - 2) * 9999) / 262142);
+
+/** The app's own limits (the shared cgroupLimits) inside the guest, cgroup v2, where the guest kernel enforces them. */
 function cgroupLines(p: AppPlan): string[] {
-  const memory = memoryLimitBytes(p.isolators);
-  const cpu = cpuLimitMillis(p.isolators);
+  const { memoryBytes, cpuQuotaUs, cpuShares } = cgroupLimits(p.isolators);
   return [
     `C=${guestCgroup(p.name)}`,
     'mkdir -p $C',
-    ...(memory === undefined ? [] : [`echo ${memory} > $C/memory.max`, '[ ! -e $C/memory.swap.max ] || echo 0 > $C/memory.swap.max']),
-    ...(cpu === undefined ? [] : [`echo "${Math.ceil((cpu * CPU_PERIOD_US) / 1000)} ${CPU_PERIOD_US}" > $C/cpu.max`]),
+    ...(memoryBytes === undefined ? [] : [`echo ${memoryBytes} > $C/memory.max`, '[ ! -e $C/memory.swap.max ] || echo 0 > $C/memory.swap.max']),
+    ...(cpuQuotaUs === undefined ? [] : [`echo "${cpuQuotaUs} ${CPU_PERIOD_US}" > $C/cpu.max`]),
+    ...(cpuShares === undefined ? [] : [`echo ${cpuWeight(cpuShares)} > $C/cpu.weight`]),
   ];
 }
 

@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type PodOptions, type RunOptions,
+  annotationValue, pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type PodOptions, type RunOptions,
 } from '@podstage/contract';
 import { mountAppRootfs, PodSupervisor, planApp, unmountAppRootfs, type AppLauncher } from '@podstage/stage1-common';
 import { containerId, containerPid, kill, podRuntime, remove, runContainer, runDetached, sandboxId, type RuntimeName } from './runtime.js';
@@ -43,7 +43,7 @@ export const SHARE_PID_ANNOTATION = 'podstage.io/share-pid-namespace';
 
 /** Apps share the sandbox's pid namespace when the pod asks (Kubernetes' shareProcessNamespace). */
 export function sharesPidNamespace(m: PodManifest): boolean {
-  return m.annotations?.some((a) => a.name === SHARE_PID_ANNOTATION && a.value === 'true') === true;
+  return annotationValue(m.annotations, SHARE_PID_ANNOTATION) === 'true';
 }
 
 /** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */

@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pod } from '@podstage/contract';
-import { MNT_DETACH, mount, MS_NODEV, MS_NOEXEC, MS_NOSUID, umount } from '@podstage/linux';
-import { isMountPoint } from '@podstage/stage1-common';
+import { mount, MS_NODEV, MS_NOEXEC, MS_NOSUID } from '@podstage/linux';
+import { isMountPoint, unmountAll } from '@podstage/stage1-common';
 
 export const podShm = (podDir: string) => join(pod.stage1Dir(podDir), 'shm');
 
@@ -19,5 +19,5 @@ export function mountPodShm(podDir: string): string {
 }
 
 export function unmountPodShm(podDir: string): void {
-  while (isMountPoint(podShm(podDir))) umount(podShm(podDir), MNT_DETACH);
+  unmountAll(podShm(podDir));
 }

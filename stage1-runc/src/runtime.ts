@@ -9,11 +9,11 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, execaSync } from 'execa';
-import { PodstageError } from '@podstage/contract';
+import { annotationValue, PodstageError } from '@podstage/contract';
+import { RUNTIME_ANNOTATION } from './translate.js';
 
 export const RUNTIMES = ['runc', 'crun'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
-export const RUNTIME_ANNOTATION = 'podstage.io/oci-runtime';
 const CRUN_WRAPPER = fileURLToPath(new URL('./crun-wrapper.js', import.meta.url));
 
 export const containerId = (uuid: string, app: string) => `podstage-${uuid}-${app}`;
@@ -34,7 +34,7 @@ function argv(name: RuntimeName, args: string[]): [string, string[]] {
 
 /** The pod's runtime: the pod option (--runtime), else the annotation, else runc. */
 export function podRuntime(option: string | undefined, annotations: { name: string; value: string }[] = []): RuntimeName {
-  const value = option ?? annotations.find((a) => a.name === RUNTIME_ANNOTATION)?.value ?? 'runc';
+  const value = option ?? annotationValue(annotations, RUNTIME_ANNOTATION) ?? 'runc';
   if (!(RUNTIMES as readonly string[]).includes(value)) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', `OCI runtime ${JSON.stringify(value)}: expected ${RUNTIMES.join(' or ')}`);
   }

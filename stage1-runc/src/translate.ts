@@ -5,7 +5,7 @@
  * per app joining them by /proc/<sandbox pid>/ns/* paths, as CRI runtimes do.
  * Cgroup paths are absolute: a relative one lands under runc's own cgroup.
  */
-import { ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { annotationValue, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import { appCgroup, cgroupLimits, CPU_PERIOD_US, podCgroup, type AppPlan } from '@podstage/stage1-common';
 import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
 
@@ -322,8 +322,11 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
 
 // ---------------------------------------------------------------- what runc cannot do
 
+/** The pod annotation choosing the OCI runtime when --runtime is not given. */
+export const RUNTIME_ANNOTATION = 'podstage.io/oci-runtime';
+
 export function checkRuncSupport(m: PodManifest, o: Stage1CheckOptions): void {
-  const runtime = o.ociRuntime ?? m.annotations?.find((a) => a.name === 'podstage.io/oci-runtime')?.value ?? 'runc';
+  const runtime = o.ociRuntime ?? annotationValue(m.annotations, RUNTIME_ANNOTATION) ?? 'runc';
   if (runtime !== 'runc' && runtime !== 'crun') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: OCI runtime ${JSON.stringify(runtime)} is not supported`, { hint: 'use runc or crun' });
   }

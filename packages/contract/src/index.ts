@@ -4,6 +4,7 @@ export * from './stage1.js';
 export * from './stage1-args.js';
 export * from './pod-files.js';
 export * from './manifest/types.js';
+export * from './manifest/annotations.js';
 export * from './manifest/isolators.js';
 export * from './manifest/capabilities.js';
 export * from './manifest/validate.js';

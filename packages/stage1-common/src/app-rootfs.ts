@@ -13,6 +13,11 @@ export function isMountPoint(path: string): boolean {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
 }
 
+/** Lazily unmount everything stacked at `path` (and under it). */
+export function unmountAll(path: string): void {
+  while (isMountPoint(path)) umount(path, MNT_DETACH);
+}
+
 export function mountAppRootfs(podDir: string, app: string): void {
   const rootfs = pod.appRootfs(podDir, app);
   if (isMountPoint(rootfs)) return;
@@ -21,8 +26,7 @@ export function mountAppRootfs(podDir: string, app: string): void {
 }
 
 export function unmountAppRootfs(podDir: string, app: string): void {
-  const rootfs = pod.appRootfs(podDir, app);
-  if (isMountPoint(rootfs)) umount(rootfs, MNT_DETACH);
+  unmountAll(pod.appRootfs(podDir, app));
 }
 
 /** gc: every app overlay a pod left mounted on the host. */

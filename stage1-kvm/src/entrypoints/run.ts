@@ -13,8 +13,8 @@ import { detectAccelerator } from '../accel.js';
 import { AgentChannel } from '../agent-channel.js';
 import { guestLauncher } from '../guest-launcher.js';
 import { agentSocket, exportDir, outputDir, setUpShares, tearDownShares } from '../guest-share.js';
-import { annotation, guestBoot, QEMU } from '../guest-boot.js';
-import { checkKvmSupport, DEFAULT_HALT_TIMEOUT_S, HALT_TIMEOUT_ANNOTATION, guestResources, qemuArgs } from '../translate.js';
+import { guestBoot, QEMU } from '../guest-boot.js';
+import { checkKvmSupport, guestResources, haltTimeoutS, qemuArgs } from '../translate.js';
 
 /** util-linux setpriv: QEMU gets SIGKILL if this process dies, so no VM outlives its pod's process. */
 const SETPRIV = '/usr/bin/setpriv';
@@ -63,13 +63,13 @@ export async function run(o: RunOptions): Promise<never> {
   // The serial console carries only what the guest's kernel and init say (to our stderr).
   const spawnedAt = performance.now();
   const qemu = spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', QEMU, ...args], { stdio: ['ignore', 2, 2] });
-  const haltTimeoutS = Number(annotation(m, HALT_TIMEOUT_ANNOTATION) ?? DEFAULT_HALT_TIMEOUT_S);
+  const haltTimeout = haltTimeoutS(m);
 
   const end = async (code: number): Promise<never> => {
     agent.send('halt');
-    const halted = await Promise.race([exitOf(qemu).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), haltTimeoutS * 1000))]);
+    const halted = await Promise.race([exitOf(qemu).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), haltTimeout * 1000))]);
     if (!halted) {
-      process.stderr.write(`stage1 kvm: the guest did not halt within ${haltTimeoutS} s after its apps exited: killing QEMU\n`);
+      process.stderr.write(`stage1 kvm: the guest did not halt within ${haltTimeout} s after its apps exited: killing QEMU\n`);
       qemu.kill('SIGKILL');
       await exitOf(qemu);
     }

@@ -16,10 +16,12 @@
  * the host writes nothing the guest could have planted a symlink under.
  * Apps and exec'd commands never inherit the port (3>&-).
  */
+import { GUEST_RUN_DIR } from './init-script.js';
+
 export const AGENT_PORT_NAME = 'podstage.agent';
 
 export const AGENT_SCRIPT = `#!/bin/busybox sh
-P=/run/podstage
+P=${GUEST_RUN_DIR}
 mkdir -p $P
 port=
 for d in /sys/class/virtio-ports/*; do

@@ -9,6 +9,11 @@
  */
 export const GUEST_MODULES = ['virtio_ring', 'virtio', 'virtio_mmio', 'virtio_console', 'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p'] as const;
 
+/** The guest's own run-time files: app scripts, pid files, seccomp programs (agent and translate.ts). */
+export const GUEST_RUN_DIR = '/run/podstage';
+/** One tmpfs per guest, every app's /dev/shm, as in a Kubernetes pod. */
+export const GUEST_SHM = `${GUEST_RUN_DIR}/shm`;
+
 /** 9p mount tags (translate.ts exports the host directories under them). */
 export const POD_TAG = 'pod';
 export const OUTPUT_TAG = 'out';
@@ -22,7 +27,7 @@ mount -t devtmpfs dev /dev
 mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/cgroup/cgroup.subtree_control
 ip link set lo up
 # The pod's /dev/shm, shared by its apps (translate.ts binds it into each).
-mkdir -p /run/podstage/shm && mount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm /run/podstage/shm
+mkdir -p ${GUEST_SHM} && mount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm ${GUEST_SHM}
 # Modules only for the kernel they were built for (Debian's); a minimal kernel has it all built in.
 if [ "$(uname -r)" = "$(cat /lib/modules/release)" ]; then
   for m in ${GUEST_MODULES.join(' ')}; do

@@ -201,6 +201,9 @@ test('what the guest cannot honour is refused before a pod is written', async ()
   const kernel = await run(['--annotation=podstage.io/kvm-kernel=/nonexistent/vmlinux', DEFAULT_IMAGE, '--', 'true']);
   assert.is(kernel.exitCode, 254);
   assert.match(String(kernel.stderr), 'stage1 kvm: annotation podstage.io/kvm-kernel: guest kernel /nonexistent/vmlinux is missing');
+  const halt = await run(['--annotation=podstage.io/kvm-halt-timeout-seconds=soon', DEFAULT_IMAGE, '--', 'true']);
+  assert.is(halt.exitCode, 254);
+  assert.match(String(halt.stderr), 'annotation podstage.io/kvm-halt-timeout-seconds: expected a whole number of seconds (1 or more), got "soon"');
   for (const state of ['prepare', 'prepared', 'run']) {
     assert.equal(existsSync(join(sb.dir, 'pods', state)) ? readdirSync(join(sb.dir, 'pods', state)).filter((u) => !known.has(u)) : [], [], `no pod left in ${state}`);
   }

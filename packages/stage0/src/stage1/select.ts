@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parseStage1Manifest, PodstageError, type Annotation, type Stage1Manifest } from '@podstage/contract';
+import { annotationValue, parseStage1Manifest, PodstageError, type Annotation, type Stage1Manifest } from '@podstage/contract';
 import { BUILTIN_STAGE1S, DEFAULT_STAGE1, PLANNED_STAGE1S } from './builtins.js';
 
 export const STAGE1_ANNOTATIONS = ['podstage.io/stage1', 'rkt.alpha.kubernetes.io/stage1-name-override'] as const;
@@ -57,8 +57,8 @@ export function chooseStage1(flags: Stage1Flags, annotations: Annotation[] = [])
   if (flags.path) return Promise.resolve(readStage1Dir(flags.path, '--stage1-path'));
   if (flags.image) return byNameOrPath(flags.image, '--stage1-image');
   for (const key of STAGE1_ANNOTATIONS) {
-    const a = annotations.find((x) => x.name === key);
-    if (a !== undefined) return byNameOrPath(a.value, `annotation ${key}`);
+    const value = annotationValue(annotations, key);
+    if (value !== undefined) return byNameOrPath(value, `annotation ${key}`);
   }
   return builtin(DEFAULT_STAGE1, 'default stage1');
 }
