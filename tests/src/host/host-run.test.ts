@@ -103,11 +103,17 @@ test('when one app fails the pod ends with its exit code and the others are stop
   assert.equal(codes, { long: 143, failing: 9 });
 });
 
+/** cgroup v1's cpu.shares before one is written. */
+const DEFAULT_SHARES = '1024';
+
 test('memory and cpu limits land in the app cgroup; exceeding memory gets the app OOM-killed', async () => {
   const { child, uuid: pending } = startPod([DEFAULT_IMAGE, '--name=limited', '--memory=32Mi', '--cpu=500m', '--', 'sleep', '30']);
   const uuid = await pending;
   await waitForState(sb, uuid, 'running');
-  const limit = await waitFor('the app cgroup', () => (existsSync(cgroupFile('memory', uuid, 'limited', 'memory.limit_in_bytes')) ? readFileSync(cgroupFile('memory', uuid, 'limited', 'memory.limit_in_bytes'), 'utf8').trim() : undefined));
+  // The cgroups appear (mkdir) a moment before their limits are written, cpu.shares last: wait for it.
+  const shares = cgroupFile('cpu', uuid, 'limited', 'cpu.shares');
+  await waitFor('the app cgroup limits', () => (existsSync(shares) && readFileSync(shares, 'utf8').trim() !== DEFAULT_SHARES ? true : undefined));
+  const limit = readFileSync(cgroupFile('memory', uuid, 'limited', 'memory.limit_in_bytes'), 'utf8').trim();
   assert.is(limit, String(32 * 1024 * 1024));
   assert.is(readFileSync(cgroupFile('cpu', uuid, 'limited', 'cpu.cfs_quota_us'), 'utf8').trim(), '50000');
   assert.is(readFileSync(cgroupFile('cpu', uuid, 'limited', 'cpu.shares'), 'utf8').trim(), '512');
