@@ -1,5 +1,5 @@
 /** The podstage command line: help, exit codes, output formats. */
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
 

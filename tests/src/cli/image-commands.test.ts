@@ -1,7 +1,7 @@
 /** image export / extract / render / rm / gc through the CLI. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { buildDefaultImageLayout, DEFAULT_IMAGE_NAME } from '@podstage/stage0/image/default-image';
 import { tempDir } from '../helpers/fs-snapshot.js';

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symli
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as tar from 'tar';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { buildDefaultImageLayout, DEFAULT_IMAGE_NAME } from '@podstage/stage0/image/default-image';
 import { importImage, parseTransportRef } from '@podstage/stage0/image/import';

@@ -1,7 +1,7 @@
 /** stage1-kvm: real VMs (TCG on this host, so few boots). */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';

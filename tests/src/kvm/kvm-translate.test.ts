@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CAPABILITIES, effectiveIsolators } from '@podstage/contract';
 import type { AppPlan } from '@podstage/stage1-common';

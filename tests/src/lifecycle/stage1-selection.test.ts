@@ -1,7 +1,7 @@
 /** Choosing a stage1: built-in by name, a directory by path or annotation, and clean refusals. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_IMAGE, lines, REPO, sandbox, STUB_STAGE1, type Sandbox } from '../helpers/podstage.js';
 import { status } from '../helpers/pods.js';

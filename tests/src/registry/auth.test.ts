@@ -1,7 +1,7 @@
 /** Credentials files, challenge parsing, and pulls through distribution's token auth. */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { ImageStore } from '@podstage/stage0/image/store';
 import { credentialFiles, CredentialStore, parseWwwAuthenticate } from '@podstage/stage0/registry/auth';

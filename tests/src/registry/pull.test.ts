@@ -1,7 +1,7 @@
 /** Pulls from a real registry (distribution 2.8) into fresh image stores. */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { ImageStore } from '@podstage/stage0/image/store';
 import { RegistryClient } from '@podstage/stage0/registry/client';

@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { apiHost, parseDockerReference } from '@podstage/stage0/registry/reference';
 

@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { parseDockerReference } from '@podstage/stage0/registry/reference';
 import { parseRegistriesConf, RegistriesConf } from '@podstage/stage0/registry/registries-conf';

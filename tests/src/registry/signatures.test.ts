@@ -1,7 +1,7 @@
 /** cosign-style signature artifacts: the `sha256-<hex>.sig` tag next to the image. */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { RegistryClient } from '@podstage/stage0/registry/client';
 import { parseDockerReference } from '@podstage/stage0/registry/reference';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import {
   DEFAULT_CAPABILITIES, effectiveCapabilities, isPodstageError, type EffectiveIsolators, type PodManifest, type Stage1CheckOptions,

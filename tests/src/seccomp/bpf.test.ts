@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import {
   AUDIT_ARCH_X86_64, BPF_JMP_JA, buildProfile, compileProfile, decodeInstructions, errnoAction, MAX_KNOWN_SYSCALL_X86_64, profileInstructions,

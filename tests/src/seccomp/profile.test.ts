@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import {
   buildProfile, DEFAULT_ALLOWLIST, DEFAULT_DENIED, EXEC_MINIMUM, SYSCALLS_X86_64, type SeccompIsolators,

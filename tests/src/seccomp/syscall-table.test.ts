@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { MAX_KNOWN_SYSCALL_X86_64, SYSCALLS_X86_64, syscallNumberX86_64 } from '@podstage/seccomp';
 

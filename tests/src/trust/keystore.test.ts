@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { escapePrefix, Keystore, unescapePrefix } from '@podstage/stage0/trust/index';
 import { tempDir } from '../helpers/fs-snapshot.js';

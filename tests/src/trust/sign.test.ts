@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import * as openpgp from 'openpgp';
 import { makePayload, signPayload } from '@podstage/stage0/trust/index';

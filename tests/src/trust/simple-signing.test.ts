@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { cosignSignatureTag, makePayload, parsePayload, repositoryOf } from '@podstage/stage0/trust/index';
 import { DIGEST_A } from './keys.js';

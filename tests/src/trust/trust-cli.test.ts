@@ -1,7 +1,7 @@
 /** `podstage trust`, `trust list` and `trust rm` through the real binary, against a private config dir. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { lines, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { ecdsaPair, openPgpPair, type OpenPgpPair, type PemPair } from './keys.js';

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { test } from 'uvu';
+import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import {
   Keystore, makePayload, parsePublicKey, signPayload, verifyImageSignatures, SIGNATURE_ANNOTATION,
