@@ -44,6 +44,23 @@ function blobFile(dir: string, digest: string) {
   return join(dir, 'blobs', 'sha256', digest.slice(7));
 }
 
+type ManifestJson = { config: { size: number }; layers: { digest: string; size: number; mediaType: string }[] };
+
+/** Rewrites the manifest of a copy of `layout` with `edit` (blob and index.json); returns the copy's directory. */
+function withEditedManifest(name: string, edit: (manifest: ManifestJson) => void, from = layout): string {
+  const dir = join(base, name);
+  cpSync(from, dir, { recursive: true });
+  const indexPath = join(dir, 'index.json');
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { digest: string; size: number }[] };
+  const manifest = JSON.parse(readFileSync(blobFile(dir, index.manifests[0]?.digest ?? ''), 'utf8')) as ManifestJson;
+  edit(manifest);
+  const text = JSON.stringify(manifest);
+  writeFileSync(blobFile(dir, sha256(text)), text);
+  index.manifests[0] = { ...index.manifests[0], digest: sha256(text), size: Buffer.byteLength(text) };
+  writeFileSync(indexPath, JSON.stringify(index));
+  return dir;
+}
+
 async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
   try {
     await promise;
@@ -196,21 +213,24 @@ test('a corrupt blob byte refuses the import and leaves the store as it was', as
   assert.is((await importImage(store, `oci:${broken}`)).id, intact.id);
 });
 
+test('a layer descriptor with the wrong size is refused also when the store holds the layer', async () => {
+  const intact = await importImage(store, `oci:${layout}`, { name: 'intact' });
+  const layer = intact.layers[0] as { digest: string; size: number };
+  const before = { list: store.list(), files: storeFiles(store) };
+  const wrong = withEditedManifest('wrong-size-layout', (m) => void ((m.layers[0] as { size: number }).size += 1));
+  const err = await rejection(importImage(store, `oci:${wrong}`, { name: 'wrong' }));
+  assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
+  assert.match(err.message, `layer blob ${layer.digest}: size is ${layer.size} bytes, expected ${layer.size + 1} bytes`);
+  assert.equal(store.list(), before.list);
+  assert.equal(storeFiles(store), before.files);
+});
+
 test('missing sources and zstd layers are refused clearly', async () => {
   const missing = await rejection(importImage(store, `oci:${join(base, 'nope')}`));
   assert.is(missing.code, 'ERR_PODSTAGE_IMAGE');
   assert.match(missing.message, /does not exist/);
 
-  const zstd = join(base, 'zstd-layout');
-  cpSync(layout, zstd, { recursive: true });
-  const indexPath = join(zstd, 'index.json');
-  const manifestPath = blobFile(zstd, layoutJson(indexPath).manifests[0]?.digest ?? '');
-  const manifestText = readFileSync(manifestPath, 'utf8').replace('tar+gzip', 'tar+zstd');
-  const newDigest = sha256(manifestText);
-  writeFileSync(blobFile(zstd, newDigest), manifestText);
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { digest: string; size: number }[] };
-  index.manifests[0] = { ...index.manifests[0], digest: newDigest, size: Buffer.byteLength(manifestText) };
-  writeFileSync(indexPath, JSON.stringify(index));
+  const zstd = withEditedManifest('zstd-layout', (m) => m.layers.forEach((l) => (l.mediaType = l.mediaType.replace('tar+gzip', 'tar+zstd'))));
   const err = await rejection(importImage(store, `oci:${zstd}`));
   assert.is(err.code, 'ERR_PODSTAGE_UNSUPPORTED');
   assert.match(err.message, /zstd/);

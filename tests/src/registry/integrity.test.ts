@@ -43,6 +43,20 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
   throw new Error('expected a rejection');
 }
 
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** Pushes `image` with its manifest changed by `edit` (a hostile publisher); returns the new manifest digest. */
+async function pushEditedManifest(repoAndTag: string, image: TestImage, edit: (manifest: { config: { size: number }; layers: { size: number }[] }) => void): Promise<string> {
+  const client = new RegistryClient();
+  const ref = parseDockerReference(`${registry.host}/${repoAndTag}`);
+  for (const blob of [image.config, ...image.layers]) await client.pushBlob(ref, blob.bytes);
+  const manifest = JSON.parse(image.manifest.bytes.toString('utf8'));
+  edit(manifest);
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  await client.pushManifest(ref, ref.tag ?? 'latest', bytes, OCI_MANIFEST);
+  return blobOf(bytes).digest;
+}
+
 test.before(async () => {
   base = tempDir('registry-integrity');
   registry = await startRegistry();
@@ -68,6 +82,32 @@ test('a layer whose bytes do not match its digest is refused and nothing is stor
   } finally {
     await proxy.stop();
   }
+});
+
+test('a descriptor with the wrong size for a blob already in the store is refused', async () => {
+  const store = freshStore();
+  const intact = await pullImage(store, `${registry.host}/podstage/big:v1`);
+  const small = big.layers[1] as { digest: string; size: number };
+  const wrongLayer = await pushEditedManifest('podstage/wrong-size:layer', big, (m) => void ((m.layers[1] as { size: number }).size += 1));
+  const wrongConfig = await pushEditedManifest('podstage/wrong-size:config', big, (m) => void (m.config.size -= 1));
+  const twoSizes = await pushEditedManifest('podstage/wrong-size:twice', big, (m) => void m.layers.push({ ...m.layers[1], size: small.size + 1 }));
+  const blobsBefore = readdirSync(store.blobsDir).sort();
+
+  const layerErr = await rejection(pullImage(store, `${registry.host}/podstage/wrong-size:layer`));
+  assert.is(layerErr.code, 'ERR_PODSTAGE_DIGEST');
+  assert.match(layerErr.message, `layer blob ${small.digest}`);
+  assert.match(layerErr.message, `size is ${small.size} bytes, expected ${small.size + 1} bytes`);
+  const configErr = await rejection(pullImage(store, `${registry.host}/podstage/wrong-size:config`));
+  assert.is(configErr.code, 'ERR_PODSTAGE_DIGEST');
+  assert.match(configErr.message, `config blob ${big.config.digest}`);
+  const twiceErr = await rejection(pullImage(store, `${registry.host}/podstage/wrong-size:twice`));
+  assert.is(twiceErr.code, 'ERR_PODSTAGE_DIGEST');
+  assert.match(twiceErr.message, `layer ${small.digest} is listed with sizes ${small.size} and ${small.size + 1}`);
+
+  assert.equal(store.list().map((r) => r.id), [intact.id], 'no record for either manifest');
+  assert.equal(readdirSync(store.blobsDir).sort(), blobsBefore, 'neither manifest blob stored');
+  assert.not.ok([wrongLayer, wrongConfig, twoSizes].some((digest) => store.hasBlob(digest)));
+  assert.equal(readdirSync(store.tempRoot), []);
 });
 
 test('a dropped connection is resumed with a Range request, continuing the same hash', async () => {
@@ -234,6 +274,8 @@ test('fetchBlobToStore skips blobs already in the store', async () => {
   assert.equal(first, { digest: small.digest, size: small.size, skipped: false });
   assert.is(progress.at(-1), small.size);
   assert.is((await client.fetchBlobToStore(store, resolved.endpoint, descriptor)).skipped, true);
+  const wrongSize = await rejection(client.fetchBlobToStore(store, resolved.endpoint, { ...descriptor, size: small.size + 1 }));
+  assert.is(wrongSize.code, 'ERR_PODSTAGE_DIGEST');
   assert.equal(blobOf(small.bytes).digest, small.digest);
 });
 

@@ -133,9 +133,10 @@ export async function importOciLayout(store: ImageStore, staging: BlobStaging, r
   const stagedConfig = staging.stagedPath(config.digest);
   if (stagedConfig !== undefined) parseRunConfig(await readFile(stagedConfig, 'utf8'), `config blob ${config.digest}`);
   for (const layer of manifest.layers) {
+    const layerWhat = `layer blob ${layer.digest}`;
     // Content-addressed: a layer already in the store was verified when it came in.
-    if (store.hasBlob(layer.digest)) continue;
-    await staging.putFile(layoutBlobPath(layoutDir, layer.digest), layer, `layer blob ${layer.digest}`);
+    if (store.hasBlobFor(layer, layerWhat)) continue;
+    await staging.putFile(layoutBlobPath(layoutDir, layer.digest), layer, layerWhat);
   }
   await staging.commit();
 

@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { PodstageError } from '@podstage/contract/errors';
 import { imagesDir, tmpDir } from '@podstage/contract/paths';
 import { BlobStaging } from './blob-writer.js';
-import { isDigest, parseDigest, SHA256_PREFIX, type DigestAndSize } from './digest.js';
+import { assertExpected, isDigest, parseDigest, SHA256_PREFIX, type DigestAndSize } from './digest.js';
 import { isErrno, ownedTempName, STORE_TEMP_PREFIX } from './fs-util.js';
 import { normalizeImageName, withLatestTag } from './names.js';
 import { parseRunConfig } from './run-config.js';
@@ -81,6 +81,18 @@ export class ImageStore {
     return existsSync(this.blobPath(digest));
   }
 
+  /**
+   * True when the store holds the blob `descriptor` names. Stored bytes were
+   * verified when they came in, so a descriptor whose size disagrees with
+   * them is wrong and refused, as it would be when the blob is downloaded.
+   */
+  hasBlobFor(descriptor: DigestAndSize, what: string): boolean {
+    const size = this.#storedSize(descriptor.digest);
+    if (size === undefined) return false;
+    assertExpected(what, { digest: descriptor.digest, size }, descriptor);
+    return true;
+  }
+
   /** A private staging area for an import; blobs become visible on `commit()`. */
   beginStaging(): Promise<BlobStaging> {
     return BlobStaging.create(this.tempRoot, this.blobsDir);
@@ -118,13 +130,19 @@ export class ImageStore {
 
   // ---- records and names ----
 
-  #blobSize(digest: string, what: string): number {
+  #storedSize(digest: string): number | undefined {
     try {
       return statSync(this.blobPath(digest)).size;
     } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      throw new PodstageError('ERR_PODSTAGE_IMAGE', `${what} blob ${digest} is not in the store, expected it to be imported before the image record`);
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
     }
+  }
+
+  #blobSize(digest: string, what: string): number {
+    const size = this.#storedSize(digest);
+    if (size !== undefined) return size;
+    throw new PodstageError('ERR_PODSTAGE_IMAGE', `${what} blob ${digest} is not in the store, expected it to be imported before the image record`);
   }
 
   /** Records an image whose blobs are all in the store, then points its names at it. */

@@ -224,7 +224,7 @@ export class RegistryClient {
 
   /** Streams a blob into the store (verified); a blob already there is not fetched. */
   async fetchBlobToStore(store: ImageStore, endpoint: RegistryEndpoint, descriptor: Descriptor, onProgress?: BlobProgress): Promise<DigestAndSize & { skipped: boolean }> {
-    if (store.hasBlob(descriptor.digest)) return { digest: descriptor.digest, size: descriptor.size, skipped: true };
+    if (store.hasBlobFor(descriptor, `blob ${descriptor.digest}`)) return { digest: descriptor.digest, size: descriptor.size, skipped: true };
     const staging = await store.beginStaging();
     try {
       const result = await this.fetchBlobInto(staging, endpoint, descriptor, `blob ${descriptor.digest}`, onProgress);

@@ -69,9 +69,17 @@ async function inPool<T>(items: readonly T[], limit: number, run: (item: T) => P
   if (rejected !== undefined) throw rejected.reason;
 }
 
-/** An image may list the same layer twice; fetch it once. */
-function uniqueByDigest(descriptors: Descriptor[]): Descriptor[] {
-  return [...new Map(descriptors.map((d) => [d.digest, d] as const)).values()];
+/** An image may list the same layer twice; fetch it once. Both descriptors must give the same size. */
+function uniqueByDigest(descriptors: Descriptor[], what: string): Descriptor[] {
+  const unique = new Map<string, Descriptor>();
+  for (const descriptor of descriptors) {
+    const seen = unique.get(descriptor.digest);
+    if (seen !== undefined && seen.size !== descriptor.size) {
+      throw new PodstageError('ERR_PODSTAGE_DIGEST', `${what}: layer ${descriptor.digest} is listed with sizes ${seen.size} and ${descriptor.size}, expected one size per digest`);
+    }
+    unique.set(descriptor.digest, descriptor);
+  }
+  return [...unique.values()];
 }
 
 export async function pullImage(store: ImageStore, reference: string | DockerReference, options: PullOptions = {}): Promise<ImageRecord> {
@@ -103,14 +111,15 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
   try {
     await staging.putBytes(resolved.bytes, { digest: resolved.digest, size: resolved.bytes.length }, `manifest blob ${resolved.digest}`);
     await fetchConfig(store, staging, client, resolved.endpoint, manifest.config);
-    await inPool(uniqueByDigest(manifest.layers), PARALLEL_DOWNLOADS, async (layer) => {
+    await inPool(uniqueByDigest(manifest.layers, what), PARALLEL_DOWNLOADS, async (layer) => {
+      const layerWhat = `layer blob ${layer.digest} of ${formatReference(ref)}`;
       // Content-addressed: a blob in the store was verified when it came in.
-      if (store.hasBlob(layer.digest)) {
+      if (store.hasBlobFor(layer, layerWhat)) {
         emit({ kind: 'layer-skip', digest: layer.digest, bytes: layer.size, total: layer.size });
         return;
       }
       emit({ kind: 'layer-start', digest: layer.digest, bytes: 0, total: layer.size });
-      await client.fetchBlobInto(staging, resolved.endpoint, layer, `layer blob ${layer.digest} of ${formatReference(ref)}`, (bytes, total) =>
+      await client.fetchBlobInto(staging, resolved.endpoint, layer, layerWhat, (bytes, total) =>
         emit({ kind: 'layer-bytes', digest: layer.digest, bytes, total }),
       );
       emit({ kind: 'layer-done', digest: layer.digest, bytes: layer.size, total: layer.size });
@@ -133,7 +142,7 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
 /** The config is small: fetched whole and checked to be a usable image config before the layers come. */
 async function fetchConfig(store: ImageStore, staging: BlobStaging, client: RegistryClient, endpoint: RegistryEndpoint, config: Descriptor): Promise<void> {
   const what = `config blob ${config.digest}`;
-  if (store.hasBlob(config.digest)) {
+  if (store.hasBlobFor(config, what)) {
     parseRunConfig(await readFile(store.blobPath(config.digest), 'utf8'), what);
     return;
   }
