@@ -21,17 +21,16 @@ function writeBlob(dir: string, data: Buffer): { digest: string; size: number } 
 
 /**
  * One manifest per call; `config` is the whole OCI config object (so tests
- * can leave `config` out to check defaults). `refName` sets the annotation.
+ * can leave `config` out to check defaults), given the layers' `rootfs`
+ * unless it has its own. `refName` sets the annotation.
  */
 export function writeTinyLayout(dir: string, layers: RawEntry[][], options: { config?: object; refName?: string } = {}): TinyLayout {
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const tars = layers.map((entries) => rawTar(entries));
   const layerBlobs = tars.map((tar) => writeBlob(dir, tar));
-  const config = options.config ?? {
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Cmd: ['/bin/true'] },
+  const config = {
     rootfs: { type: 'layers', diff_ids: layerBlobs.map((l) => l.digest) },
+    ...(options.config ?? { architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/true'] } }),
   };
   const configBlob = writeBlob(dir, Buffer.from(JSON.stringify(config)));
   const manifest = {

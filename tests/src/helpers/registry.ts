@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { execa, type ResultPromise } from 'execa';
 import { tempDir } from './fs-snapshot.js';
 import { rawTar, type RawEntry } from './tar-writer.js';
@@ -288,7 +288,7 @@ function buildImage(layers: Blob[], options: { architecture?: string; cmd?: stri
         architecture: options.architecture ?? 'amd64',
         os: 'linux',
         config: { Cmd: options.cmd ?? ['/bin/sh'], Env: ['PATH=/usr/bin:/bin'], WorkingDir: '/' },
-        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => blobOf(gunzipSync(l.bytes)).digest) },
       }),
     ),
   );

@@ -44,19 +44,30 @@ function blobFile(dir: string, digest: string) {
   return join(dir, 'blobs', 'sha256', digest.slice(7));
 }
 
-type ManifestJson = { config: { size: number }; layers: { digest: string; size: number; mediaType: string }[] };
+type ManifestJson = { config: { digest: string; size: number }; layers: { digest: string; size: number; mediaType: string }[] };
+type ConfigJson = { rootfs: { diff_ids: string[] } };
 
-/** Rewrites the manifest of a copy of `layout` with `edit` (blob and index.json); returns the copy's directory. */
-function withEditedManifest(name: string, edit: (manifest: ManifestJson) => void, from = layout): string {
+/** Writes `value` as a blob of the layout `dir`; returns its digest and size. */
+function writeJsonBlob(dir: string, value: unknown): { digest: string; size: number } {
+  const text = JSON.stringify(value);
+  writeFileSync(blobFile(dir, sha256(text)), text);
+  return { digest: sha256(text), size: Buffer.byteLength(text) };
+}
+
+/** A copy of `layout` whose config and manifest are rewritten by `edit` (as a hostile publisher would); returns its directory. */
+function withEditedImage(name: string, edit: { manifest?: (manifest: ManifestJson) => void; config?: (config: ConfigJson) => void }): string {
   const dir = join(base, name);
-  cpSync(from, dir, { recursive: true });
+  cpSync(layout, dir, { recursive: true });
   const indexPath = join(dir, 'index.json');
   const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { digest: string; size: number }[] };
   const manifest = JSON.parse(readFileSync(blobFile(dir, index.manifests[0]?.digest ?? ''), 'utf8')) as ManifestJson;
-  edit(manifest);
-  const text = JSON.stringify(manifest);
-  writeFileSync(blobFile(dir, sha256(text)), text);
-  index.manifests[0] = { ...index.manifests[0], digest: sha256(text), size: Buffer.byteLength(text) };
+  if (edit.config !== undefined) {
+    const config = JSON.parse(readFileSync(blobFile(dir, manifest.config.digest), 'utf8')) as ConfigJson;
+    edit.config(config);
+    manifest.config = { ...manifest.config, ...writeJsonBlob(dir, config) };
+  }
+  edit.manifest?.(manifest);
+  index.manifests[0] = { ...index.manifests[0], ...writeJsonBlob(dir, manifest) };
   writeFileSync(indexPath, JSON.stringify(index));
   return dir;
 }
@@ -128,17 +139,17 @@ test('oci-archive: unsafe archive entries are refused and nothing escapes', asyn
 });
 
 /** `docker save` legacy format: <config hex>.json, <id>/layer.tar, manifest.json; one layer shared by symlink. */
-async function writeDockerArchive(options: { corruptDiffId?: boolean } = {}): Promise<string> {
+async function writeDockerArchive(options: { corruptDiffId?: boolean; gzipLayer?: boolean } = {}): Promise<string> {
   const index = layoutJson(join(layout, 'index.json'));
   const manifest = layoutJson(blobFile(layout, index.manifests[0]?.digest ?? ''));
   const layerTar = gunzipSync(readFileSync(blobFile(layout, manifest.layers[0]?.digest ?? '')));
   let configText = readFileSync(blobFile(layout, manifest.config.digest), 'utf8');
   if (options.corruptDiffId) configText = configText.replace(/"diff_ids":\["sha256:[0-9a-f]{64}"\]/, `"diff_ids":["${sha256('nope')}"]`);
   const configName = `${sha256(configText).slice(7)}.json`;
-  const dir = join(base, `docker-${options.corruptDiffId ? 'bad' : 'good'}`);
+  const dir = join(base, `docker-${options.corruptDiffId ? 'bad' : 'good'}${options.gzipLayer ? '-gzip' : ''}`);
   mkdirSync(join(dir, 'aaaa'), { recursive: true });
   mkdirSync(join(dir, 'bbbb'));
-  writeFileSync(join(dir, 'aaaa', 'layer.tar'), layerTar);
+  writeFileSync(join(dir, 'aaaa', 'layer.tar'), options.gzipLayer ? gzipSync(layerTar) : layerTar);
   symlinkSync('../aaaa/layer.tar', join(dir, 'bbbb', 'layer.tar'));
   writeFileSync(join(dir, configName), configText);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: ['busybox:test', 'example.com/bb:1'], Layers: ['bbbb/layer.tar'] }]));
@@ -166,12 +177,16 @@ test('docker-archive: converted to an OCI manifest, tags become names', async ()
   assert.equal(storeFiles(store).tmp, []);
 });
 
-test('docker-archive: a layer that does not match its diff_id is refused', async () => {
-  const archive = await writeDockerArchive({ corruptDiffId: true });
-  const err = await rejection(importImage(store, `docker-archive:${archive}`));
-  assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
-  assert.match(err.message, /diff_ids/);
-  assert.equal(storeFiles(store), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+test('docker-archive: a layer (plain or gzip) that does not match its diff_id is refused', async () => {
+  for (const gzipLayer of [false, true]) {
+    const archive = await writeDockerArchive({ corruptDiffId: true, gzipLayer });
+    const err = await rejection(importImage(store, `docker-archive:${archive}`));
+    assert.is(err.code, 'ERR_PODSTAGE_DIGEST', `gzip: ${gzipLayer}`);
+    assert.match(err.message, 'layer `bbbb/layer.tar` (layers[0]): uncompressed digest is sha256:');
+    assert.match(err.message, /expected rootfs\.diff_ids\[0\]/);
+    assert.equal(storeFiles(store), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
+  }
+  assert.is((await importImage(store, `docker-archive:${await writeDockerArchive({ gzipLayer: true })}`)).layers[0]?.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
 });
 
 test('a corrupt blob byte refuses the import and leaves the store as it was', async () => {
@@ -217,7 +232,7 @@ test('a layer descriptor with the wrong size is refused also when the store hold
   const intact = await importImage(store, `oci:${layout}`, { name: 'intact' });
   const layer = intact.layers[0] as { digest: string; size: number };
   const before = { list: store.list(), files: storeFiles(store) };
-  const wrong = withEditedManifest('wrong-size-layout', (m) => void ((m.layers[0] as { size: number }).size += 1));
+  const wrong = withEditedImage('wrong-size-layout', { manifest: (m) => void ((m.layers[0] as { size: number }).size += 1) });
   const err = await rejection(importImage(store, `oci:${wrong}`, { name: 'wrong' }));
   assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
   assert.match(err.message, `layer blob ${layer.digest}: size is ${layer.size} bytes, expected ${layer.size + 1} bytes`);
@@ -225,12 +240,39 @@ test('a layer descriptor with the wrong size is refused also when the store hold
   assert.equal(storeFiles(store), before.files);
 });
 
+test('layers must match the config\'s rootfs.diff_ids, also layers already in the store; nothing is stored otherwise', async () => {
+  const empty = storeFiles(store);
+  const wrongDiffId = sha256('not the layer');
+  const bad = withEditedImage('wrong-diff-id', { config: (c) => (c.rootfs.diff_ids = [wrongDiffId]) });
+  const manifest = layoutJson(blobFile(layout, layoutJson(join(layout, 'index.json')).manifests[0]?.digest ?? ''));
+  const layerDigest = manifest.layers[0]?.digest ?? '';
+  const realDiffId = sha256(gunzipSync(readFileSync(blobFile(layout, layerDigest))));
+  const expectedMessage = `layer blob ${layerDigest} (layers[0]): uncompressed digest is ${realDiffId}, expected rootfs.diff_ids[0] ${wrongDiffId}`;
+
+  const err = await rejection(importImage(store, `oci:${bad}`, { name: 'bad' }));
+  assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
+  assert.match(err.message, expectedMessage);
+  assert.equal(storeFiles(store), empty);
+
+  await importImage(store, `oci:${layout}`, { name: 'intact' });
+  const before = { list: store.list(), files: storeFiles(store) };
+  const again = await rejection(importImage(store, `oci:${bad}`, { name: 'bad' }));
+  assert.match(again.message, expectedMessage);
+  assert.equal({ list: store.list(), files: storeFiles(store) }, before);
+
+  const extra = withEditedImage('extra-diff-id', { config: (c) => c.rootfs.diff_ids.push(wrongDiffId) });
+  const count = await rejection(importImage(store, `oci:${extra}`));
+  assert.is(count.code, 'ERR_PODSTAGE_IMAGE');
+  assert.match(count.message, '2 rootfs.diff_ids, expected one per layer of the manifest (1)');
+  assert.equal({ list: store.list(), files: storeFiles(store) }, before);
+});
+
 test('missing sources and zstd layers are refused clearly', async () => {
   const missing = await rejection(importImage(store, `oci:${join(base, 'nope')}`));
   assert.is(missing.code, 'ERR_PODSTAGE_IMAGE');
   assert.match(missing.message, /does not exist/);
 
-  const zstd = withEditedManifest('zstd-layout', (m) => m.layers.forEach((l) => (l.mediaType = l.mediaType.replace('tar+gzip', 'tar+zstd'))));
+  const zstd = withEditedImage('zstd-layout', { manifest: (m) => m.layers.forEach((l) => (l.mediaType = l.mediaType.replace('tar+gzip', 'tar+zstd'))) });
   const err = await rejection(importImage(store, `oci:${zstd}`));
   assert.is(err.code, 'ERR_PODSTAGE_UNSUPPORTED');
   assert.match(err.message, /zstd/);

@@ -18,7 +18,7 @@ import { RegistryClient } from '@podstage/stage0/registry/client';
 import { pullImage } from '@podstage/stage0/registry/pull';
 import { parseDockerReference } from '@podstage/stage0/registry/reference';
 import { tempDir } from '../helpers/fs-snapshot.js';
-import { blobOf, gzipLayer, randomLayer, startRegistry, startRegistryProxy, writeImageLayout, type TestImage, type TestRegistry } from '../helpers/registry.js';
+import { blobOf, gzipLayer, randomLayer, startRegistry, startRegistryProxy, writeImageLayout, type Blob, type TestImage, type TestRegistry } from '../helpers/registry.js';
 
 let base = '';
 let registry: TestRegistry;
@@ -45,13 +45,25 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-/** Pushes `image` with its manifest changed by `edit` (a hostile publisher); returns the new manifest digest. */
-async function pushEditedManifest(repoAndTag: string, image: TestImage, edit: (manifest: { config: { size: number }; layers: { size: number }[] }) => void): Promise<string> {
+type ManifestJson = { config: { digest: string; size: number }; layers: { size: number }[] };
+type ConfigJson = { rootfs: { diff_ids: string[] } };
+
+/** Pushes `image` with its config and manifest changed by `edit` (a hostile publisher); returns the new manifest digest. */
+async function pushEditedImage(
+  repoAndTag: string,
+  image: TestImage,
+  edit: { manifest?: (manifest: ManifestJson) => void; config?: (config: ConfigJson) => void },
+): Promise<string> {
   const client = new RegistryClient();
   const ref = parseDockerReference(`${registry.host}/${repoAndTag}`);
   for (const blob of [image.config, ...image.layers]) await client.pushBlob(ref, blob.bytes);
-  const manifest = JSON.parse(image.manifest.bytes.toString('utf8'));
-  edit(manifest);
+  const manifest = JSON.parse(image.manifest.bytes.toString('utf8')) as ManifestJson;
+  if (edit.config !== undefined) {
+    const config = JSON.parse(image.config.bytes.toString('utf8')) as ConfigJson;
+    edit.config(config);
+    manifest.config = { ...manifest.config, ...(await client.pushBlob(ref, Buffer.from(JSON.stringify(config)))) };
+  }
+  edit.manifest?.(manifest);
   const bytes = Buffer.from(JSON.stringify(manifest));
   await client.pushManifest(ref, ref.tag ?? 'latest', bytes, OCI_MANIFEST);
   return blobOf(bytes).digest;
@@ -88,9 +100,9 @@ test('a descriptor with the wrong size for a blob already in the store is refuse
   const store = freshStore();
   const intact = await pullImage(store, `${registry.host}/podstage/big:v1`);
   const small = big.layers[1] as { digest: string; size: number };
-  const wrongLayer = await pushEditedManifest('podstage/wrong-size:layer', big, (m) => void ((m.layers[1] as { size: number }).size += 1));
-  const wrongConfig = await pushEditedManifest('podstage/wrong-size:config', big, (m) => void (m.config.size -= 1));
-  const twoSizes = await pushEditedManifest('podstage/wrong-size:twice', big, (m) => void m.layers.push({ ...m.layers[1], size: small.size + 1 }));
+  const wrongLayer = await pushEditedImage('podstage/wrong-size:layer', big, { manifest: (m) => void ((m.layers[1] as { size: number }).size += 1) });
+  const wrongConfig = await pushEditedImage('podstage/wrong-size:config', big, { manifest: (m) => void (m.config.size -= 1) });
+  const twoSizes = await pushEditedImage('podstage/wrong-size:twice', big, { manifest: (m) => void m.layers.push({ ...m.layers[1], size: small.size + 1 }) });
   const blobsBefore = readdirSync(store.blobsDir).sort();
 
   const layerErr = await rejection(pullImage(store, `${registry.host}/podstage/wrong-size:layer`));
@@ -107,6 +119,31 @@ test('a descriptor with the wrong size for a blob already in the store is refuse
   assert.equal(store.list().map((r) => r.id), [intact.id], 'no record for either manifest');
   assert.equal(readdirSync(store.blobsDir).sort(), blobsBefore, 'neither manifest blob stored');
   assert.not.ok([wrongLayer, wrongConfig, twoSizes].some((digest) => store.hasBlob(digest)));
+  assert.equal(readdirSync(store.tempRoot), []);
+});
+
+test('layers that do not match the config\'s rootfs.diff_ids are refused and nothing is stored', async () => {
+  const [first, second] = big.layers as [Blob, Blob];
+  const diffIds = (JSON.parse(big.config.bytes.toString('utf8')) as ConfigJson).rootfs.diff_ids;
+  await pushEditedImage('podstage/wrong-diff-ids:v1', big, { config: (c) => c.rootfs.diff_ids.reverse() });
+  const store = freshStore();
+  const err = await rejection(pullImage(store, `${registry.host}/podstage/wrong-diff-ids:v1`));
+  assert.is(err.code, 'ERR_PODSTAGE_DIGEST');
+  assert.match(err.message, `layer blob ${first.digest} of docker://${registry.host}/podstage/wrong-diff-ids:v1 (layers[0])`);
+  assert.match(err.message, `uncompressed digest is ${diffIds[0]}, expected rootfs.diff_ids[0] ${diffIds[1]}`);
+  storeIsEmpty(store);
+
+  // Layers already in the store are checked too; a diff_id per layer is required.
+  await pushEditedImage('podstage/wrong-diff-ids:short', big, { config: (c) => c.rootfs.diff_ids.pop() });
+  const intact = await pullImage(store, `${registry.host}/podstage/big:v1`);
+  const blobsBefore = readdirSync(store.blobsDir).sort();
+  assert.match((await rejection(pullImage(store, `${registry.host}/podstage/wrong-diff-ids:v1`))).message, `expected rootfs.diff_ids[0] ${diffIds[1]}`);
+  const short = await rejection(pullImage(store, `${registry.host}/podstage/wrong-diff-ids:short`));
+  assert.is(short.code, 'ERR_PODSTAGE_IMAGE');
+  assert.match(short.message, '1 rootfs.diff_ids, expected one per layer of the manifest (2)');
+  assert.ok(store.hasBlob(second.digest));
+  assert.equal(store.list().map((r) => r.id), [intact.id]);
+  assert.equal(readdirSync(store.blobsDir).sort(), blobsBefore);
   assert.equal(readdirSync(store.tempRoot), []);
 });
 

@@ -88,6 +88,12 @@ export class BlobStaging {
     return this.#staged.get(parseDigest(digest).hex);
   }
 
+  /** Where this import reads a blob before commit: its staged copy, else the store's. */
+  readPath(digest: string): string {
+    const hex = parseDigest(digest).hex;
+    return this.#staged.get(hex) ?? join(this.blobsDir, hex);
+  }
+
   /** Move every staged blob into the store; blobs already there are kept as they are. */
   async commit(): Promise<void> {
     await mkdir(this.blobsDir, { recursive: true });

@@ -7,15 +7,15 @@
  * often are digests (`<config hex>.json`, `blobs/sha256/<hex>`) and the config's
  * rootfs.diff_ids are the digests of uncompressed layers: all are checked.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { PodstageError } from '@podstage/contract/errors';
 import { secureJoin } from '@podstage/linux';
 import type { BlobStaging } from './blob-writer.js';
+import { expectedDiffIds, verifyDiffIds } from './diff-ids.js';
 import { SHA256_PREFIX, sha256Digest } from './digest.js';
-import { MEDIA_TYPE, ociLayerMediaType, sniffCompression } from './media-types.js';
+import { MEDIA_TYPE, ociLayerMediaType, sniffFileCompression } from './media-types.js';
 import { normalizeImageName } from './names.js';
-import { parseJson, readJsonFile, type ImageManifest } from './oci-types.js';
+import { readJsonFile, type ImageManifest } from './oci-types.js';
 import { parseRunConfig } from './run-config.js';
 import type { ImageStore } from './store.js';
 import type { ImageRecord } from './types.js';
@@ -72,22 +72,6 @@ function digestFromFileName(path: string): string | undefined {
   return match?.[1] === undefined ? undefined : SHA256_PREFIX + match[1];
 }
 
-function readHead(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    return head.subarray(0, readSync(fd, head, 0, 4, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function diffIds(config: unknown, what: string): string[] {
-  const ids = (config as { rootfs?: { diff_ids?: unknown } } | null)?.rootfs?.diff_ids;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw invalid(what, 'field `rootfs.diff_ids` must be an array of digests');
-  return ids;
-}
-
 export async function importDockerArchive(store: ImageStore, staging: BlobStaging, request: DockerArchiveImportRequest): Promise<ImageRecord> {
   const inArchive = (path: string) => secureJoin(request.archiveDir, path);
   const manifestWhat = `docker archive \`${request.source}\` manifest.json`;
@@ -98,23 +82,19 @@ export async function importDockerArchive(store: ImageStore, staging: BlobStagin
   const config = await staging.putFile(configPath, { digest: digestFromFileName(entry.Config) }, configWhat);
   const configText = await readFile(configPath, 'utf8');
   parseRunConfig(configText, configWhat);
-  const expectedDiffIds = diffIds(parseJson(configText, configWhat), configWhat);
-  if (expectedDiffIds.length !== entry.Layers.length) {
-    throw invalid(configWhat, `${expectedDiffIds.length} rootfs.diff_ids, expected one per layer in manifest.json (${entry.Layers.length})`);
-  }
+  const diffIds = expectedDiffIds(configText, entry.Layers.length, configWhat);
 
   const layers: ImageRecord['layers'] = [];
-  for (const [i, layerPath] of entry.Layers.entries()) {
+  const layerFiles: { path: string; what: string }[] = [];
+  for (const layerPath of entry.Layers) {
     const what = `layer \`${layerPath}\``;
     const path = inArchive(layerPath);
-    const compression = sniffCompression(readHead(path), what);
+    const compression = sniffFileCompression(path, what);
     const blob = await staging.putFile(path, { digest: digestFromFileName(layerPath) }, what);
-    // An uncompressed layer's digest is its diff_id; a compressed one's diff_id would need a second pass.
-    if (compression === 'none' && blob.digest !== expectedDiffIds[i]) {
-      throw new PodstageError('ERR_PODSTAGE_DIGEST', `${what}: content digest is ${blob.digest}, expected rootfs.diff_ids[${i}] ${expectedDiffIds[i]} from ${configWhat}`);
-    }
     layers.push({ digest: blob.digest, mediaType: ociLayerMediaType(compression), size: blob.size });
+    layerFiles.push({ path: staging.readPath(blob.digest), what });
   }
+  await verifyDiffIds(layerFiles, diffIds, configWhat);
 
   const manifest: ImageManifest = {
     schemaVersion: 2,

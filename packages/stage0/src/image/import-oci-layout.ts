@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PodstageError } from '@podstage/contract/errors';
 import { secureJoin } from '@podstage/linux';
 import type { BlobStaging } from './blob-writer.js';
+import { expectedDiffIds, verifyDiffIds } from './diff-ids.js';
 import { assertExpected, parseDigest, sha256Digest } from './digest.js';
 import { INDEX_MEDIA_TYPES, layerCompression, MANIFEST_MEDIA_TYPES, MEDIA_TYPE } from './media-types.js';
 import {
@@ -129,15 +130,18 @@ export async function importOciLayout(store: ImageStore, staging: BlobStaging, r
 
   await staging.putBytes(bytes, manifestDescriptor, `manifest blob ${manifestDescriptor.digest}`);
   const config = manifest.config;
-  await staging.putFile(layoutBlobPath(layoutDir, config.digest), config, `config blob ${config.digest}`);
-  const stagedConfig = staging.stagedPath(config.digest);
-  if (stagedConfig !== undefined) parseRunConfig(await readFile(stagedConfig, 'utf8'), `config blob ${config.digest}`);
+  const configWhat = `config blob ${config.digest}`;
+  await staging.putFile(layoutBlobPath(layoutDir, config.digest), config, configWhat);
+  const configText = await readFile(staging.readPath(config.digest), 'utf8');
+  parseRunConfig(configText, configWhat);
+  const diffIds = expectedDiffIds(configText, manifest.layers.length, configWhat);
   for (const layer of manifest.layers) {
     const layerWhat = `layer blob ${layer.digest}`;
     // Content-addressed: a layer already in the store was verified when it came in.
     if (store.hasBlobFor(layer, layerWhat)) continue;
     await staging.putFile(layoutBlobPath(layoutDir, layer.digest), layer, layerWhat);
   }
+  await verifyDiffIds(manifest.layers.map((l) => ({ path: staging.readPath(l.digest), what: `layer blob ${l.digest}` })), diffIds, configWhat);
   await staging.commit();
 
   const name = request.name ?? nameFromAnnotation(refName(selected));

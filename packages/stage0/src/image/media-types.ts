@@ -1,4 +1,5 @@
 /** OCI and Docker media types the store understands. */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { PodstageError } from '@podstage/contract/errors';
 
 export const MEDIA_TYPE = {
@@ -52,6 +53,17 @@ export function sniffCompression(head: Buffer, what: string): LayerCompression {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `${what}: zstd-compressed layer, expected tar or tar+gzip`);
   }
   return starts(GZIP_MAGIC) ? 'gzip' : 'none';
+}
+
+/** `sniffCompression` of a file's first bytes. */
+export function sniffFileCompression(path: string, what: string): LayerCompression {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(ZSTD_MAGIC.length);
+    return sniffCompression(head.subarray(0, readSync(fd, head, 0, head.length, 0)), what);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function ociLayerMediaType(compression: LayerCompression): string {

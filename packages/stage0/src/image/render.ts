@@ -3,11 +3,11 @@
  * writes (tar.x is not used: its path checks are not overlay semantics and
  * do not resolve symlinks inside the rootfs).
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import { isPodstageError, PodstageError } from '@podstage/contract/errors';
-import { layerCompression, sniffCompression } from './media-types.js';
+import { layerCompression, sniffFileCompression } from './media-types.js';
 import { LayerApplier } from './render-apply.js';
 
 export interface LayerSource {
@@ -18,17 +18,6 @@ export interface LayerSource {
 export interface RenderResult {
   /** Entries skipped on purpose (device nodes, unsupported types). */
   warnings: string[];
-}
-
-function readHead(path: string, length: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(length);
-    const read = readSync(fd, head, 0, length, 0);
-    return head.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function withContext(err: unknown, what: string, entryPath: string | undefined): PodstageError {
@@ -45,7 +34,7 @@ function withContext(err: unknown, what: string, entryPath: string | undefined):
 function renderLayer(layer: LayerSource, root: string, warnings: string[]): Promise<void> {
   const what = `layer \`${layer.path}\``;
   layerCompression(layer.mediaType, what);
-  sniffCompression(readHead(layer.path, 4), what);
+  sniffFileCompression(layer.path, what);
   const applier = new LayerApplier(root, what, warnings);
   // strict: a bad checksum or truncated archive is an error, not a warning.
   const parser = new Parser({ strict: true, brotli: false, zstd: false });

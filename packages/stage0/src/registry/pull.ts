@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { PodstageError } from '@podstage/contract/errors';
 import type { BlobStaging } from '../image/blob-writer.js';
+import { expectedDiffIds, verifyDiffIds } from '../image/diff-ids.js';
 import { layerCompression, MANIFEST_MEDIA_TYPES } from '../image/media-types.js';
 import { parseJson, parseManifest, type Descriptor, type Platform } from '../image/oci-types.js';
 import { parseRunConfig } from '../image/run-config.js';
@@ -96,6 +97,7 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
   const manifest = parseManifest(parseJson(resolved.bytes.toString('utf8'), what), what);
   // Refuse layers the store cannot render before anything is downloaded.
   manifest.layers.forEach((layer, i) => layerCompression(layer.mediaType, `${what} layers[${i}] (${layer.digest})`));
+  const layersToFetch = uniqueByDigest(manifest.layers, what);
 
   if (options.verify !== undefined) {
     await options.verify({
@@ -110,8 +112,10 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
   const staging = await store.beginStaging();
   try {
     await staging.putBytes(resolved.bytes, { digest: resolved.digest, size: resolved.bytes.length }, `manifest blob ${resolved.digest}`);
-    await fetchConfig(store, staging, client, resolved.endpoint, manifest.config);
-    await inPool(uniqueByDigest(manifest.layers, what), PARALLEL_DOWNLOADS, async (layer) => {
+    const configWhat = `config blob ${manifest.config.digest}`;
+    const configText = await fetchConfig(store, staging, client, resolved.endpoint, manifest.config);
+    const diffIds = expectedDiffIds(configText, manifest.layers.length, configWhat);
+    await inPool(layersToFetch, PARALLEL_DOWNLOADS, async (layer) => {
       const layerWhat = `layer blob ${layer.digest} of ${formatReference(ref)}`;
       // Content-addressed: a blob in the store was verified when it came in.
       if (store.hasBlobFor(layer, layerWhat)) {
@@ -124,6 +128,7 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
       );
       emit({ kind: 'layer-done', digest: layer.digest, bytes: layer.size, total: layer.size });
     });
+    await verifyDiffIds(manifest.layers.map((l) => ({ path: staging.readPath(l.digest), what: `layer blob ${l.digest} of ${formatReference(ref)}` })), diffIds, configWhat);
     await staging.commit();
   } finally {
     await staging.discard();
@@ -139,14 +144,16 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
   });
 }
 
-/** The config is small: fetched whole and checked to be a usable image config before the layers come. */
-async function fetchConfig(store: ImageStore, staging: BlobStaging, client: RegistryClient, endpoint: RegistryEndpoint, config: Descriptor): Promise<void> {
+/** The config is small: fetched whole and checked to be a usable image config before the layers come; returns its text. */
+async function fetchConfig(store: ImageStore, staging: BlobStaging, client: RegistryClient, endpoint: RegistryEndpoint, config: Descriptor): Promise<string> {
   const what = `config blob ${config.digest}`;
   if (store.hasBlobFor(config, what)) {
-    parseRunConfig(await readFile(store.blobPath(config.digest), 'utf8'), what);
-    return;
+    const text = await readFile(store.blobPath(config.digest), 'utf8');
+    parseRunConfig(text, what);
+    return text;
   }
   const bytes = await client.fetchBlobBytes(endpoint, config, what);
   parseRunConfig(bytes.toString('utf8'), what);
   await staging.putBytes(bytes, config, what);
+  return bytes.toString('utf8');
 }
