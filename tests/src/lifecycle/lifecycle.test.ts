@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, STUB_STAGE1, type Sandbox } from '../helpers/podstage.js';
 import { listPods, status } from '../helpers/pods.js';
 
 let sb: Sandbox;
@@ -146,6 +146,40 @@ test('concurrent runs and gcs never lose or corrupt a pod', async () => {
   assert.is(final.exitCode, 0);
   assert.equal(await listPods(sb), []);
   for (const d of ['embryo', 'prepare', 'prepared', 'run', 'exited-garbage', 'garbage']) assert.equal(podsIn(d), [], `pods/${d}`);
+});
+
+test('concurrent gcs, an rm and a run all succeed; every exited pod is removed', async () => {
+  await sb.run(['gc']);
+  // The stub stage1's gc is a child process: it widens the window in which gcs race for one pod.
+  const exited: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const prep = await sb.run(['prepare', `--stage1-path=${STUB_STAGE1}`, DEFAULT_IMAGE, '--', 'true']);
+    exited.push(String(prep.stdout));
+    assert.is((await sb.run(['run-prepared', String(prep.stdout)])).exitCode, 42);
+  }
+  const uuidFile = join(sb.dir, 'concurrent-run-uuid');
+  const [run, rm, ...gcs] = await Promise.all([
+    sb.run(['run', '--stage1-name=fly', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sh', '-c', 'exit 7']),
+    sb.run(['rm', exited[2]!]),
+    sb.run(['gc']), sb.run(['gc']), sb.run(['gc']),
+  ]);
+  assert.is(run.exitCode, 7, String(run.stderr));
+  assert.is(rm.exitCode, 0, String(rm.stderr));
+  for (const g of gcs) assert.is(g.exitCode, 0, String(g.stderr));
+  const ran = readFileSync(uuidFile, 'utf8').trim();
+  assert.equal((await listPods(sb)).map((p) => p.uuid).filter((u) => u !== ran), []);
+  for (const d of ['embryo', 'prepare', 'prepared', 'exited-garbage', 'garbage']) assert.equal(podsIn(d), [], `pods/${d}`);
+});
+
+test('rm of a pod that is already gone succeeds; a prefix that names no pod does not', async () => {
+  const uuid = String((await sb.run(['prepare', '--stage1-name=fly', DEFAULT_IMAGE, '--', 'true'])).stdout);
+  assert.is((await sb.run(['rm', uuid])).exitCode, 0);
+  const again = await sb.run(['rm', uuid]);
+  assert.is(again.exitCode, 0, String(again.stderr));
+  assert.equal(lines(again.stderr), [`podstage rm: pod ${uuid} is already gone`]);
+  const prefix = await sb.run(['rm', uuid.slice(0, 8)]);
+  assert.is(prefix.exitCode, 1);
+  assert.match(String(prefix.stderr), `no pod ${uuid.slice(0, 8)}`);
 });
 
 test.run();
