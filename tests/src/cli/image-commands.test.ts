@@ -13,6 +13,23 @@ test.after(() => sb.cleanup());
 
 const imageIds = async (s: Sandbox) => (JSON.parse(String((await s.run(['image', 'list', '--format=json'])).stdout)) as { id: string; names: string[] }[]);
 
+test('fetch refuses a --name or reference with `..` path components, in one line, before storing anything', async () => {
+  const before = await imageIds(sb);
+  const cases: [string[], string][] = [
+    [['fetch', '--name=a/../../b', `oci:${DEFAULT_IMAGE_LAYOUT}`], '--name `a/../../b`: repository component `..`'],
+    [['fetch', '--name=../b', `oci:${DEFAULT_IMAGE_LAYOUT}`], '--name `../b`: repository component `..`'],
+    [['fetch', 'docker-archive:/nonexistent.tar:a/../../b'], 'reference `a/../../b`: repository component `..`'],
+    [['fetch', 'docker://127.0.0.1:9/a/../../b'], 'image reference `docker://127.0.0.1:9/a/../../b`: repository component `..`'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await sb.run(args);
+    assert.is(r.exitCode, 2, args.join(' '));
+    assert.match(String(r.stderr), message);
+    assert.is(lines(r.stderr).length, 1, String(r.stderr));
+  }
+  assert.equal(await imageIds(sb), before);
+});
+
 test('export writes an oci-archive that imports again with the same id and name', async () => {
   const file = join(sb.dir, 'default.tar');
   const r = await sb.run(['image', 'export', DEFAULT_IMAGE, file]);

@@ -138,21 +138,24 @@ test('oci-archive: unsafe archive entries are refused and nothing escapes', asyn
   assert.equal(storeFiles(store).tmp, []);
 });
 
+let dockerArchives = 0;
+
 /** `docker save` legacy format: <config hex>.json, <id>/layer.tar, manifest.json; one layer shared by symlink. */
-async function writeDockerArchive(options: { corruptDiffId?: boolean; gzipLayer?: boolean } = {}): Promise<string> {
+async function writeDockerArchive(options: { corruptDiffId?: boolean; gzipLayer?: boolean; repoTags?: string[] } = {}): Promise<string> {
   const index = layoutJson(join(layout, 'index.json'));
   const manifest = layoutJson(blobFile(layout, index.manifests[0]?.digest ?? ''));
   const layerTar = gunzipSync(readFileSync(blobFile(layout, manifest.layers[0]?.digest ?? '')));
   let configText = readFileSync(blobFile(layout, manifest.config.digest), 'utf8');
   if (options.corruptDiffId) configText = configText.replace(/"diff_ids":\["sha256:[0-9a-f]{64}"\]/, `"diff_ids":["${sha256('nope')}"]`);
   const configName = `${sha256(configText).slice(7)}.json`;
-  const dir = join(base, `docker-${options.corruptDiffId ? 'bad' : 'good'}${options.gzipLayer ? '-gzip' : ''}`);
+  const dir = join(base, `docker-${(dockerArchives += 1)}`);
   mkdirSync(join(dir, 'aaaa'), { recursive: true });
   mkdirSync(join(dir, 'bbbb'));
   writeFileSync(join(dir, 'aaaa', 'layer.tar'), options.gzipLayer ? gzipSync(layerTar) : layerTar);
   symlinkSync('../aaaa/layer.tar', join(dir, 'bbbb', 'layer.tar'));
   writeFileSync(join(dir, configName), configText);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: ['busybox:test', 'example.com/bb:1'], Layers: ['bbbb/layer.tar'] }]));
+  const repoTags = options.repoTags ?? ['busybox:test', 'example.com/bb:1'];
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: repoTags, Layers: ['bbbb/layer.tar'] }]));
   const archive = `${dir}.tar`;
   await tar.c({ file: archive, cwd: dir, portable: true }, readdirSync(dir));
   return archive;
@@ -187,6 +190,25 @@ test('docker-archive: a layer (plain or gzip) that does not match its diff_id is
     assert.equal(storeFiles(store), { blobs: [], meta: [], refs: [], tmp: [], trees: [] });
   }
   assert.is((await importImage(store, `docker-archive:${await writeDockerArchive({ gzipLayer: true })}`)).layers[0]?.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+});
+
+test('names that are not valid references are refused (name, docker-archive REF and RepoTags, ref annotation); nothing is stored', async () => {
+  const empty = storeFiles(store);
+  const refused = async (source: string, options: { name?: string }, code: string, ...names: string[]) => {
+    const err = await rejection(importImage(store, source, options));
+    assert.is(err.code, code, err.message);
+    for (const name of names) assert.match(err.message, name);
+    assert.equal(storeFiles(store), empty);
+  };
+  await refused(`oci:${layout}`, { name: 'a/../../b' }, 'ERR_PODSTAGE_USAGE', 'image name `a/../../b`: repository component `..`');
+  const archive = await writeDockerArchive();
+  await refused(`docker-archive:${archive}:a/../../b`, {}, 'ERR_PODSTAGE_USAGE', 'reference `a/../../b`: repository component `..`');
+  const hostileTags = await writeDockerArchive({ repoTags: ['ok:1', 'x/../../etc:1'] });
+  await refused(`docker-archive:${hostileTags}`, {}, 'ERR_PODSTAGE_IMAGE', 'RepoTags entry `x/../../etc:1`');
+  const annotated = writeTinyLayout(join(base, 'hostile-annotation'), [[{ path: 'f', content: 'f' }]], { refName: 'a/../../b:1' });
+  await refused(`oci:${annotated.dir}`, {}, 'ERR_PODSTAGE_IMAGE', 'annotation org.opencontainers.image.ref.name `a/../../b:1`');
+  // An explicit valid name wins over the annotation.
+  assert.equal((await importImage(store, `oci:${annotated.dir}`, { name: 'chosen' })).names, ['chosen:latest']);
 });
 
 test('a corrupt blob byte refuses the import and leaves the store as it was', async () => {

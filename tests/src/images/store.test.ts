@@ -56,6 +56,31 @@ test('resolve by full name, name without :latest, id, and id prefix', async () =
   }
 });
 
+test('image names are distribution references; anything else is refused naming its source', () => {
+  const hex = 'a'.repeat(64);
+  const valid: [string, string][] = [
+    ['app', 'app:latest'],
+    ['x:1', 'x:1'],
+    ['podstage.io/default', 'podstage.io/default:latest'],
+    ['localhost:5000/a/b-c__d.e:v1.0', 'localhost:5000/a/b-c__d.e:v1.0'],
+    ['Registry.Example/team/app', 'Registry.Example/team/app:latest'],
+    ['[::1]:5000/app:t', '[::1]:5000/app:t'],
+    [`example.com/app@sha256:${hex}`, `example.com/app@sha256:${hex}`],
+  ];
+  for (const [name, normalized] of valid) assert.is(normalizeImageName(name), normalized, name);
+  const invalid = ['a/../../b', '../b', 'a/./b', './a', 'a//b', 'a/b/', '/a', 'App', 'a:', 'a:-x', 'a@sha256:abc', 'a b', `${'a'.repeat(256)}`, ''];
+  for (const name of invalid) {
+    try {
+      normalizeImageName(name, '--name');
+      assert.unreachable(`accepted ${name}`);
+    } catch (err) {
+      assert.is((err as { code?: string }).code, 'ERR_PODSTAGE_USAGE', name);
+      assert.ok((err as Error).message.startsWith(`--name \`${name}\`: `), (err as Error).message);
+      assert.not.match((err as Error).message, '\n');
+    }
+  }
+});
+
 test('moving a name to a new image removes it from the old record', async () => {
   const first = await importTiny('one', { names: 'x:1' });
   const second = await importTiny('two', { names: 'x:1' });

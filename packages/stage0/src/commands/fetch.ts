@@ -4,6 +4,7 @@ import { configDir, openStore } from '../cli/context.js';
 import { progressReporter } from '../cli/progress.js';
 import { AUTHFILE_OPTION } from '../cli/pod-args.js';
 import { fetchImage, parsePullPolicy } from '../image/fetch-image.js';
+import { normalizeImageName } from '../image/names.js';
 
 export const command: Command = {
   name: 'fetch',
@@ -17,6 +18,7 @@ export const command: Command = {
   async run({ global, values, positionals }) {
     if (positionals.length === 0) throw new PodstageError('ERR_PODSTAGE_USAGE', 'fetch needs an image reference, e.g. docker://registry.example/app:1.0');
     if (values.name !== undefined && positionals.length > 1) throw new PodstageError('ERR_PODSTAGE_USAGE', '--name takes a single image');
+    if (values.name !== undefined) normalizeImageName(values.name as string, '--name');
     const store = await openStore(global);
     const pullPolicy = parsePullPolicy(values['pull-policy'], 'update');
     const insecureOptions = expandInsecureOptions(global.insecureOptions);

@@ -46,6 +46,7 @@ function parseEntries(value: unknown, what: string): DockerManifestEntry[] {
     if (!Array.isArray(entry.Layers) || !entry.Layers.every((l) => typeof l === 'string')) throw invalid(at, 'field `Layers` must be an array of strings');
     const tags = entry.RepoTags ?? [];
     if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw invalid(at, 'field `RepoTags` must be an array of strings or null');
+    for (const tag of tags) normalizeImageName(tag, `${at} RepoTags entry`, 'ERR_PODSTAGE_IMAGE');
     return { Config: entry.Config, RepoTags: tags, Layers: entry.Layers };
   });
 }

@@ -11,6 +11,7 @@ import type { BlobStaging } from './blob-writer.js';
 import { expectedDiffIds, verifyDiffIds } from './diff-ids.js';
 import { assertExpected, parseDigest, sha256Digest } from './digest.js';
 import { INDEX_MEDIA_TYPES, layerCompression, MANIFEST_MEDIA_TYPES, MEDIA_TYPE } from './media-types.js';
+import { normalizeImageName } from './names.js';
 import {
   hostPlatform,
   MAX_JSON_BYTES,
@@ -101,9 +102,12 @@ export interface LayoutImportRequest {
  * A ref annotation names the image only when it looks like a full reference
  * (`repo:tag`, `registry/repo`); a bare tag such as `latest` (what
  * `skopeo copy … oci:DIR:TAG` writes) says nothing about the repository.
+ * One that does must be a valid name.
  */
-function nameFromAnnotation(annotation: string | undefined): string | undefined {
-  return annotation !== undefined && /[:/]/.test(annotation) ? annotation : undefined;
+function nameFromAnnotation(annotation: string | undefined, what: string): string | undefined {
+  if (annotation === undefined || !/[:/]/.test(annotation)) return undefined;
+  normalizeImageName(annotation, what, 'ERR_PODSTAGE_IMAGE');
+  return annotation;
 }
 
 export async function importOciLayout(store: ImageStore, staging: BlobStaging, request: LayoutImportRequest): Promise<ImageRecord> {
@@ -112,6 +116,7 @@ export async function importOciLayout(store: ImageStore, staging: BlobStaging, r
   const indexPath = secureJoin(layoutDir, 'index.json');
   const index = parseIndex(readJsonFile(indexPath, `\`${indexPath}\``), `\`${indexPath}\``);
   const selected = selectByRef(index.manifests, request.ref, `\`${indexPath}\``);
+  const name = request.name ?? nameFromAnnotation(refName(selected), `\`${indexPath}\` annotation ${REF_NAME_ANNOTATION}`);
 
   let manifestDescriptor = selected;
   if (INDEX_MEDIA_TYPES.includes(selected.mediaType)) {
@@ -144,7 +149,6 @@ export async function importOciLayout(store: ImageStore, staging: BlobStaging, r
   await verifyDiffIds(manifest.layers.map((l) => ({ path: staging.readPath(l.digest), what: `layer blob ${l.digest}` })), diffIds, configWhat);
   await staging.commit();
 
-  const name = request.name ?? nameFromAnnotation(refName(selected));
   const image: NewImage = {
     id: manifestDescriptor.digest,
     mediaType,

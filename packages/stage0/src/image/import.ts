@@ -11,6 +11,7 @@ import { extract, type ReadEntry } from 'tar';
 import { PodstageError } from '@podstage/contract/errors';
 import { importDockerArchive } from './import-docker-archive.js';
 import { importOciLayout } from './import-oci-layout.js';
+import { normalizeImageName } from './names.js';
 import type { ImageStore } from './store.js';
 import type { ImageRecord } from './types.js';
 
@@ -94,6 +95,9 @@ function checkSourceExists(path: string, transport: Transport): void {
 
 export async function importImage(store: ImageStore, transportRef: string, opts: ImportOptions = {}): Promise<ImageRecord> {
   const parsed = parseTransportRef(transportRef);
+  if (opts.name !== undefined) normalizeImageName(opts.name);
+  // A docker-archive REF is a name (it becomes the image's name when no --name is given).
+  if (parsed.transport === 'docker-archive' && parsed.ref !== undefined) normalizeImageName(parsed.ref, `image source \`${transportRef}\` reference`);
   const path = resolve(parsed.path);
   checkSourceExists(path, parsed.transport);
   const source = `${parsed.transport}:${path}${parsed.ref === undefined ? '' : `:${parsed.ref}`}`;

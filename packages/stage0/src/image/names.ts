@@ -1,11 +1,10 @@
 /**
- * Image names (`registry/repo:tag`) as the store keeps them: every name has a
- * tag (`:latest` is added) and maps to one file under `images/refs/`.
+ * Image names (`registry/repo:tag`) as the store keeps them: valid
+ * distribution references (reference-grammar.ts), every one with a tag
+ * (`:latest` is added), each mapped to one file under `images/refs/`.
  */
-import { PodstageError } from '@podstage/contract/errors';
-
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/:@+]*$/;
-const MAX_NAME_LENGTH = 255;
+import { PodstageError, type ErrorCode } from '@podstage/contract/errors';
+import { referenceProblem } from './reference-grammar.js';
 
 /** True when the last path component carries a `:tag` or the name an `@digest`. */
 function hasTagOrDigest(name: string): boolean {
@@ -13,13 +12,16 @@ function hasTagOrDigest(name: string): boolean {
   return lastComponent.includes(':') || name.includes('@');
 }
 
-/** Validates a name and adds `:latest` when it has neither tag nor digest. */
-export function normalizeImageName(name: string): string {
-  if (name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME_PATTERN.test(name) || name.includes('//') || name.endsWith('/') || name.endsWith(':')) {
-    throw new PodstageError(
-      'ERR_PODSTAGE_USAGE',
-      `image name \`${name}\`: expected \`[registry/]repository[:tag]\` (letters, digits, \`._-/:@+\`, at most ${MAX_NAME_LENGTH} characters)`,
-    );
+/**
+ * Validates a name and adds `:latest` when it has neither tag nor digest.
+ * `what` says where the name came from (`--name`, an archive's RepoTags, …).
+ */
+export function normalizeImageName(name: string, what = 'image name', code: ErrorCode = 'ERR_PODSTAGE_USAGE'): string {
+  const problem = referenceProblem(name);
+  if (problem !== undefined) {
+    throw new PodstageError(code, `${what} \`${name}\`: ${problem}; expected \`[REGISTRY[:PORT]/]REPOSITORY[:TAG][@sha256:DIGEST]\``, {
+      hint: 'for example `registry.example/team/app:1.0`, `localhost:5000/app` or `app`',
+    });
   }
   return hasTagOrDigest(name) ? name : `${name}:latest`;
 }

@@ -151,7 +151,7 @@ export class ImageStore {
       this.#blobSize(image.id, 'manifest') +
       this.#blobSize(image.configDigest, 'config') +
       image.layers.reduce((sum, layer) => sum + this.#blobSize(layer.digest, 'layer'), 0);
-    const names = (image.names ?? []).map(normalizeImageName);
+    const names = (image.names ?? []).map((name) => normalizeImageName(name));
     const existing = this.#records.read(image.id);
     const record: ImageRecord = {
       id: image.id,

@@ -9,6 +9,7 @@ import { PodstageError } from '@podstage/contract/errors';
 import type { BlobStaging } from '../image/blob-writer.js';
 import { expectedDiffIds, verifyDiffIds } from '../image/diff-ids.js';
 import { layerCompression, MANIFEST_MEDIA_TYPES } from '../image/media-types.js';
+import { normalizeImageName } from '../image/names.js';
 import { parseJson, parseManifest, type Descriptor, type Platform } from '../image/oci-types.js';
 import { parseRunConfig } from '../image/run-config.js';
 import type { ImageStore } from '../image/store.js';
@@ -85,6 +86,7 @@ function uniqueByDigest(descriptors: Descriptor[], what: string): Descriptor[] {
 
 export async function pullImage(store: ImageStore, reference: string | DockerReference, options: PullOptions = {}): Promise<ImageRecord> {
   const ref = typeof reference === 'string' ? parseDockerReference(reference) : reference;
+  if (options.name !== undefined) normalizeImageName(options.name);
   const client = options.client ?? new RegistryClient(options);
   const emit = options.onProgress ?? (() => undefined);
 

@@ -5,6 +5,7 @@
  * or is `localhost`).
  */
 import { PodstageError } from '@podstage/contract/errors';
+import { digestProblem, isValidHost, MAX_NAME_LENGTH, pathComponentProblem, splitReference, tagProblem } from '../image/reference-grammar.js';
 
 export const DOCKER_TRANSPORT = 'docker://';
 export const DOCKER_HUB = 'docker.io';
@@ -25,13 +26,6 @@ export interface DockerReference {
   name: string;
 }
 
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
-const PORT = /^[0-9]{1,5}$/;
-const MAX_NAME_LENGTH = 255;
-
 function usage(reference: string, expectation: string): PodstageError {
   return new PodstageError('ERR_PODSTAGE_USAGE', `image reference \`${reference}\`: ${expectation}`, {
     hint: 'write it as `docker://[REGISTRY[:PORT]/]REPOSITORY[:TAG][@sha256:DIGEST]`, e.g. `docker://busybox` or `docker://quay.io/coreos/etcd:v3.5.0`',
@@ -40,15 +34,6 @@ function usage(reference: string, expectation: string): PodstageError {
 
 function looksLikeHost(component: string): boolean {
   return component.includes('.') || component.includes(':') || component === 'localhost';
-}
-
-function isValidHost(host: string): boolean {
-  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::([0-9]{1,5}))?$/.exec(host);
-  if (bracketed !== null) return true;
-  const colon = host.lastIndexOf(':');
-  const name = colon < 0 ? host : host.slice(0, colon);
-  if (colon >= 0 && !PORT.test(host.slice(colon + 1))) return false;
-  return name.length > 0 && name.split('.').every((label) => HOST_LABEL.test(label));
 }
 
 /** Docker Hub under any of its names is `docker.io`. */
@@ -68,25 +53,12 @@ export function isDockerReference(value: string): boolean {
 /** Parses `docker://…` or the same without the transport prefix. */
 export function parseDockerReference(input: string): DockerReference {
   const reference = input.trim();
-  let rest = reference.startsWith(DOCKER_TRANSPORT) ? reference.slice(DOCKER_TRANSPORT.length) : reference;
-  if (rest === '') throw usage(input, 'expected a repository name');
-
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw usage(input, `digest \`${digest}\` is not \`sha256:\` followed by 64 lower-case hex digits`);
-  }
-
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
-  const tagColon = rest.indexOf(':', lastSlash + 1);
-  if (tagColon >= 0) {
-    tag = rest.slice(tagColon + 1);
-    rest = rest.slice(0, tagColon);
-    if (!TAG.test(tag)) throw usage(input, `tag \`${tag}\` must match \`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\``);
-  }
+  const written = reference.startsWith(DOCKER_TRANSPORT) ? reference.slice(DOCKER_TRANSPORT.length) : reference;
+  if (written === '') throw usage(input, 'expected a repository name');
+  const { name: rest, digest, ...parts } = splitReference(written);
+  let tag = parts.tag;
+  const partProblem = (digest === undefined ? undefined : digestProblem(digest)) ?? (tag === undefined ? undefined : tagProblem(tag));
+  if (partProblem !== undefined) throw usage(input, partProblem);
 
   const components = rest.split('/');
   let registry = DOCKER_HUB;
@@ -98,14 +70,8 @@ export function parseDockerReference(input: string): DockerReference {
   }
   if (registry === DOCKER_HUB && components.length === 1) components.unshift('library');
   for (const component of components) {
-    if (!PATH_COMPONENT.test(component)) {
-      throw usage(
-        input,
-        component === ''
-          ? 'expected a repository name without empty path components'
-          : `repository component \`${component}\` must be lower-case letters and digits, separated by \`.\`, \`_\`, \`__\` or \`-\``,
-      );
-    }
+    const problem = pathComponentProblem(component);
+    if (problem !== undefined) throw usage(input, problem);
   }
   const repository = components.join('/');
   if (registry.length + 1 + repository.length > MAX_NAME_LENGTH) throw usage(input, `expected a name of at most ${MAX_NAME_LENGTH} characters`);
