@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { DEFAULT_IMAGE, DEFAULT_IMAGE_LAYOUT, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
 
 let sb: Sandbox;
 test.before(async () => {

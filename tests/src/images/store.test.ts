@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { importImage } from '@podstage/stage0/image/import';
+import { normalizeImageName } from '@podstage/stage0/image/names';
 import { ImageStore } from '@podstage/stage0/image/store';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { sha256, writeTinyLayout } from '../helpers/oci-layout.js';
