@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PodstageError, pod, writeFileAtomic, writePidFile, type PodManifest, type RunOptions } from '@podstage/contract';
 import { clearCloexec, CLONE_NEWNS, mount, MS_PRIVATE, MS_REC, unshare } from '@podstage/linux';
-import { createCgroup, execve, joinCgroup, podCgroup } from '@podstage/stage1-common';
+import { createCgroup, execve, joinCgroup, joinDevicesCgroup, podCgroup } from '@podstage/stage1-common';
 import { stage1Rootfs } from './layout.js';
 import { writeStage1Rootfs } from './stage1-rootfs.js';
-import { NSPAWN, nspawnArgs, type NspawnContext } from './translate.js';
+import { NSPAWN, nspawnArgs, nspawnBinds, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -43,7 +43,8 @@ export function nspawnContext(o: RunOptions): NspawnContext {
 export function execNspawn(m: PodManifest, o: RunOptions, ctx: NspawnContext): never {
   const nspawn = findNspawn();
   createCgroup(podCgroup(o.uuid));
-  writeStage1Rootfs(stage1Rootfs(o.podDir));
+  for (const dir of WRITABLE_POD_DIRS) mkdirSync(dir(o.podDir), { recursive: true });
+  writeStage1Rootfs(stage1Rootfs(o.podDir), nspawnBinds(m, ctx).map((b) => b.target));
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
   // nspawn cleans its propagation directory with rm_rf, which refuses a disk
@@ -53,6 +54,7 @@ export function execNspawn(m: PodManifest, o: RunOptions, ctx: NspawnContext): n
   mount('tmpfs', '/run/systemd/nspawn', 'tmpfs', 0, 'mode=0755');
   // nspawn leaves its payload/supervisor cgroups under its caller's: make that the pod's.
   joinCgroup(podCgroup(o.uuid));
+  joinDevicesCgroup(podCgroup(o.uuid));
   clearCloexec(o.lockFd);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', SYSTEMD_SECCOMP: '0', SYSTEMD_LOG_LEVEL: o.debug ? 'info' : 'err' };
   return execve(nspawn, [nspawn, ...nspawnArgs(m, ctx)], env);

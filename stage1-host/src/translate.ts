@@ -5,11 +5,14 @@
  * nspawn's stub init, which reaps orphans and forwards signals.
  */
 import { dirname, join } from 'node:path';
-import { effectiveCapabilities, effectiveIsolators, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { effectiveCapabilities, effectiveIsolators, pod, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import { POD_CONTROLLERS, cgroupDir, podCgroup } from '@podstage/stage1-common';
 import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from './layout.js';
 
 export const NSPAWN = 'systemd-nspawn';
+
+/** The only parts of the pod directory writable inside the pod (ABI.md, "What a pod can write"). */
+export const WRITABLE_POD_DIRS = [pod.appsDir, pod.volumesDir, pod.stage1Run] as const;
 
 /** What the host side knows when it builds the command line. */
 export interface NspawnContext {
@@ -50,27 +53,50 @@ export function checkHostSupport(_m: PodManifest, o: Pick<Stage1CheckOptions, 'n
   }
 }
 
+/** One directory nspawn binds into the pod; `target` is a path inside the pod. */
+export interface NspawnBind {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/**
+ * Everything bound into the stage1 rootfs. The pod directory is read-only inside:
+ * what stage0 trusts later (pod, stage1.json, options.json, pid) cannot be rewritten
+ * from the pod. Writable: apps' layers, exit statuses and logs, empty volumes, the
+ * control socket, the pod's cgroups (for the apps' own cgroups and limits).
+ */
+export function nspawnBinds(m: PodManifest, c: NspawnContext): NspawnBind[] {
+  const ro = (source: string, target = source): NspawnBind => ({ source, target, readOnly: true });
+  const rw = (source: string, target: string): NspawnBind => ({ source, target, readOnly: false });
+  const binds = [
+    ro(c.podDir, POD_DIR),
+    ...WRITABLE_POD_DIRS.map((dir) => rw(dir(c.podDir), dir(POD_DIR))),
+    ro('/usr'),
+    ro(c.installRoot),
+    ro(c.treesDir),
+  ];
+  if (!c.nodeBinary.startsWith(`${c.installRoot}/`)) binds.push(ro(dirname(dirname(c.nodeBinary))));
+  for (const ctrl of POD_CONTROLLERS) {
+    if (ctrl !== 'systemd') binds.push(rw(cgroupDir(ctrl, podCgroup(c.uuid)), join(CGROUP_DIR, ctrl)));
+  }
+  for (const v of m.volumes ?? []) {
+    if (v.kind === 'host') binds.push({ source: v.source as string, target: hostVolumeInPod(v), readOnly: v.readOnly === true });
+  }
+  return binds;
+}
+
 export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
   const args = [
     '--quiet', '--register=no', '--keep-unit', '--as-pid2',
     `--console=${c.interactive ? 'interactive' : 'pipe'}`,
     `--directory=${stage1Rootfs(c.podDir)}`,
     `--machine=${machineName(c.uuid)}`,
-    `--bind=${c.podDir}:${POD_DIR}`,
-    `--bind-ro=/usr`,
-    `--bind-ro=${c.installRoot}`,
-    `--bind-ro=${c.treesDir}`,
+    // The stage1 rootfs too: exec.ts creates every bind's mount point beforehand.
+    '--read-only',
+    ...nspawnBinds(m, c).map((b) => `--bind${b.readOnly ? '-ro' : ''}=${b.source}:${b.target}`),
   ];
-  if (!c.nodeBinary.startsWith(`${c.installRoot}/`)) args.push(`--bind-ro=${dirname(dirname(c.nodeBinary))}`);
   if (c.net === 'none') args.push('--private-network');
-  for (const ctrl of POD_CONTROLLERS) {
-    if (ctrl === 'systemd') continue;
-    args.push(`--bind=${cgroupDir(ctrl, podCgroup(c.uuid))}:${join(CGROUP_DIR, ctrl)}`);
-  }
-  for (const v of m.volumes ?? []) {
-    if (v.kind !== 'host') continue;
-    args.push(`--bind${v.readOnly ? '-ro' : ''}=${v.source}:${hostVolumeInPod(v)}`);
-  }
   const caps = extraCapabilities(m, c.insecureOptions);
   if (caps.length > 0) args.push(`--capability=${caps.join(',')}`);
   if (c.debug) args.push('--setenv=PODSTAGE_DEBUG=1');

@@ -6,7 +6,7 @@
  * Cgroup paths are absolute: a relative one lands under runc's own cgroup.
  */
 import { annotationValue, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
-import { appCgroup, cgroupLimits, CPU_PERIOD_US, podCgroup, type AppPlan } from '@podstage/stage1-common';
+import { ALLOWED_DEVICES, appCgroup, cgroupLimits, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
 import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
 
 export const OCI_VERSION = '1.0.2';
@@ -140,31 +140,10 @@ export const sandboxCgroupsPath = (uuid: string) => `/${podCgroup(uuid)}/sandbox
 export const appCgroupsPath = (uuid: string, app: string) => `/${appCgroup(uuid, app)}`;
 export const sandboxHostname = (uuid: string) => `podstage-${uuid}`;
 
-/** runc's defaults (`runc spec`). */
-export const MASKED_PATHS: readonly string[] = Object.freeze([
-  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
-]);
-export const READONLY_PATHS: readonly string[] = Object.freeze([
-  '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger',
-]);
-
-const char = (major: number, minor?: number): OciDeviceRule =>
-  minor === undefined ? { allow: true, type: 'c', major, access: 'rwm' } : { allow: true, type: 'c', major, minor, access: 'rwm' };
-
-/** Deny everything, then runc's default devices; mknod of any node stays possible (CAP_MKNOD is a default cap), opening it does not. */
+/** Deny everything, then runc's default devices (shared with every stage1). */
 export const DEVICE_RULES: readonly OciDeviceRule[] = Object.freeze([
   { allow: false, access: 'rwm' },
-  { allow: true, type: 'c', access: 'm' },
-  { allow: true, type: 'b', access: 'm' },
-  char(1, 3), // /dev/null
-  char(1, 5), // /dev/zero
-  char(1, 7), // /dev/full
-  char(1, 8), // /dev/random
-  char(1, 9), // /dev/urandom
-  char(5, 0), // /dev/tty
-  char(5, 2), // /dev/ptmx
-  char(136), // /dev/pts/*
+  ...ALLOWED_DEVICES.map((r) => ({ allow: true, ...r })),
 ]);
 
 /** /proc, /dev and /sys as `runc spec` makes them. */
@@ -179,15 +158,21 @@ function systemMounts(): OciMount[] {
   ];
 }
 
-function capabilities(set: readonly string[]): OciCapabilities {
-  return { bounding: [...set], effective: [...set], inheritable: [], permitted: [...set], ambient: [] };
+/**
+ * Never more than the bounding set in any set (moby's model after CVE-2022-24769): inheritable and
+ * ambient empty, so exec of a setuid or file-capability binary gains at most the bounding set; a
+ * non-root app holds no capability, as after setuid(2) to a non-zero uid.
+ */
+function capabilities(set: readonly string[], uid = 0): OciCapabilities {
+  const held = uid === 0 ? [...set] : [];
+  return { bounding: [...set], effective: held, inheritable: [], permitted: [...held], ambient: [] };
 }
 
 /** Seccomp and masked paths, each unless its --insecure-options value turns it off. */
 function hardening(seccomp: OciSeccomp | undefined, insecureOptions: readonly string[]): Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> {
   const out: Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> = {};
   if (seccomp !== undefined) out.seccomp = seccomp;
-  if (!insecureOptions.includes('paths')) {
+  if (masksPaths(insecureOptions)) {
     out.maskedPaths = [...MASKED_PATHS];
     out.readonlyPaths = [...READONLY_PATHS];
   }
@@ -291,7 +276,7 @@ function appProcess(plan: AppPlan, ctx: AppContext): OciProcess {
     env: Object.entries(plan.env).map(([k, v]) => `${k}=${v}`),
     cwd: plan.cwd,
     user: { uid: plan.identity.uid, gid: plan.identity.gid },
-    capabilities: capabilities(plan.capabilities),
+    capabilities: capabilities(plan.capabilities, plan.identity.uid),
     noNewPrivileges: plan.isolators.noNewPrivileges === true,
   };
   if (ctx.maxOpenFiles !== undefined) {

@@ -13,7 +13,7 @@ import { syscallError } from '@podstage/contract';
 type Fn = (...args: unknown[]) => number;
 interface Libc {
   flock: Fn; fcntl: Fn; unshare: Fn; mount: Fn; umount2: Fn; chroot: Fn;
-  setns: Fn; seccomp: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn;
+  setns: Fn; seccomp: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn; capset: Fn;
   errno(): number;
 }
 
@@ -49,6 +49,7 @@ function load(): Libc {
     setresgid: f('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
     prctl: f('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     sethostname: f('int sethostname(const char *name, size_t len)'),
+    capset: f('int capset(void *header, void *data)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -131,6 +132,31 @@ export function dropBoundingCap(cap: number, name: string): void {
 }
 export function clearAmbientCaps(): void {
   check(load().prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 'prctl(PR_CAP_AMBIENT_CLEAR_ALL)', 'self');
+}
+
+const PR_SET_DUMPABLE = 4;
+/** Hide this process from ptrace and /proc/PID/{root,cwd,exe,fd,mem} of anyone without CAP_SYS_PTRACE. */
+export function setNotDumpable(): void {
+  check(load().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), 'prctl(PR_SET_DUMPABLE)', 'self');
+}
+
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+/**
+ * capset(2) on the calling thread: effective = permitted = `held` (bit numbers),
+ * inheritable empty. The set can only shrink; exec recomputes it from the bounding set.
+ */
+export function setCapabilitySets(held: readonly number[]): void {
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
+  const mask = [0, 0];
+  for (const cap of held) mask[cap >> 5] = ((mask[cap >> 5] ?? 0) | (1 << (cap & 31))) >>> 0;
+  // struct __user_cap_data_struct[2] { effective, permitted, inheritable }
+  const data = Buffer.alloc(24);
+  for (const i of [0, 1]) {
+    data.writeUInt32LE(mask[i] ?? 0, i * 12);
+    data.writeUInt32LE(mask[i] ?? 0, i * 12 + 4);
+  }
+  check(load().capset(header, data), 'capset', held.length === 0 ? 'no capabilities' : `${held.length} capabilities`);
 }
 
 export function sethostname(name: string): void {

@@ -8,6 +8,7 @@ import {
   effectiveCapabilities, effectiveIsolators, PodstageError, pod,
   type Capability, type EffectiveIsolators, type PodManifest, type RuntimeApp,
 } from '@podstage/contract';
+import { masksPaths } from './masked-paths.js';
 import { resolveIdentity, type ResolvedIdentity } from './users.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -36,6 +37,8 @@ export interface AppPlan {
   capabilities: Capability[];
   isolators: EffectiveIsolators;
   readOnlyRootFS: boolean;
+  /** runc's masked and read-only /proc and /sys paths (off with --insecure-options=paths). */
+  maskPaths: boolean;
   mounts: VolumeMount[];
 }
 
@@ -84,6 +87,7 @@ export function planApp(podDir: string, m: PodManifest, name: string, insecureOp
     capabilities: effectiveCapabilities(isolators.capsRetain?.set, isolators.capsRemove?.set, insecureOptions.includes('capabilities')),
     isolators,
     readOnlyRootFS: app.readOnlyRootFS === true,
+    maskPaths: masksPaths(insecureOptions),
     mounts: volumeMounts(podDir, m, app, o.hostVolumePath),
   };
 }

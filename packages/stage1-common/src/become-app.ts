@@ -6,7 +6,9 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CAPABILITIES, PodstageError, type Capability } from '@podstage/contract';
-import { clearAmbientCaps, clearCloexec, dropBoundingCap, setgroups, setNoNewPrivs, setresgid, setresuid } from '@podstage/linux';
+import {
+  clearAmbientCaps, clearCloexec, dropBoundingCap, setCapabilitySets, setgroups, setNoNewPrivs, setresgid, setresuid,
+} from '@podstage/linux';
 
 export interface Identity {
   uid: number;
@@ -30,12 +32,31 @@ export function resolveExecutable(cmd: string, path: string, app: string): strin
   throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${app}].app.exec[0]: ${JSON.stringify(cmd)} not found in the app's PATH (${path})`);
 }
 
-export function limitCapabilities(keep: readonly Capability[]): void {
+/** The bounding set becomes `keep`; ambient is cleared. Needs CAP_SETPCAP: call before the identity switch. */
+export function limitBoundingSet(keep: readonly Capability[]): void {
   const lastCap = lastSupportedCap();
   CAPABILITIES.forEach((name, n) => {
     if (n <= lastCap && !keep.includes(name)) dropBoundingCap(n, name);
   });
   clearAmbientCaps();
+}
+
+/**
+ * After the identity switch: no set above the bounding set (runc's model). Root keeps `keep` as
+ * effective and permitted, a non-root app nothing; inheritable is empty for both, so a setuid or
+ * file-capability binary can gain at most the bounding set (moby's fix for CVE-2022-24769).
+ */
+export function limitCapabilitySets(keep: readonly Capability[], uid: number): void {
+  const lastCap = lastSupportedCap();
+  const permitted = permittedNow();
+  const held = uid === 0 ? CAPABILITIES.flatMap((name, n) => (n <= lastCap && keep.includes(name) && (permitted >> BigInt(n)) & 1n ? [n] : [])) : [];
+  setCapabilitySets(held);
+}
+
+/** This thread's permitted set: capset may only shrink it. */
+function permittedNow(): bigint {
+  const line = readFileSync('/proc/thread-self/status', 'utf8').split('\n').find((l) => l.startsWith('CapPrm:'));
+  return BigInt(`0x${line?.split(/\s+/)[1] ?? '0'}`);
 }
 
 function lastSupportedCap(): number {
@@ -67,7 +88,7 @@ export function becomeApp(o: BecomeAppOptions): never {
     throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${o.app}].app.workingDirectory: ${JSON.stringify(o.cwd)} does not exist in the app's rootfs`, { cause: err });
   }
   const file = resolveExecutable(o.exec[0] as string, o.env.PATH ?? '', o.app);
-  limitCapabilities(o.capabilities);
+  limitBoundingSet(o.capabilities);
   if (o.noNewPrivileges) setNoNewPrivs();
   // Installing a filter needs no_new_privs or CAP_SYS_ADMIN: without the first,
   // install while the second is still effective, before the identity switch (runc's order).
@@ -75,6 +96,7 @@ export function becomeApp(o: BecomeAppOptions): never {
   setgroups(o.identity.groups);
   setresgid(o.identity.gid);
   setresuid(o.identity.uid);
+  limitCapabilitySets(o.capabilities, o.identity.uid);
   for (const fd of o.keepFds ?? []) clearCloexec(fd);
   if (o.noNewPrivileges) o.installSeccomp?.();
   return execve(file, o.exec, o.env);

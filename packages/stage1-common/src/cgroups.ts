@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, PodstageError, type EffectiveIsolators,
 } from '@podstage/contract';
+import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** Hierarchies a pod gets a cgroup in; `systemd` is the name=systemd one nspawn needs. */
@@ -64,6 +65,24 @@ export function createCgroup(rel: string, limits: CgroupLimits = {}, root = CGRO
     write(join(cgroupDir('cpu', rel, root), 'cpu.cfs_quota_us'), limits.cpuQuotaUs);
   }
   if (limits.cpuShares !== undefined) write(join(cgroupDir('cpu', rel, root), 'cpu.shares'), limits.cpuShares);
+}
+
+/**
+ * Put the caller in `rel` on the devices hierarchy, limited to ALLOWED_DEVICES. For stage1s that
+ * run the apps' processes themselves (runc applies the same rules per container). Never bound into
+ * a pod: a process there could widen its own rules.
+ */
+export function joinDevicesCgroup(rel: string, root = CGROUP_ROOT): void {
+  const dir = join(root, 'devices', rel);
+  if (!existsSync(join(root, 'devices', 'devices.allow'))) {
+    throw new PodstageError('ERR_PODSTAGE_HOST', `${join(root, 'devices')}: the cgroup v1 devices controller is not mounted`, {
+      hint: 'podstage limits the devices apps may open through it',
+    });
+  }
+  mkdirSync(dir, { recursive: true });
+  write(join(dir, 'devices.deny'), 'a');
+  for (const rule of ALLOWED_DEVICES) write(join(dir, 'devices.allow'), devicesV1Rule(rule));
+  write(join(dir, 'cgroup.procs'), 0);
 }
 
 /** Move `pid` into the cgroup on every hierarchy (0 = the caller). */

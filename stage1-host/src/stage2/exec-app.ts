@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { readPodManifest, readPodOptions, isPodstageError } from '@podstage/contract';
-import { CLONE_FS, CLONE_NEWNS, setns, unshare } from '@podstage/linux';
+import { CLONE_FS, CLONE_NEWNS, setNotDumpable, setns, unshare } from '@podstage/linux';
 import {
   appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace,
 } from '@podstage/stage1-common';
@@ -24,6 +24,9 @@ function joinMountNamespaceOf(pid: string): void {
   setns(ns, CLONE_NEWNS, `/proc/${pid}/ns/mnt`);
   closeSync(ns);
 }
+
+// Visible to the apps until it execs, with the supervisor's privileges: not reachable through /proc or ptrace.
+setNotDumpable();
 
 try {
   const m = readPodManifest(podDir);

@@ -7,7 +7,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readPodOptions } from '@podstage/contract';
+import { setNotDumpable } from '@podstage/linux';
 import { PodSupervisor, type AppLauncher } from '@podstage/stage1-common';
+
+// The apps share this pid namespace: keep them out of /proc/2/{root,cwd,exe,fd} (CVE-2019-5736's class).
+setNotDumpable();
 
 const EXEC_APP = fileURLToPath(new URL('../stage2/exec-app.js', import.meta.url));
 const podDir = process.argv[2] ?? '/pod';

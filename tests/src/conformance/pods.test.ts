@@ -122,7 +122,7 @@ for (const { label, flags, vm } of TARGETS) {
     const uuidFile = join(sb.dir, 'sandbox-uuid');
     const child = execa(PODSTAGE, ['--dir', sb.dir, 'app', 'sandbox', ...flags, `--uuid-file-save=${uuidFile}`], { reject: false, stdin: 'ignore' });
     const uuid = await waitFor('sandbox uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
-    await waitFor('the supervisor', () => (existsSync(join(podDir(sb, uuid), 'stage1', 'control.sock')) ? true : undefined), STARTUP_MS);
+    await waitFor('the supervisor', () => (existsSync(join(podDir(sb, uuid), 'stage1', 'run', 'control.sock')) ? true : undefined), STARTUP_MS);
     assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=crash', '--', 'sh', '-c', 'exit 7'])).exitCode, 0);
     assert.is((await sb.run(['app', 'start', '--app=crash', uuid])).exitCode, 0);
     const crashed = await waitForAppExit(sb, uuid, 'crash');

@@ -152,7 +152,7 @@ test('mutable pod in a VM: sandbox, add, start, talk over loopback, stop, restar
   const uuidFile = join(sb.dir, 'uuid-sandbox');
   const child = execa(PODSTAGE, ['--dir', sb.dir, 'app', 'sandbox', '--stage1-name=kvm', `--uuid-file-save=${uuidFile}`], { reject: false, stdin: 'ignore' });
   const uuid = await waitFor('uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
-  await waitFor('the guest agent', () => (existsSync(join(sb.dir, 'pods', 'run', uuid, 'stage1', 'control.sock')) ? true : undefined), 120_000);
+  await waitFor('the guest agent', () => (existsSync(join(sb.dir, 'pods', 'run', uuid, 'stage1', 'run', 'control.sock')) ? true : undefined), 120_000);
   assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=web', '--', 'sh', '-c', 'echo up; echo hi | nc -l -p 8080'])).exitCode, 0);
   assert.is((await sb.run(['app', 'start', '--app=web', uuid])).exitCode, 0);
   await waitForLog(uuid, 'web', 'up');

@@ -16,7 +16,7 @@ function plan(over: Partial<AppPlan> = {}): AppPlan {
     rootfs: '/p/apps/web/rootfs', lower: '/l', upper: '/u', work: '/w',
     exec: ['sh', '-c', "echo 'quoted' $HOME"], env: { PATH: '/bin', GREETING: "it's me" }, cwd: '/srv',
     identity: { uid: 1000, gid: 1000, groups: [10, 20], home: '/home/u' },
-    capabilities: [...DEFAULT_CAPABILITIES], isolators: effectiveIsolators([], []), readOnlyRootFS: false, mounts: [],
+    capabilities: [...DEFAULT_CAPABILITIES], isolators: effectiveIsolators([], []), readOnlyRootFS: false, maskPaths: true, mounts: [],
     ...over,
   };
 }

@@ -123,6 +123,7 @@ test('sandbox runs under runc, an app joins it, SIGTERM stops the sandbox cleanl
     capabilities: [...DEFAULT_CAPABILITIES],
     isolators: { memory: { limit: '64Mi' }, noNewPrivileges: true, oomScoreAdj: Math.max(minOomScoreAdj, 0) + 100 },
     readOnlyRootFS: false,
+    maskPaths: true,
     mounts: [],
   };
   const shm = join(work, 'shm');

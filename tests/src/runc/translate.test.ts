@@ -7,9 +7,9 @@ import * as assert from 'uvu/assert';
 import {
   DEFAULT_CAPABILITIES, effectiveCapabilities, isPodstageError, type EffectiveIsolators, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
-import type { AppPlan, VolumeMount } from '@podstage/stage1-common';
+import { MASKED_PATHS, READONLY_PATHS, type AppPlan, type VolumeMount } from '@podstage/stage1-common';
 import {
-  appConfig, checkRuncSupport, MASKED_PATHS, READONLY_PATHS, SANDBOX_BUSYBOX, sandboxConfig,
+  appConfig, checkRuncSupport, SANDBOX_BUSYBOX, sandboxConfig,
   type AppContext, type OciSpec, type SandboxContext,
 } from '@podstage/stage1-runc/translate';
 import { validateOciConfig } from '../helpers/oci-runtime-schema.js';
@@ -52,6 +52,7 @@ function plan(o: PlanInput = {}): AppPlan {
     capabilities: o.capabilities ?? [...DEFAULT_CAPABILITIES],
     isolators: o.isolators ?? {},
     readOnlyRootFS: o.readOnlyRootFS ?? false,
+    maskPaths: true,
     mounts: o.mounts ?? [],
   };
 }

@@ -1,11 +1,11 @@
 /** Host side of the control channel. */
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { PodstageError } from '@podstage/contract';
+import { pod, PodstageError } from '@podstage/contract';
 import type { ControlReply, ControlRequest } from './protocol.js';
 
 /** A pod supervisor's control socket, the same place for every stage1 that has one. */
-export const controlSocket = (podDir: string) => join(podDir, 'stage1', 'control.sock');
+export const controlSocket = (podDir: string) => join(pod.stage1Run(podDir), 'control.sock');
 
 /** `timeoutMs` 0: wait as long as the request takes (exec). */
 export function sendControl(podDir: string, request: ControlRequest, timeoutMs = 30_000): Promise<ControlReply> {

@@ -1,9 +1,11 @@
 /** Supervisor side of the control channel. */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import type { ControlReply, ControlRequest } from './protocol.js';
 
 export function serveControl(path: string, handle: (req: ControlRequest) => Promise<ControlReply>): Server {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   rmSync(path, { force: true });
   // allowHalfOpen: the client half-closes after its request and still reads the reply.
   const server = createServer({ allowHalfOpen: true }, (sock) => {
