@@ -118,9 +118,9 @@ function removeTree(dir: string): boolean {
   }
 }
 
-/** Every v1 hierarchy mounted under the root (an OCI runtime may use all of them). */
+/** Every hierarchy mounted under the root, the cgroup2 `unified` one too: an OCI runtime may use all of them. */
 function hierarchies(root: string): string[] {
-  return readdirSync(root).filter((h) => h !== 'unified' && existsSync(join(root, h, 'cgroup.procs')));
+  return readdirSync(root).filter((h) => existsSync(join(root, h, 'cgroup.procs')));
 }
 
 /** Kill what is left in the pod's cgroups and remove them; waits for the kernel (and PID 1's slow reaping). */
