@@ -12,6 +12,7 @@
  */
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PodstageError } from '@podstage/contract';
 
 export interface SecureJoinOptions {
   /**
@@ -23,10 +24,10 @@ export interface SecureJoinOptions {
   maxLinkHops?: number;
 }
 
-export class SecureJoinError extends Error {
-  readonly code = 'ERR_PODSTAGE_UNSAFE_PATH';
+/** A PodstageError, so wherever it surfaces (stage0, a stage1 entrypoint, a supervisor) it is one line. */
+export class SecureJoinError extends PodstageError {
   constructor(message: string) {
-    super(message);
+    super('ERR_PODSTAGE_UNSAFE_PATH', message);
     this.name = 'SecureJoinError';
   }
 }

@@ -38,7 +38,17 @@ function groups(rootfs: string): GroupEntry[] {
 
 const NUMERIC = /^[0-9]+$/;
 
-export function resolveIdentity(rootfs: string, app: string, user: string, group: string, supplementary: number[] = []): ResolvedIdentity {
+/** Where the user and the group came from, named in errors: the manifest's fields unless stage0 knows the flags. */
+export interface IdentityFields {
+  user: string;
+  group: string;
+}
+
+export const manifestIdentityFields = (app: string): IdentityFields => ({ user: `apps[${app}].app.user`, group: `apps[${app}].app.group` });
+
+export function resolveIdentity(
+  rootfs: string, app: string, user: string, group: string, supplementary: number[] = [], fields = manifestIdentityFields(app),
+): ResolvedIdentity {
   const users = passwd(rootfs);
   let entry: PasswdEntry | undefined;
   let uid: number;
@@ -48,7 +58,7 @@ export function resolveIdentity(rootfs: string, app: string, user: string, group
   } else {
     entry = users.find((u) => u.name === user);
     if (entry === undefined) {
-      throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${app}].app.user: no user ${JSON.stringify(user)} in the image's /etc/passwd`, {
+      throw new PodstageError('ERR_PODSTAGE_MANIFEST', `${fields.user}: no user ${JSON.stringify(user)} in the image's /etc/passwd`, {
         hint: 'give a numeric uid or a user the image defines',
       });
     }
@@ -57,11 +67,11 @@ export function resolveIdentity(rootfs: string, app: string, user: string, group
   const groupDb = groups(rootfs);
   let gid: number;
   if (NUMERIC.test(group)) gid = Number(group);
-  else if (group === '' ) gid = entry?.gid ?? 0;
+  else if (group === '') gid = entry?.gid ?? 0;
   else {
     const g = groupDb.find((x) => x.name === group);
     if (g === undefined) {
-      throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${app}].app.group: no group ${JSON.stringify(group)} in the image's /etc/group`);
+      throw new PodstageError('ERR_PODSTAGE_MANIFEST', `${fields.group}: no group ${JSON.stringify(group)} in the image's /etc/group`);
     }
     gid = g.gid;
   }

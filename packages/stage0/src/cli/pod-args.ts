@@ -114,7 +114,19 @@ function parseSeccomp(spec: string): Isolator {
 }
 
 function newApp(image: string): AppRequest {
-  return { image, env: {}, mounts: [], isolators: [], annotations: [] };
+  return { image, env: {}, mounts: [], isolators: [], annotations: [], origins: {} };
+}
+
+const flagText = (flag: string, value: string) => `--${flag}=${value}`;
+
+function addVolume(pod: PodRequest, v: Volume, flag: string): void {
+  pod.volumes.push(v);
+  pod.origins[`volumes[${v.name}]`] = flag;
+}
+
+function addMount(app: AppRequest, m: Mount, flag: string): void {
+  app.origins[`mounts[${app.mounts.length}]`] = flag;
+  app.mounts.push(m);
 }
 
 interface Pending { hostVolumeCount: number }
@@ -124,23 +136,27 @@ function applyAppOption(app: AppRequest, flag: string, value: string | true, pod
     if (value === true) throw usage(`--${flag} needs a value`);
     return value;
   };
+  const typed = () => flagText(flag, str());
   switch (flag) {
     case 'name': app.name = str(); break;
     case 'exec': app.exec = str(); break;
-    case 'user': app.user = str(); break;
-    case 'group': app.group = str(); break;
+    case 'user': app.user = str(); app.origins['app.user'] = typed(); break;
+    case 'group': app.group = str(); app.origins['app.group'] = typed(); break;
     case 'supplementary-gids': app.supplementaryGids = str().split(',').map((g) => {
       if (!/^[0-9]+$/.test(g)) throw usage(`--supplementary-gids: ${JSON.stringify(g)} is not a gid`);
       return Number(g);
     }); break;
     case 'working-dir': app.workingDir = str(); break;
-    case 'mount': app.mounts.push(parseMount(str())); break;
+    case 'mount': addMount(app, parseMount(str()), typed()); break;
     case 'readonly-rootfs': app.readOnlyRootFS = true; break;
     case 'memory': app.isolators.push(memoryIsolator(str())); break;
     case 'cpu': app.isolators.push(cpuIsolator(str())); break;
     case 'caps-retain': app.isolators.push({ name: ISOLATOR.capsRetain, value: { set: str().split(',') } }); break;
     case 'caps-remove': app.isolators.push({ name: ISOLATOR.capsRemove, value: { set: str().split(',') } }); break;
-    case 'seccomp': app.isolators.push(parseSeccomp(str())); break;
+    case 'seccomp':
+      app.origins[`app.isolators[${app.isolators.length}]`] = typed();
+      app.isolators.push(parseSeccomp(str()));
+      break;
     case 'no-new-privileges': app.isolators.push({ name: ISOLATOR.noNewPrivileges, value: true }); break;
     case 'oom-score-adj': {
       const n = Number(str());
@@ -152,13 +168,13 @@ function applyAppOption(app: AppRequest, flag: string, value: string | true, pod
     case 'annotation': { const [k, v] = keyValue(flag, str()); app.annotations.push({ name: k, value: v }); break; }
     case 'volume': {
       const spec = str();
-      if (!spec.startsWith('/')) { pod.volumes.push(parseVolume(spec)); break; }
+      if (!spec.startsWith('/')) { addVolume(pod, parseVolume(spec), typed()); break; }
       // HOST:PATH[:ro] shorthand (podman/docker): a host volume plus this app's mount.
       const [source, target, mode] = spec.split(':');
       if (!source || !target || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) throw usage(`--volume: expected HOST:PATH[:ro], got ${JSON.stringify(spec)}`);
       const name = `vol-${++pending.hostVolumeCount}`;
-      pod.volumes.push({ name, kind: 'host', source, ...(mode === 'ro' ? { readOnly: true } : {}) });
-      app.mounts.push({ volume: name, path: target, ...(mode === 'ro' ? { readOnly: true } : {}) });
+      addVolume(pod, { name, kind: 'host', source, ...(mode === 'ro' ? { readOnly: true } : {}) }, typed());
+      addMount(app, { volume: name, path: target, ...(mode === 'ro' ? { readOnly: true } : {}) }, typed());
       break;
     }
   }
@@ -167,7 +183,7 @@ function applyAppOption(app: AppRequest, flag: string, value: string | true, pod
 function applyPodOption(req: PodRequest, flags: PodArgs['flags'], flag: string, value: string | true): void {
   const spec = POD_OPTIONS[flag] as OptionSpec;
   if (spec.type === 'string' && value === true) throw usage(`--${flag} needs a value`);
-  if (flag === 'volume') req.volumes.push(parseVolume(value as string));
+  if (flag === 'volume') addVolume(req, parseVolume(value as string), flagText(flag, value as string));
   else if (flag === 'set-env') { const [k, v] = keyValue(flag, value as string); req.env[k] = v; }
   else if (flag === 'annotation') { const [k, v] = keyValue(flag, value as string); req.annotations.push({ name: k, value: v } as Annotation); }
   else if (spec.multiple) flags[flag] = [...((flags[flag] as string[] | undefined) ?? []), value as string];
@@ -176,7 +192,7 @@ function applyPodOption(req: PodRequest, flags: PodArgs['flags'], flag: string, 
 
 export function parsePodArgs(argv: string[], extraPodOptions: Record<string, OptionSpec> = {}): PodArgs {
   const podOptions = { ...POD_OPTIONS, ...extraPodOptions };
-  const request: PodRequest = { apps: [], volumes: [], annotations: [], isolators: [], env: {} };
+  const request: PodRequest = { apps: [], volumes: [], annotations: [], isolators: [], env: {}, origins: {} };
   const flags: PodArgs['flags'] = {};
   const pending: Pending = { hostVolumeCount: 0 };
   let app: AppRequest | undefined;

@@ -26,6 +26,8 @@ export interface AppRequest {
   readOnlyRootFS?: boolean;
   isolators: Isolator[];
   annotations: Annotation[];
+  /** The flag each field came from ("app.user" → "--user=NAME"), so errors name what the user typed. */
+  origins: Record<string, string>;
 }
 
 export interface PodRequest {
@@ -35,6 +37,8 @@ export interface PodRequest {
   isolators: Isolator[];
   /** Environment for every app (--set-env before the first image). */
   env: Record<string, string>;
+  /** The flag each pod field came from ("volumes[NAME]" → "--volume=SPEC"). */
+  origins: Record<string, string>;
 }
 
 export interface ResolvedImage {

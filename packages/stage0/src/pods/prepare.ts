@@ -1,7 +1,7 @@
 /**
  * Prepare a pod: embryo → prepare/ (locked) → write manifest, stage1 choice
- * and per-app rootfs layout → prepared/. A failure moves the pod to garbage/;
- * a crash leaves an unlocked pod in prepare/, which gc collects.
+ * and per-app rootfs layout → prepared/. A failure moves the pod to garbage/
+ * and deletes it; a crash leaves an unlocked pod in prepare/, which gc collects.
  */
 import { chownSync, mkdirSync, symlinkSync } from 'node:fs';
 import { pod, writeFileAtomic, writePodManifest, writePodOptions, type PodManifest, type PodOptions, type RuntimeApp, type Volume } from '@podstage/contract';
@@ -46,11 +46,19 @@ export async function preparePod(
     for (const v of manifest.volumes ?? []) layOutVolume(dir, v);
     return { ref: move(dataDir, ref, 'prepared'), lock };
   } catch (err) {
-    try {
-      move(dataDir, ref, 'garbage');
-    } finally {
-      lock.release();
-    }
+    await discardPod(dataDir, { ref, lock });
     throw err;
+  }
+}
+
+/** Undo a prepare that cannot complete: move the pod to garbage/ and delete it (gc collects what a failure here leaves). */
+export async function discardPod(dataDir: string, { ref, lock }: PreparedPod): Promise<void> {
+  try {
+    const { deletePod } = await import('./remove.js');
+    await deletePod(move(dataDir, ref, 'garbage'), { runStage1Gc: false });
+  } catch {
+    // An unlocked pod in prepare/ or garbage/ is gc's to collect.
+  } finally {
+    lock.release();
   }
 }
