@@ -30,6 +30,24 @@ test('fetch refuses a --name or reference with `..` path components, in one line
   assert.equal(await imageIds(sb), before);
 });
 
+test('concurrent fetches of one image with --name (same and different names) keep every name', async () => {
+  const other = await sandbox({ withImage: false });
+  try {
+    const expected: string[] = [];
+    for (let round = 1; round <= 3; round += 1) {
+      const names = ['a', 'b', 'c'].map((n) => `example.test/${n}:${round}`);
+      expected.push(...names);
+      const fetches = [...names, ...names.slice(0, 2)].map((name) => other.run(['fetch', `--name=${name}`, `oci:${DEFAULT_IMAGE_LAYOUT}`]));
+      for (const r of await Promise.all(fetches)) assert.is(r.exitCode, 0, String(r.stderr));
+      const images = await imageIds(other);
+      assert.is(images.length, 1);
+      assert.equal([...(images[0]?.names ?? [])].sort(), [...expected].sort(), `round ${round}`);
+    }
+  } finally {
+    await other.cleanup();
+  }
+});
+
 test('export writes an oci-archive that imports again with the same id and name', async () => {
   const file = join(sb.dir, 'default.tar');
   const r = await sb.run(['image', 'export', DEFAULT_IMAGE, file]);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { execa } from 'execa';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { importImage } from '@podstage/stage0/image/import';
@@ -95,6 +96,28 @@ test('moving a name to a new image removes it from the old record', async () => 
     ['x:1', second.record.id],
     ['x:2', first.record.id],
   ]);
+});
+
+/** Each worker process names the image 25 times and marks it used in between: read-modify-writes of one record. */
+const NAMING_WORKER = `
+  const [storeUrl, dataDir, id, worker] = process.argv.slice(1);
+  const { ImageStore } = await import(storeUrl);
+  const store = new ImageStore(dataDir);
+  const record = store.get(id);
+  for (let i = 0; i < 25; i += 1) {
+    store.addImage({ ...record, names: [\`w\${worker}/n:\${i}\`] });
+    store.markUsed(id);
+  }
+`;
+
+test('names given by concurrent processes are all kept', async () => {
+  const { record } = await importTiny('c');
+  const storeUrl = import.meta.resolve('@podstage/stage0/image/store');
+  const workers = [1, 2, 3, 4].map((w) => execa(process.execPath, ['--input-type=module', '-e', NAMING_WORKER, storeUrl, store.dataDir, record.id, String(w)]));
+  await Promise.all(workers);
+  const expected = [1, 2, 3, 4].flatMap((w) => Array.from({ length: 25 }, (_, i) => `w${w}/n:${i}`)).sort();
+  assert.equal([...store.get(record.id).names].sort(), expected);
+  assert.equal([...store.refs().keys()].sort(), expected);
 });
 
 test('runConfig: values from the config, defaults when absent', async () => {

@@ -1,11 +1,12 @@
 /**
  * The store's metadata files: `meta/<hex>.json` (one ImageRecord per image)
  * and `refs/<encoded name>` (one file per name, holding the image id). All
- * writes are atomic renames.
+ * writes are atomic renames; read-modify-writes run under `locked`.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodstageError } from '@podstage/contract/errors';
+import { lockDir, type DirLock } from '@podstage/linux';
 import { isDigest, parseDigest, SHA256_PREFIX } from './digest.js';
 import { isErrno, writeFileAtomicSync } from './fs-util.js';
 import { nameFromRefFile, normalizeImageName, refFileName } from './names.js';
@@ -18,6 +19,21 @@ export class ImageRecords {
     readonly metaDir: string,
     readonly refsDir: string,
   ) {}
+
+  /**
+   * Runs `update` (reads, then writes, of records and refs) under an
+   * exclusive flock on `meta/`, so concurrent processes never lose each
+   * other's changes. `update` is sync: nothing else in this process runs
+   * while the lock is held, and the kernel drops it if the process dies.
+   */
+  locked<T>(update: () => T): T {
+    const lock = lockDir(this.metaDir, { wait: true }) as DirLock;
+    try {
+      return update();
+    } finally {
+      lock.release();
+    }
+  }
 
   metaPath(id: string): string {
     return join(this.metaDir, `${parseDigest(id, 'image id').hex}.json`);

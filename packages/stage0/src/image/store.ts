@@ -6,9 +6,10 @@
  *   refs/<encoded name>      one file per name, holding the image id
  *   trees/<hex>/rootfs       rendered rootfs, read-only by convention
  *
- * Every file appears by rename, so readers never see half of anything. There
- * is no cross-process lock: two processes moving the same name race and the
- * last rename wins; `gcOrphans` reaps what crashed processes leave behind.
+ * Every file appears by rename, so readers never see half of anything.
+ * Changes to records and names (read, modify, write) hold a flock on meta/
+ * (ImageRecords.locked), so concurrent commands never lose each other's
+ * names; `gcOrphans` reaps what crashed processes leave behind.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -152,21 +153,23 @@ export class ImageStore {
       this.#blobSize(image.configDigest, 'config') +
       image.layers.reduce((sum, layer) => sum + this.#blobSize(layer.digest, 'layer'), 0);
     const names = (image.names ?? []).map((name) => normalizeImageName(name));
-    const existing = this.#records.read(image.id);
-    const record: ImageRecord = {
-      id: image.id,
-      names: [...new Set([...(existing?.names ?? []), ...names])],
-      mediaType: image.mediaType,
-      configDigest: image.configDigest,
-      layers: image.layers,
-      size,
-      source: image.source,
-      importedAt: existing?.importedAt ?? new Date().toISOString(),
-      ...(existing?.lastUsedAt === undefined ? {} : { lastUsedAt: existing.lastUsedAt }),
-    };
-    this.#records.write(record);
-    for (const name of names) this.#records.tag(name, this.get(record.id));
-    return this.get(record.id);
+    return this.#records.locked(() => {
+      const existing = this.#records.read(image.id);
+      const record: ImageRecord = {
+        id: image.id,
+        names: [...new Set([...(existing?.names ?? []), ...names])],
+        mediaType: image.mediaType,
+        configDigest: image.configDigest,
+        layers: image.layers,
+        size,
+        source: image.source,
+        importedAt: existing?.importedAt ?? new Date().toISOString(),
+        ...(existing?.lastUsedAt === undefined ? {} : { lastUsedAt: existing.lastUsedAt }),
+      };
+      this.#records.write(record);
+      for (const name of names) this.#records.tag(name, this.get(record.id));
+      return this.get(record.id);
+    });
   }
 
   get(id: string): ImageRecord {
@@ -187,7 +190,7 @@ export class ImageStore {
 
   /** Points `name` at image `id`, taking it away from the image that had it. */
   tag(name: string, id: string): void {
-    this.#records.tag(name, this.get(id));
+    this.#records.locked(() => this.#records.tag(name, this.get(id)));
   }
 
   /** Image by full name, name without `:latest`, `sha256:<hex>`, or unique id prefix (≥ 12 hex). */
@@ -218,8 +221,7 @@ export class ImageStore {
   }
 
   markUsed(id: string): void {
-    const record = this.get(id);
-    this.#records.write({ ...record, lastUsedAt: new Date().toISOString() });
+    this.#records.locked(() => this.#records.write({ ...this.get(id), lastUsedAt: new Date().toISOString() }));
   }
 
   // ---- trees, removal, gc ----
@@ -240,17 +242,22 @@ export class ImageStore {
         hint: 'remove the pods that use it first',
       });
     }
-    this.#records.removeRefsTo(record.id);
-    this.#records.remove(record.id);
+    const removed = this.#records.locked(() => {
+      const names = this.#records.read(record.id)?.names ?? record.names;
+      this.#records.removeRefsTo(record.id);
+      this.#records.remove(record.id);
+      // Under the lock, so a blob an image recorded meanwhile shares is kept.
+      const stillReferenced = this.referencedBlobs();
+      const blobsRemoved: string[] = [];
+      for (const digest of [record.id, record.configDigest, ...record.layers.map((l) => l.digest)]) {
+        if (stillReferenced.has(digest) || blobsRemoved.includes(digest)) continue;
+        rmSync(this.blobPath(digest), { force: true });
+        blobsRemoved.push(digest);
+      }
+      return { id: record.id, names, blobsRemoved };
+    });
     await removeTree(this.treesDir, parseDigest(record.id).hex);
-    const stillReferenced = this.referencedBlobs();
-    const blobsRemoved: string[] = [];
-    for (const digest of [record.id, record.configDigest, ...record.layers.map((l) => l.digest)]) {
-      if (stillReferenced.has(digest) || blobsRemoved.includes(digest)) continue;
-      rmSync(this.blobPath(digest), { force: true });
-      blobsRemoved.push(digest);
-    }
-    return { id: record.id, names: record.names, blobsRemoved };
+    return removed;
   }
 
   /** Digests of every blob some image record needs. */
