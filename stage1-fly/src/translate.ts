@@ -2,7 +2,7 @@
  * Pod manifest → what fly will do, as data: which pods it refuses and which
  * mounts it makes. Pure; exec.ts carries it out.
  */
-import { ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { effectiveIsolators, ISOLATOR, memoryLimitBytes, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 
 function refuse(what: string, hint: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 fly: ${what}`, { hint });
@@ -17,10 +17,9 @@ export function checkFlySupport(m: PodManifest, o: Stage1CheckOptions): void {
     if (mode !== 'stream') refuse(`--${stream}=${mode}: the app writes straight to the caller's ${stream}, there is no supervisor to keep a log`, 'use --stage1-name=host');
   }
   if (o.net !== 'host' && o.net !== 'default') refuse(`--net=${o.net}: fly shares the host's network namespace`, 'use --net=host or another stage1');
-  const app = m.apps[0]!;
-  for (const iso of [...(m.isolators ?? []), ...(app.app.isolators ?? [])]) {
-    if (iso.name === ISOLATOR.cpu || iso.name === ISOLATOR.memory) {
-      refuse(`cannot enforce ${iso.name}: apps run in the host's cgroups`, 'use --stage1-name=host or runc for resource limits');
-    }
-  }
+  const iso = effectiveIsolators(m.isolators, m.apps[0]!.app.isolators);
+  const cannotEnforce = (name: string) => refuse(`cannot enforce ${name}: apps run in the host's cgroups`, 'use --stage1-name=host or runc for resource limits');
+  if (iso.cpu !== undefined) cannotEnforce(ISOLATOR.cpu);
+  // A memory limit of 0 is no limit: nothing to enforce.
+  if (memoryLimitBytes(iso) !== undefined) cannotEnforce(ISOLATOR.memory);
 }

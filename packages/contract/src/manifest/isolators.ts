@@ -72,9 +72,11 @@ export function parseQuantity(field: string, quantity: string): number {
   return Number(m[1]) * (FACTORS[m[2] ?? ''] ?? 1);
 }
 
+/** The app's memory limit in bytes; undefined for none. A limit of 0 means none, as in Kubernetes (every stage1 reads it here). */
 export function memoryLimitBytes(iso: EffectiveIsolators): number | undefined {
   if (iso.memory?.limit === undefined) return undefined;
-  return Math.floor(parseQuantity(`${ISOLATOR.memory}.limit`, iso.memory.limit));
+  const bytes = Math.floor(parseQuantity(`${ISOLATOR.memory}.limit`, iso.memory.limit));
+  return bytes === 0 ? undefined : bytes;
 }
 
 export function cpuLimitMillis(iso: EffectiveIsolators): number | undefined {

@@ -39,7 +39,7 @@ export const APP_OPTIONS: Record<string, OptionSpec> = {
   'working-dir': { type: 'string', valueName: 'DIR', description: 'working directory inside the app' },
   mount: { type: 'string', multiple: true, valueName: 'SPEC', description: 'volume=NAME,target=PATH[,readOnly=true]' },
   'readonly-rootfs': { type: 'boolean', description: "mount the app's root filesystem read-only" },
-  memory: { type: 'string', valueName: 'QUANTITY', description: 'memory limit, e.g. 128Mi' },
+  memory: { type: 'string', valueName: 'QUANTITY', description: 'memory limit, e.g. 128Mi (0: no limit)' },
   cpu: { type: 'string', valueName: 'QUANTITY', description: 'cpu limit, e.g. 500m' },
   'caps-retain': { type: 'string', valueName: 'CAPS', description: 'comma-separated capabilities to keep (replaces the default set)' },
   'caps-remove': { type: 'string', valueName: 'CAPS', description: 'comma-separated capabilities to remove from the default set' },
