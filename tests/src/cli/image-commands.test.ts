@@ -1,8 +1,10 @@
 /** image export / extract / render / rm / gc through the CLI. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
+import { snapshot, tempDir } from '../helpers/fs-snapshot.js';
+import { writeTinyLayout } from '../helpers/oci-layout.js';
 import { DEFAULT_IMAGE, DEFAULT_IMAGE_LAYOUT, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
 
 let sb: Sandbox;
@@ -81,6 +83,51 @@ test('extract and render write the rootfs and the image metadata', async () => {
   const busy = await sb.run(['image', 'render', '--rootfs-only', DEFAULT_IMAGE, only]);
   assert.is(busy.exitCode, 2);
   assert.match(String(busy.stderr), 'is not empty; pass --overwrite');
+});
+
+test('extract --overwrite never follows symlinks an earlier extract of an untrusted image planted in DIR', async () => {
+  const elsewhere = tempDir('extract-elsewhere');
+  try {
+    writeFileSync(join(elsewhere, 'keep'), 'keep\n');
+    const planting = writeTinyLayout(join(sb.dir, 'planting-layout'), [
+      [
+        { path: 'rootfs', type: 'symlink', linkname: elsewhere },
+        { path: 'manifest.json', type: 'symlink', linkname: join(elsewhere, 'keep') },
+        { path: 'etc', type: 'symlink', linkname: elsewhere },
+      ],
+    ]);
+    assert.is((await sb.run(['fetch', '--name=example.test/planting', `oci:${planting.dir}`])).exitCode, 0);
+    const untouched = snapshot(elsewhere);
+    const dir = join(sb.dir, 'planted');
+    const extract = async (...args: string[]) => {
+      const r = await sb.run(['image', 'extract', ...args]);
+      assert.is(r.exitCode, 0, String(r.stderr));
+    };
+
+    await extract('--rootfs-only', 'example.test/planting', dir);
+    assert.ok(lstatSync(join(dir, 'rootfs')).isSymbolicLink(), 'the untrusted image planted DIR/rootfs -> elsewhere');
+    await extract('--overwrite', DEFAULT_IMAGE, dir);
+    assert.equal(snapshot(elsewhere), untouched, 'nothing landed in the other directory');
+    assert.equal(readdirSync(dir).sort(), ['config.json', 'manifest.json', 'rootfs']);
+    assert.ok(lstatSync(join(dir, 'rootfs')).isDirectory() && lstatSync(join(dir, 'manifest.json')).isFile());
+    assert.ok(existsSync(join(dir, 'rootfs', 'bin', 'busybox')));
+
+    await extract('--rootfs-only', '--overwrite', 'example.test/planting', dir);
+    await extract('--rootfs-only', '--overwrite', DEFAULT_IMAGE, dir);
+    assert.equal(snapshot(elsewhere), untouched);
+    assert.ok(lstatSync(join(dir, 'etc')).isDirectory());
+    assert.match(readFileSync(join(dir, 'etc', 'passwd'), 'utf8'), 'podstage:x:1000:1000');
+
+    const linkDir = join(sb.dir, 'link-dir');
+    symlinkSync(elsewhere, linkDir);
+    const refused = await sb.run(['image', 'extract', '--overwrite', DEFAULT_IMAGE, linkDir]);
+    assert.is(refused.exitCode, 2);
+    assert.match(String(refused.stderr), `${linkDir} is a symbolic link, expected a directory`);
+    assert.equal(snapshot(elsewhere), untouched);
+  } finally {
+    await sb.run(['image', 'rm', 'example.test/planting']);
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
 });
 
 test('image rm refuses an image a pod uses; image gc keeps recent images and reclaims the rest', async () => {
