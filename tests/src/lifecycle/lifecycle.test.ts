@@ -1,10 +1,12 @@
 /** Pod lifecycle on disk: prepare, run-prepared, rm, gc, a killed prepare, concurrent run and gc. */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, STUB_STAGE1, type Sandbox } from '../helpers/podstage.js';
+import { ensurePodDirs, move, secondsInState, type PodRef } from '@podstage/stage0/pods/lifecycle';
 import { listPods, status } from '../helpers/pods.js';
 
 let sb: Sandbox;
@@ -87,6 +89,20 @@ test('gc: --mark-only marks, a grace period keeps, --expire-prepared expires', a
   const bad = await sb.run(['gc', '--grace-period=soon']);
   assert.is(bad.exitCode, 2);
   assert.match(String(bad.stderr), '--grace-period: expected a duration like 30s, 10m or 24h, got "soon"');
+});
+
+test('a pod moved this instant has been in its state for 0 s, never less (gc removes what it just marked)', () => {
+  // ctime is finer than Date.now()'s milliseconds; a negative age kept a just-marked pod from gc's grace-0 removal.
+  const dataDir = mkdtempSync(join(sb.dir, 'ages-'));
+  ensurePodDirs(dataDir);
+  const uuid = randomUUID();
+  mkdirSync(join(dataDir, 'pods', 'run', uuid));
+  let ref: PodRef = { uuid, dir: 'run', path: join(dataDir, 'pods', 'run', uuid) };
+  for (let i = 0; i < 200; i++) {
+    ref = move(dataDir, ref, ref.dir === 'run' ? 'exitedGarbage' : 'run');
+    const age = secondsInState(ref);
+    assert.ok(age >= 0, `moved ${i + 1} times: age ${age}`);
+  }
 });
 
 test('gc also reclaims what a crashed image import left in the store', async () => {

@@ -84,10 +84,14 @@ export function podState(ref: PodRef): PodState {
   }
 }
 
-/** Seconds since the pod last changed directory (rename updates ctime). */
+/**
+ * Seconds since the pod last changed directory (rename updates ctime). The
+ * kernel's ctime is finer than Date.now()'s whole milliseconds: a pod moved
+ * this instant can seem to have moved a fraction of a millisecond from now.
+ */
 export function secondsInState(ref: PodRef): number {
   try {
-    return (Date.now() - statSync(ref.path).ctimeMs) / 1000;
+    return Math.max(0, Date.now() - statSync(ref.path).ctimeMs) / 1000;
   } catch {
     return 0;
   }
