@@ -89,6 +89,22 @@ for (const { label, flags, vm } of TARGETS) {
     assert.ok(lines(r.stdout).includes('private-files'));
   });
 
+  t("the pod's apps share one IPC namespace, not the host's", async ({ sb }) => {
+    // A POSIX message queue shows in /dev/mqueue, the mqueue file system of the IPC namespace
+    // (kvm's apps have no /dev/mqueue, and the guest's namespaces are another kernel's).
+    const r = await run(sb, [DEFAULT_IMAGE, '--name=maker', '--', 'sh', '-c', `readlink /proc/self/ns/ipc; ${vm ? '' : 'touch /dev/mqueue/pod-queue; '}sleep 3`, '---',
+      DEFAULT_IMAGE, '--name=finder', '--', 'sh', '-c', 'sleep 1; readlink /proc/self/ns/ipc; test -e /dev/mqueue/pod-queue && echo sees-queue; true']);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const out = lines(r.stdout);
+    const ipc = out.filter((l) => l.startsWith('ipc:'));
+    assert.is(ipc.length, 2, out.join('|'));
+    assert.is(ipc[0], ipc[1], 'one IPC namespace for both apps');
+    if (!vm) {
+      assert.is.not(ipc[0], readlinkSync('/proc/self/ns/ipc'), "not the host's");
+      assert.ok(out.includes('sees-queue'), `the queue one app made is visible to the other: ${out.join('|')}`);
+    }
+  });
+
   t("the pod's apps share /dev/shm, as in a Kubernetes pod", async ({ sb }) => {
     const r = await run(sb, [DEFAULT_IMAGE, '--name=writer', '--', 'sh', '-c', 'echo shared > /dev/shm/segment; sleep 3', '---',
       DEFAULT_IMAGE, '--name=reader', '--', 'sh', '-c', 'sleep 1; cat /dev/shm/segment; grep " /dev/shm " /proc/mounts | cut -d" " -f3']);

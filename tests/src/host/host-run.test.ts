@@ -84,12 +84,17 @@ test('--stdout/--stderr: log keeps output off the terminal, null discards it', a
 
 test('two apps share the network and IPC namespaces but not their files', async () => {
   const r = await run(['--net=none',
-    DEFAULT_IMAGE, '--name=server', '--', 'sh', '-c', 'echo secret > /only-server; echo hello | nc -l -p 7070', '---',
-    DEFAULT_IMAGE, '--name=client', '--', 'sh', '-c', 'sleep 1; nc 127.0.0.1 7070 </dev/null; test -e /only-server && echo sees-server-files || echo private-files']);
+    DEFAULT_IMAGE, '--name=server', '--', 'sh', '-c', 'readlink /proc/self/ns/ipc; touch /dev/mqueue/server-queue; echo secret > /only-server; echo hello | nc -l -p 7070', '---',
+    DEFAULT_IMAGE, '--name=client', '--', 'sh', '-c', 'sleep 1; readlink /proc/self/ns/ipc; nc 127.0.0.1 7070 </dev/null; test -e /only-server && echo sees-server-files || echo private-files; test -e /dev/mqueue/server-queue && echo sees-server-queue']);
   assert.is(r.exitCode, 0, String(r.stderr));
   const out = lines(r.stdout);
   assert.ok(out.includes('hello'), `client got the server's greeting over loopback: ${out.join('|')}`);
   assert.ok(out.includes('private-files'));
+  const ipc = out.filter((l) => l.startsWith('ipc:'));
+  assert.is(ipc.length, 2, out.join('|'));
+  assert.is(ipc[0], ipc[1], 'one IPC namespace for both apps');
+  assert.is.not(ipc[0], readlinkSync('/proc/self/ns/ipc'), "not the host's");
+  assert.ok(out.includes('sees-server-queue'), `a POSIX message queue the server made is visible to the client: ${out.join('|')}`);
 });
 
 test('when one app fails the pod ends with its exit code and the others are stopped', async () => {
