@@ -4,7 +4,7 @@
  * own kernel). Each check runs a real pod and looks at what the app sees and
  * what the host sees.
  */
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
@@ -110,6 +110,23 @@ for (const { label, flags, vm } of TARGETS) {
       DEFAULT_IMAGE, '--name=reader', '--', 'sh', '-c', 'sleep 1; cat /dev/shm/segment; grep " /dev/shm " /proc/mounts | cut -d" " -f3']);
     assert.is(r.exitCode, 0, String(r.stderr));
     assert.equal(lines(r.stdout), ['shared', 'tmpfs']);
+  });
+
+  t('a read-only volume refuses every write of the app; the host files stay as they were', async ({ sb }) => {
+    const dir = mkdtempSync(join(sb.dir, 'ro-volume-'));
+    writeFileSync(join(dir, 'given'), 'from the host\n');
+    // World-writable: only the read-only mount can refuse the writes.
+    chmodSync(dir, 0o777);
+    chmodSync(join(dir, 'given'), 0o666);
+    const r = await run(sb, [DEFAULT_IMAGE, `--volume=${dir}:/in:ro`, '--', 'sh', '-c',
+      'cat /in/given; { echo changed > /in/given; } 2>&1; touch /in/new 2>&1; rm /in/given 2>&1; true']);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const [given, ...refusals] = lines(r.stdout);
+    assert.is(given, 'from the host');
+    assert.is(refusals.length, 3, refusals.join('|'));
+    for (const refusal of refusals) assert.match(refusal, 'Read-only file system');
+    assert.is(readFileSync(join(dir, 'given'), 'utf8'), 'from the host\n');
+    assert.equal(readdirSync(dir), ['given']);
   });
 
   t('CRI logs with a partial line, and exit statuses on disk', async ({ sb }) => {

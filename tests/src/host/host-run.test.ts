@@ -1,5 +1,5 @@
 /** stage1-host (systemd-nspawn) end to end: real pods as root. */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
@@ -141,17 +141,28 @@ test('capabilities: default bounding set, remove-set and retain-set (beyond nspa
   assert.is(await capBnd(['--caps-retain=CAP_NET_ADMIN,CAP_KILL']), (1n << 12n) | (1n << 5n));
 });
 
-test('user, no-new-privileges, read-only rootfs, host volume', async () => {
+test('user, no-new-privileges, read-only rootfs, read-only host volume', async () => {
   const shared = mkdtempSync(join(tmpdir(), 'podstage-vol-'));
   mkdirSync(join(shared, 'pods'));
-  chmodSync(shared, 0o755);
-  const r = await run([DEFAULT_IMAGE, `--volume=${shared}:/host:ro`, '--user=podstage', '--no-new-privileges', '--readonly-rootfs', '--', 'sh', '-c', 'id -u; grep NoNewPrivs /proc/self/status; touch /x 2>&1 || true; ls /host/pods >/dev/null && echo volume-ok']);
-  const out = lines(r.stdout);
-  assert.is(out[0], '1000');
-  assert.is(out[1]?.replace(/\s+/g, ' '), 'NoNewPrivs: 1');
-  assert.match(out[2] ?? '', 'Read-only file system');
-  assert.is(out[3], 'volume-ok');
-  rmSync(shared, { recursive: true, force: true });
+  writeFileSync(join(shared, 'given'), 'from the host\n');
+  chmodSync(shared, 0o777);
+  chmodSync(join(shared, 'given'), 0o666);
+  try {
+    const r = await run([DEFAULT_IMAGE, `--volume=${shared}:/host:ro`, '--user=podstage', '--no-new-privileges', '--readonly-rootfs', '--', 'sh', '-c',
+      'id -u; grep NoNewPrivs /proc/self/status; touch /x 2>&1; ls /host/pods >/dev/null && echo volume-ok; { echo changed >/host/given; } 2>&1; touch /host/new 2>&1; true']);
+    const out = lines(r.stdout);
+    assert.is(out[0], '1000');
+    assert.is(out[1]?.replace(/\s+/g, ' '), 'NoNewPrivs: 1');
+    assert.match(out[2] ?? '', 'Read-only file system');
+    assert.is(out[3], 'volume-ok');
+    // The directory and the file are world-writable: only the read-only mount can refuse these writes.
+    assert.match(out[4] ?? '', 'Read-only file system');
+    assert.match(out[5] ?? '', 'Read-only file system');
+    assert.is(readFileSync(join(shared, 'given'), 'utf8'), 'from the host\n');
+    assert.equal(readdirSync(shared).sort(), ['given', 'pods']);
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+  }
 });
 
 test('seccomp: default profile on, remove-set errno, off with --insecure-options=seccomp', async () => {
