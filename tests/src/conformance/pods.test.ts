@@ -20,6 +20,8 @@ const TARGETS = [
   { label: 'runc with crun', flags: ['--stage1-name=runc', '--runtime=crun'], vm: false },
   { label: 'kvm', flags: ['--stage1-name=kvm'], vm: true },
 ];
+/** <linux/if.h>: the interface is administratively up. */
+const IFF_UP = 0x1;
 /** A VM boots before its apps start (TCG here: seconds). */
 const STARTUP_MS = 120_000;
 
@@ -47,7 +49,7 @@ for (const { label, flags, vm } of TARGETS) {
     assert.is(r.stderr, 'err');
   });
 
-  // In a VM the namespaces are the guest kernel's (kvm-run.test.ts: its own kernel, no host network).
+  // In a VM the namespaces are the guest kernel's (kvm-run.test.ts checks it is its own kernel).
   if (!vm) {
     t('own pid, mount, uts and ipc namespaces; --net=host shares the network', async ({ sb }) => {
       const r = await run(sb, [DEFAULT_IMAGE, '--', 'sh', '-c', 'for n in pid mnt uts ipc net; do readlink /proc/self/ns/$n; done']);
@@ -55,7 +57,23 @@ for (const { label, flags, vm } of TARGETS) {
       for (const [name, value] of Object.entries({ pid, mnt, uts, ipc })) assert.is.not(value, readlinkSync(`/proc/self/ns/${name}`), name);
       assert.is(net, readlinkSync('/proc/self/ns/net'));
     });
+  } else {
+    t('a VM has no host network by default: the guest has only loopback', async ({ sb }) => {
+      const r = await run(sb, [DEFAULT_IMAGE, '--', 'ls', '/sys/class/net']);
+      assert.is(r.exitCode, 0, String(r.stderr));
+      assert.equal(lines(r.stdout), ['lo']);
+    });
   }
+
+  t('--net=none: a network namespace of its own with only loopback, up', async ({ sb }) => {
+    const r = await run(sb, ['--net=none', DEFAULT_IMAGE, '--', 'sh', '-c', 'readlink /proc/self/ns/net; ls /sys/class/net; cat /sys/class/net/lo/flags']);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const [net, ...rest] = lines(r.stdout);
+    if (!vm) assert.is.not(net, readlinkSync('/proc/self/ns/net'));
+    assert.is(rest.length, 2, rest.join('|'));
+    assert.is(rest[0], 'lo', 'the only interface');
+    assert.is(Number(rest[1]) & IFF_UP, IFF_UP, `lo is up: flags ${rest[1]}`);
+  });
 
   t('environment, user, groups, working directory', async ({ sb }) => {
     const r = await run(sb, ['--set-env=POD=1', DEFAULT_IMAGE, '--user=podstage', '--supplementary-gids=7', '--working-dir=/tmp', '--set-env=APP=2', '--', 'sh', '-c', 'echo "$POD$APP $(id -u) $(id -G) $(pwd) $HOME"']);
