@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { readPodManifest } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs, type AppLauncher, type LaunchedApp } from '@podstage/stage1-common';
+import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import type { Readable } from 'node:stream';
 import type { AgentChannel } from './agent-channel.js';
 import { appOutputFile, followFile, removeGuestFile } from './guest-output.js';
@@ -69,7 +70,7 @@ export function guestLauncher(podDir: string, insecureOptions: readonly string[]
       shareApp(podDir, p);
       const g = new GuestApp(podDir, app);
       running.set(app, g);
-      agent.send('start', app, base64(appScript(p, seccompProgram(p, insecureOptions))));
+      agent.send('start', app, base64(appScript(p, seccompProgram(p, insecureOptions), { sharePid: sharesPidNamespace(readPodManifest(podDir)) })));
       return g;
     },
     signal(app, _child, signal) {

@@ -10,7 +10,7 @@ import {
 import { buildProfile, compileProfile } from '@podstage/seccomp';
 import { cgroupLimits, CPU_PERIOD_US, type AppPlan } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
-import { AGENT_PORT_NAME } from './guest/agent-script.js';
+import { AGENT_PORT_NAME, guestAppPidFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
 import { GUEST_RUN_DIR, GUEST_SHM, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
 
 export const GUEST_OVERHEAD_MIB = 128;
@@ -93,7 +93,6 @@ export function qemuArgs(c: QemuContext): string[] {
 /** POSIX shell single-quoting. */
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-const BUSYBOX = '/proc/1/root/bin/busybox';
 /** Where the guest sees an app's root and its volumes (host: guest-share.ts). */
 export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
 export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
@@ -116,8 +115,8 @@ function cgroupLines(p: AppPlan): string[] {
   ];
 }
 
-/** In the initramfs (guest/exec-app.c), reached through /proc/1/root from inside the chroot. */
-const EXEC_APP = '/proc/1/root/bin/podstage-exec-app';
+/** In the guest's root (guest/exec-app.c). */
+const EXEC_APP = '/bin/podstage-exec-app';
 export const guestSeccompFile = (app: string) => `${GUEST_RUN_DIR}/app-${app}.bpf`;
 
 export function capabilityMask(caps: readonly Capability[]): string {
@@ -130,13 +129,18 @@ export function seccompProgram(p: AppPlan, insecureOptions: readonly string[]): 
   return profile === undefined ? undefined : compileProfile(profile);
 }
 
+/** How the pod runs its apps in the guest, beyond each app's plan. */
+export interface GuestPodOptions {
+  /** The apps share the pod's pid namespace (podstage.io/share-pid-namespace) instead of one each. */
+  sharePid: boolean;
+}
+
 /**
- * Run argv chrooted in the app's root with its environment; podstage-exec-app
- * then applies the rest of the app's plan (directory, capabilities,
- * no-new-privileges, seccomp filter from fd 3, oom score, identity) and execs.
- * Every step execs in place, so the shell's $! is the command itself.
+ * podstage-exec-app's last steps, for start and enter alike: the app's
+ * environment (env -i), directory, capabilities, no-new-privileges, seccomp
+ * filter from fd 3, oom score, identity. Every step execs in place.
  */
-function chrootCommand(p: AppPlan, argv: string[], seccomp: boolean): string {
+function execAppCommand(p: AppPlan, mode: string[], argv: string[], seccomp: boolean): string {
   const env = Object.entries(p.env).map(([k, v]) => shellQuote(`${k}=${v}`));
   const { uid, gid, groups } = p.identity;
   const flags = [
@@ -148,69 +152,75 @@ function chrootCommand(p: AppPlan, argv: string[], seccomp: boolean): string {
     ...(p.isolators.oomScoreAdj === undefined ? [] : ['--oom-score-adj', String(p.isolators.oomScoreAdj)]),
   ];
   const redirect = seccomp ? ` 3<${guestSeccompFile(p.name)}` : '';
-  return `chroot "$R" ${BUSYBOX} env -i ${env.join(' ')} ${EXEC_APP} ${flags.join(' ')} -- ${argv.map(shellQuote).join(' ')}${redirect}`;
+  return `/bin/busybox env -i ${env.join(' ')} ${EXEC_APP} ${[...mode, ...flags].join(' ')} -- ${argv.map(shellQuote).join(' ')}${redirect}`;
 }
 
 /** runc's default devices as nodes; mknod of others works (CAP_MKNOD) but opening them needs what the app has. */
 const DEVICES: readonly [string, number, number][] = [['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0]];
 
+/** An exec-app flag and its values: `--mount TYPE SOURCE TARGET FLAGS DATA`, `--mknod PATH MAJOR MINOR`, `--symlink VALUE PATH`. */
+type RootStep = [string, ...string[]];
+const mountStep = (type: string, source: string, target: string, flags = '', data = ''): RootStep => ['--mount', type, source, target, flags, data];
+
 /**
- * The app's /dev: a tmpfs with the standard nodes, its own devpts, and the
- * pod's shared /dev/shm (init mounts it): not the guest's devtmpfs, which
- * holds the agent's port.
+ * The app's root as exec-app builds it in the app's own mount namespace
+ * (every target resolved inside the root): /proc of its pid namespace, a
+ * read-only /sys, its own /dev (runc's nodes, its own devpts, the pod's
+ * shared /dev/shm; not the guest's devtmpfs, which holds the agent's port), a
+ * tmpfs /tmp, the volumes, and a read-only root if asked.
  */
-function devLines(): string[] {
+function rootSteps(p: AppPlan): RootStep[] {
   return [
-    'mount -t tmpfs -o mode=755,nosuid,size=65536k dev "$R/dev"',
-    DEVICES.map(([n, major, minor]) => `mknod -m 666 "$R/dev/${n}" c ${major} ${minor}`).join('; '),
-    'mkdir "$R/dev/pts" "$R/dev/shm"; ln -s pts/ptmx "$R/dev/ptmx"; ln -s /proc/self/fd "$R/dev/fd"',
-    'ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"',
-    'mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$R/dev/pts" 2>/dev/null',
-    `mount --bind ${GUEST_SHM} "$R/dev/shm"`,
+    mountStep('proc', 'proc', '/proc', 'nosuid,nodev,noexec'),
+    mountStep('sysfs', 'sys', '/sys', 'ro,nosuid,nodev,noexec'),
+    mountStep('tmpfs', 'dev', '/dev', 'nosuid,strictatime', 'mode=755,size=65536k'),
+    ...DEVICES.map(([n, major, minor]): RootStep => ['--mknod', `/dev/${n}`, String(major), String(minor)]),
+    // The minimal kernel has no devpts.
+    mountStep('devpts', 'devpts', '/dev/pts', 'nosuid,noexec,optional', 'newinstance,ptmxmode=0666,mode=0620'),
+    mountStep('bind', GUEST_SHM, '/dev/shm'),
+    ...[['pts/ptmx', 'ptmx'], ['/proc/self/fd', 'fd'], ['/proc/self/fd/0', 'stdin'], ['/proc/self/fd/1', 'stdout'], ['/proc/self/fd/2', 'stderr']]
+      .map(([value, name]): RootStep => ['--symlink', value as string, `/dev/${name as string}`]),
+    ...(p.mounts.some((v) => v.target === '/tmp') ? [] : [mountStep('tmpfs', 'tmp', '/tmp', 'nosuid,nodev', 'mode=1777')]),
+    ...p.mounts.map((v, i) => mountStep('bind', guestVolume(p.name, i), v.target, [v.recursive ? 'rec' : '', v.readOnly ? 'ro' : ''].filter(Boolean).join(','))),
+    ...(p.readOnlyRootFS ? [['--readonly-root'] as RootStep] : []),
   ];
 }
 
 /**
- * The guest script for one app start: its root bound onto itself (so one lazy
- * unmount undoes everything, and a read-only root is one remount), /proc,
- * /sys, /dev, a tmpfs /tmp and the volumes mounted in it, then the app, whose
- * pid is kept for signals; the script's exit status is the app's.
+ * The guest script for one app start: its cgroup, then exec-app in it, which
+ * gives the app its own mount namespace and pid namespace (or the pod's
+ * shared one), builds its root there and pivots into it, and writes the app's
+ * pid for signals; the script's exit status is the app's.
  */
-export function appScript(p: AppPlan, seccompProgram: Buffer | undefined): string {
-  const lines = [
-    `R=${shellQuote(guestRootfs(p.name))}`,
-    ...(seccompProgram === undefined ? [] : [`echo ${seccompProgram.toString('base64')} | base64 -d > ${guestSeccompFile(p.name)}`]),
-    'mount --bind "$R" "$R"',
-    'for d in proc sys dev tmp; do mkdir -p "$R/$d"; done',
-    ...cgroupLines(p),
-    'mount -t proc proc "$R/proc"; mount -t sysfs -o ro,nosuid,nodev,noexec sys "$R/sys"; mount -t tmpfs -o mode=1777 tmp "$R/tmp"',
-    ...devLines(),
+export function appScript(p: AppPlan, seccompProgram: Buffer | undefined, pod: GuestPodOptions): string {
+  const start = [
+    'start', '--root', shellQuote(guestRootfs(p.name)), '--pid-file', guestAppPidFile(p.name),
+    ...(pod.sharePid ? ['--join-pid-ns', `"/proc/$(cat ${POD_INIT_PID_FILE})/ns/pid"`] : []),
+    ...rootSteps(p).map(([flag, ...values]) => [flag, ...values.map(shellQuote)].join(' ')),
   ];
-  p.mounts.forEach((v, i) => {
-    const src = shellQuote(guestVolume(p.name, i));
-    const dst = `"$R"${shellQuote(v.target)}`;
-    lines.push(`if [ -d ${src} ]; then mkdir -p ${dst}; else mkdir -p "$(dirname ${dst})"; touch ${dst}; fi`, `mount --bind ${src} ${dst}`);
-    if (v.readOnly) lines.push(`mount -o remount,bind,ro ${dst}`);
-  });
-  if (p.readOnlyRootFS) lines.push('mount -o remount,bind,ro "$R"');
-  lines.push(
+  const lines = [
+    ...(seccompProgram === undefined ? [] : [`echo ${seccompProgram.toString('base64')} | base64 -d > ${guestSeccompFile(p.name)}`]),
+    ...cgroupLines(p),
     // The subshell moves itself into the app's cgroup (writing 0 moves the writer), then becomes the app.
-    `(echo 0 > $C/cgroup.procs && exec ${chrootCommand(p, p.exec, seccompProgram !== undefined)}) </dev/null >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
-    `echo $! > ${GUEST_RUN_DIR}/app-${p.name}.pid`,
+    `(echo 0 > $C/cgroup.procs && exec ${execAppCommand(p, start, p.exec, seccompProgram !== undefined)}) </dev/null >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
     // Quiet from here: ash reports a job killed by a signal ("Terminated") on its stderr, the console.
     'exec 2>/dev/null',
     'wait $!',
     'status=$?',
-    `rm -f ${GUEST_RUN_DIR}/app-${p.name}.pid ${guestSeccompFile(p.name)}`,
+    `rm -f ${guestAppPidFile(p.name)} ${guestSeccompFile(p.name)}`,
     // Whatever the app left running ends with it, as on the host.
     'echo 1 > $C/cgroup.kill; for i in $(seq 50); do rmdir $C && break; sleep 0.1; done',
-    'umount -l "$R"',
     'exit $status',
-  );
+  ];
   return `${lines.join('\n')}\n`;
 }
 
-/** The guest script for `enter`: argv in the running app's root, as the app's user (output: the agent). */
+/** The guest script for `enter`: argv in the running app's namespaces and cgroup, as the app (output: the agent). */
 export function execScript(p: AppPlan, argv: string[], seccomp: boolean): string {
-  return `R=${shellQuote(guestRootfs(p.name))}\necho 0 > ${guestCgroup(p.name)}/cgroup.procs\nexec ${chrootCommand(p, argv, seccomp)}\n`;
+  const pidFile = guestAppPidFile(p.name);
+  return [
+    `[ -s ${pidFile} ] || { echo ${shellQuote(`app ${p.name} is not running`)} >&2; exit 125; }`,
+    `echo 0 > ${guestCgroup(p.name)}/cgroup.procs`,
+    `exec ${execAppCommand(p, ['enter', '--pid', `"$(cat ${pidFile})"`], argv, seccomp)}`,
+  ].join('\n') + '\n';
 }

@@ -8,9 +8,10 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  annotationValue, pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodManifest, type PodOptions, type RunOptions,
+  pod, readPodManifest, readPodOptions, writeFileAtomic, writePidFile, type PodOptions, type RunOptions,
 } from '@podstage/contract';
-import { mountAppRootfs, PodSupervisor, planApp, unmountAppRootfs, type AppLauncher } from '@podstage/stage1-common';
+import { createCgroup, joinCgroup, mountAppRootfs, PodSupervisor, planApp, podCgroup, unmountAppRootfs, type AppLauncher } from '@podstage/stage1-common';
+import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { containerId, containerPid, kill, podRuntime, remove, runContainer, runDetached, sandboxId, type RuntimeName } from './runtime.js';
 import { mountPodShm, unmountPodShm } from './pod-shm.js';
 import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
@@ -39,12 +40,7 @@ function stopSandbox(runtime: RuntimeName, uuid: string): void {
   remove(runtime, sandboxId(uuid));
 }
 
-export const SHARE_PID_ANNOTATION = 'podstage.io/share-pid-namespace';
-
-/** Apps share the sandbox's pid namespace when the pod asks (Kubernetes' shareProcessNamespace). */
-export function sharesPidNamespace(m: PodManifest): boolean {
-  return annotationValue(m.annotations, SHARE_PID_ANNOTATION) === 'true';
-}
+export { SHARE_PID_ANNOTATION, sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 
 /** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */
 export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFiles'> {
@@ -60,6 +56,10 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
   writePidFile(o.podDir, process.pid);
   writeFileAtomic(pod.started(o.podDir), `${new Date().toISOString()}\n`);
   const runtime = podRuntime(options.ociRuntime, readPodManifest(o.podDir).annotations);
+  // This process and the runtime's (`runc run` per app) live in the pod's cgroup next to the
+  // containers': if this process is killed, the pod's cgroup still holds all that is left of it.
+  createCgroup(podCgroup(o.uuid));
+  joinCgroup(podCgroup(o.uuid));
   const shm = mountPodShm(o.podDir);
   const sandboxPid = await startSandbox(o, options, runtime);
   const ctx: AppContext = {

@@ -19,10 +19,16 @@
 import { GUEST_RUN_DIR } from './init-script.js';
 
 export const AGENT_PORT_NAME = 'podstage.agent';
+/** A running app's pid in the guest (written by exec-app once the app runs): signals and enter use it. */
+export const guestAppPidFile = (app: string) => `${GUEST_RUN_DIR}/app-${app}.pid`;
+/** pid 1 of the pod's shared pid namespace (exec-app pod-init), started with the agent. */
+export const POD_INIT_PID_FILE = `${GUEST_RUN_DIR}/pod-init.pid`;
 
 export const AGENT_SCRIPT = `#!/bin/busybox sh
 P=${GUEST_RUN_DIR}
 mkdir -p $P
+# The pod's shared pid namespace, for the apps of a pod that asks for one (translate.ts).
+/bin/podstage-exec-app pod-init --root $P --pid-file ${POD_INIT_PID_FILE} || echo "podstage guest: no pod pid namespace" >&2
 port=
 for d in /sys/class/virtio-ports/*; do
   [ "$(cat "$d/name" 2>/dev/null)" = ${AGENT_PORT_NAME} ] && port=/dev/\${d##*/}
@@ -40,8 +46,8 @@ run_exec() {
 }
 # A kill may come before the app's pid file is written: wait for it a little.
 signal_app() {
-  for i in $(seq 50); do [ -s $P/app-$1.pid ] && break; sleep 0.1; done
-  kill -$2 "$(cat $P/app-$1.pid 2>/dev/null)" 2>/dev/null
+  for i in $(seq 50); do [ -s ${guestAppPidFile('$1')} ] && break; sleep 0.1; done
+  kill -$2 "$(cat ${guestAppPidFile('$1')} 2>/dev/null)" 2>/dev/null
 }
 echo ready >&3
 while read -r op name arg <&3; do

@@ -7,7 +7,7 @@
  * /init, the agent and podstage-exec-app (guest/exec-app.c, linked statically).
  * Output: DIR/vmlinux, DIR/initrd.cpio, DIR/release. Idempotent.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,7 @@ async function compileExecApp(out: string): Promise<void> {
 async function buildInitramfs(modulesDir: string, release: string, out: string): Promise<void> {
   const root = mkdtempSync(join(out, '..', 'initramfs-'));
   try {
-    for (const d of ['bin', 'lib/modules', 'proc', 'sys', 'dev', 'pod']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['bin', 'lib/modules', 'proc', 'sys', 'dev', 'mnt', 'pod']) mkdirSync(join(root, d), { recursive: true });
     copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
     chmodSync(join(root, 'bin', 'busybox'), 0o755);
     for (const m of GUEST_MODULES) copyFileSync(join(modulesDir, `${m}.ko`), join(root, 'lib', 'modules', `${m}.ko`));
@@ -73,9 +73,11 @@ async function buildInitramfs(modulesDir: string, release: string, out: string):
     writeFileSync(join(root, 'init'), INIT_SCRIPT, { mode: 0o755 });
     writeFileSync(join(root, 'bin', 'podstage-agent'), AGENT_SCRIPT, { mode: 0o755 });
     await compileExecApp(join(root, 'bin', 'podstage-exec-app'));
-    const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'lib/modules/release', 'proc', 'sys', 'dev', 'pod', 'init'];
+    const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'lib/modules/release', 'proc', 'sys', 'dev', 'mnt', 'pod', 'init'];
     const cpio = await execa('/bin/busybox', ['cpio', '-o', '-H', 'newc'], { cwd: root, input: `${files.join('\n')}\n`, encoding: 'buffer' });
-    writeFileSync(out, cpio.stdout);
+    // Renamed into place: a guest booting meanwhile reads the old initramfs or the new one, whole.
+    writeFileSync(`${out}.tmp`, cpio.stdout);
+    renameSync(`${out}.tmp`, out);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

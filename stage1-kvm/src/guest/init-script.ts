@@ -1,5 +1,5 @@
 /**
- * The guest's /init (busybox sh, in the initramfs): load the virtio, 9p and
+ * The guest's /init (busybox sh, in the initramfs): move to a tmpfs root, load the virtio, 9p and
  * virtio-serial modules (the virtio-mmio devices are found through microvm's
  * ACPI tables), mount cgroup v2 for the apps' resource limits,
  * mount the two 9p shares (the pod's apps read-only at /pod, with each app's
@@ -18,7 +18,20 @@ export const GUEST_SHM = `${GUEST_RUN_DIR}/shm`;
 export const POD_TAG = 'pod';
 export const OUTPUT_TAG = 'out';
 
+/** Marks the tmpfs root the guest moves into (below). */
+const ROOT_MARK = '/.podstage-root';
+
 export const INIT_SCRIPT = `#!/bin/busybox sh
+# First leave the initramfs for a tmpfs copy of it: the initramfs (rootfs) can never be
+# pivoted away from, and an app's own mount namespace must pivot_root into the app's root
+# (guest/exec-app.c) so that nothing of the guest stays reachable from it. switch_root
+# empties the initramfs and runs this script again from the copy.
+if [ ! -e ${ROOT_MARK} ]; then
+  /bin/busybox mount -t tmpfs -o mode=755 root /mnt && /bin/busybox cp -a /bin /lib /init /mnt/ &&
+    /bin/busybox mkdir /mnt/proc /mnt/sys /mnt/dev /mnt/pod && /bin/busybox touch /mnt${ROOT_MARK} &&
+    exec /bin/busybox switch_root /mnt /init
+  echo "podstage guest: cannot move to a tmpfs root; apps will not start" >&2
+fi
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys

@@ -7,7 +7,7 @@
  * or the fragment below changes.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -34,7 +34,7 @@ export const MINIMAL_CONFIG = [
   'CONFIG_NETWORK_FILESYSTEMS=y', 'CONFIG_NET_9P=y', 'CONFIG_NET_9P_VIRTIO=y', 'CONFIG_9P_FS=y',
   // each app's limits and isolation inside the guest
   'CONFIG_CGROUPS=y', 'CONFIG_MEMCG=y', 'CONFIG_CGROUP_SCHED=y', 'CONFIG_FAIR_GROUP_SCHED=y', 'CONFIG_CFS_BANDWIDTH=y', 'CONFIG_CGROUP_PIDS=y',
-  'CONFIG_SECCOMP=y', 'CONFIG_SECCOMP_FILTER=y',
+  'CONFIG_SECCOMP=y', 'CONFIG_SECCOMP_FILTER=y', 'CONFIG_NAMESPACES=y', 'CONFIG_PID_NS=y',
   'CONFIG_ACPI=n', 'CONFIG_MODULES=n', `CONFIG_LOCALVERSION="${MINIMAL_LOCALVERSION}"`, 'CONFIG_LOCALVERSION_AUTO=n',
 ] as const;
 
@@ -62,7 +62,9 @@ async function build(tarball: string, outDir: string): Promise<string> {
     const missing = unmet(readFileSync(join(work, '.config'), 'utf8'));
     if (missing.length > 0) throw new PodstageError('ERR_PODSTAGE_HOST', `minimal guest kernel: olddefconfig did not keep ${missing.join(', ')}`);
     await execa('make', ['-s', `-j${cpus().length}`, 'vmlinux'], { cwd: work, stdout: 'ignore' });
-    copyFileSync(join(work, 'vmlinux'), join(outDir, 'vmlinux'));
+    // Renamed into place: a guest booting meanwhile gets the old kernel or the new one, whole.
+    copyFileSync(join(work, 'vmlinux'), join(outDir, 'vmlinux.tmp'));
+    renameSync(join(outDir, 'vmlinux.tmp'), join(outDir, 'vmlinux'));
     return (await execa('make', ['-s', 'kernelrelease'], { cwd: work })).stdout.trim();
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -69,7 +69,8 @@ test('1 MiB of app output arrives intact in the CRI log; stdout and stderr stay 
 
 test('stop ends a running VM; nothing of it is left after gc', async () => {
   const uuidFile = join(sb.dir, 'uuid-stop');
-  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', '--stage1-name=kvm', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sleep', '600'], { reject: false, stdin: 'ignore' });
+  // The app is pid 1 of its pid namespace: SIGTERM reaches it only through a handler, as under runc.
+  const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', '--stage1-name=kvm', `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sh', '-c', 'trap "exit 143" TERM; sleep 600 & wait'], { reject: false, stdin: 'ignore' });
   const uuid = await waitFor('uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
   await waitForState(sb, uuid, 'running');
   const qemu = await waitFor('QEMU', async () => {
@@ -118,23 +119,46 @@ test('volumes: a writable host volume is shared with the host, a read-only one a
   assert.not.ok(existsSync(join(ro, 'x')));
 });
 
-test('a guest cannot write into the share the host mounts app roots into', async () => {
-  // Root with every capability (as a compromised guest would have) reaches the guest init's view
-  // of the share through /proc/1/root; with the default capabilities it cannot even do that.
-  const r = await run(['--insecure-options=capabilities', DEFAULT_IMAGE, '--name=nosy', '--', 'sh', '-c', 'ln -s /etc /proc/1/root/pod/apps/planted 2>&1; mkdir /proc/1/root/pod/x 2>&1; echo inside > /proc/1/root/pod/apps/nosy/rootfs/ok && echo root-writable']);
-  assert.is(r.exitCode, 0, String(r.stderr));
-  const out = lines(r.stdout);
-  assert.match(out[0] ?? '', /Read-only file system/);
-  assert.match(out[1] ?? '', /Read-only file system/);
-  assert.is(out[2], 'root-writable', "the app's own root stays writable");
+/** Two apps of one pod that meet in the pod's /dev/shm: `a` runs until `b` has run its probe. */
+const WAITS_FOR_PROBE = ['sh', '-c', 'touch /dev/shm/a-up; while [ ! -e /dev/shm/b-done ]; do sleep 0.1; done'];
+const probeWhileRunning = (probe: string) => ['sh', '-c', `while [ ! -e /dev/shm/a-up ]; do sleep 0.1; done; ${probe}; touch /dev/shm/b-done`];
+const PROCESS_PROBE = `echo "pid $$"
+for d in /proc/[0-9]*; do echo "proc \${d#/proc/} $(tr '\\0' ' ' < $d/cmdline 2>/dev/null)"; done
+echo "root $(ls -A /proc/1/root/ 2>&1 | tr '\\n' ' ')"
+echo "own $(ls -A / | tr '\\n' ' ')"
+[ -e /pod ] && echo "the guest's share is visible"
+true`;
+
+test("each app has its own pid and mount namespaces: pid 1, nothing of the guest's or another app's, even with every capability; a pod may share one pid namespace", async () => {
+  const own = await run(['--insecure-options=capabilities', DEFAULT_IMAGE, '--name=a', '--', ...WAITS_FOR_PROBE, '---', DEFAULT_IMAGE, '--name=b', '--', ...probeWhileRunning(PROCESS_PROBE)]);
+  assert.is(own.exitCode, 0, String(own.stderr));
+  const out = lines(own.stdout);
+  assert.is(out[0], 'pid 1');
+  const procs = out.filter((l) => l.startsWith('proc '));
+  assert.match(procs[0] ?? '', /^proc 1 sh -c while \[ ! -e \/dev\/shm\/a-up \]/, 'pid 1 is the app itself');
+  for (const l of procs) assert.not.match(l, /b-done \]|podstage|\/init/, `neither app a nor the guest's agent, init or helpers: ${l}`);
+  const root = out.find((l) => l.startsWith('root '))?.slice(5);
+  assert.is(root, out.find((l) => l.startsWith('own '))?.slice(4), "/proc/1/root is the app's own root");
+  assert.not.ok(out.includes("the guest's share is visible"));
+
+  const shared = await run(['--annotation=podstage.io/share-pid-namespace=true', DEFAULT_IMAGE, '--name=a', '--', ...WAITS_FOR_PROBE, '---', DEFAULT_IMAGE, '--name=b', '--', ...probeWhileRunning(PROCESS_PROBE)]);
+  assert.is(shared.exitCode, 0, String(shared.stderr));
+  const seen = lines(shared.stdout);
+  assert.ok(Number(seen[0]?.slice(4)) > 1, seen[0]);
+  const sharedProcs = seen.filter((l) => l.startsWith('proc '));
+  assert.match(sharedProcs[0] ?? '', /^proc 1 \/bin\/podstage-exec-app pod-init /, "the pod's own init is pid 1");
+  assert.ok(sharedProcs.some((l) => l.includes('while [ ! -e /dev/shm/b-done ]')), 'app a is visible');
+  for (const l of sharedProcs) assert.not.match(l, /\/run\/podstage\/app-|\/init|podstage-agent/, `not the guest's agent or init: ${l}`);
+  assert.match(seen.find((l) => l.startsWith('root ')) ?? '', 'Permission denied', "the pod's init is out of reach");
 });
 
 test('enter runs a command in the running app inside the guest: its user, directory, output and exit code', async () => {
   const { child, uuid } = await runInBackground([DEFAULT_IMAGE, '--name=web', '--user=podstage', '--working-dir=/tmp', '--', 'sh', '-c', 'echo private > /tmp/only-here; echo ready; exec sleep 600']);
   await waitForLog(uuid, 'web', 'ready');
-  const r = await sb.run(['enter', '--app=web', uuid, '--', 'sh', '-c', 'cat /tmp/only-here; id -u; pwd; uname -r; echo oops >&2; exit 4']);
+  const r = await sb.run(['enter', '--app=web', uuid, '--', 'sh', '-c', 'cat /tmp/only-here; id -u; pwd; uname -r; cat /proc/1/comm; echo oops >&2; exit 4']);
   assert.is(r.exitCode, 4, String(r.stderr));
-  assert.equal(lines(r.stdout), ['private', '1000', '/tmp', readFileSync(join(GUEST, 'release'), 'utf8').trim()]);
+  // Its mount namespace (the app's /tmp) and its pid namespace (pid 1 is the app).
+  assert.equal(lines(r.stdout), ['private', '1000', '/tmp', readFileSync(join(GUEST, 'release'), 'utf8').trim(), 'sleep']);
   assert.is(String(r.stderr), 'oops');
   const big = await sb.run(['enter', uuid, '--', 'sh', '-c', 'head -c 1048576 /dev/zero | tr "\\0" y']);
   assert.is(big.exitCode, 0);
@@ -163,7 +187,7 @@ test('mutable pod in a VM: sandbox, add, start, talk over loopback, stop, restar
   assert.is(client.exitCode, 0);
   assert.is((await status(sb, uuid)).state, 'running', 'a sandbox outlives its apps');
 
-  assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=counter', '--', 'sh', '-c', 'echo run >> /count; wc -l < /count; exec sleep 600'])).exitCode, 0);
+  assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=counter', '--', 'sh', '-c', 'trap "exit 143" TERM; echo run >> /count; wc -l < /count; sleep 600 & wait'])).exitCode, 0);
   for (const expected of ['1', '2']) {
     assert.is((await sb.run(['app', 'start', '--app=counter', uuid])).exitCode, 0);
     await waitForLog(uuid, 'counter', ` stdout F ${expected}`);

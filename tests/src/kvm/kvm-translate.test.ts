@@ -40,26 +40,36 @@ test('QEMU: microvm, the read-only pod export and the output share over 9p, the 
   assert.ok(minimal.includes('microvm,x-option-roms=off,pit=on,rtc=on,acpi=off'), 'a kernel without ACPI gets its virtio-mmio devices on the command line');
 });
 
-test('the app script: mounts, volumes, read-only root, and the helper with the plan; env and argv shell-quoted', () => {
+test('the app script: the app in its cgroup through exec-app, with its root, namespaces and plan; env and argv shell-quoted', () => {
   const program = seccompProgram(plan(), []);
   assert.ok(program !== undefined && program.length % 8 === 0, 'the default seccomp filter is on');
   const script = appScript(plan({ readOnlyRootFS: true, mounts: [{ source: '/h', target: '/data', readOnly: true, recursive: true }], isolators: effectiveIsolators([], [
     { name: 'os/linux/no-new-privileges', value: true }, { name: 'os/linux/oom-score-adj', value: -5 },
     { name: 'resource/memory', value: { limit: '50Mi' } }, { name: 'resource/cpu', value: { limit: '250m' } },
-  ]) }), program);
-  assert.match(script, "R='/pod/apps/web/rootfs'");
+  ]) }), program, { sharePid: false });
   assert.match(script, `echo ${program!.toString('base64')} | base64 -d > /run/podstage/app-web.bpf`);
-  assert.match(script, "mount --bind '/pod/volumes/web/0' \"$R\"'/data'\nmount -o remount,bind,ro \"$R\"'/data'");
-  assert.match(script, 'mount -o remount,bind,ro "$R"\n');
-  assert.match(script, "env -i 'PATH=/bin' 'GREETING=it'\\''s me' /proc/1/root/bin/podstage-exec-app --cwd '/srv' --uid 1000 --gid 1000 --groups 10,20 --keep-caps a80425fb --nnp --seccomp-fd 3 --oom-score-adj -5 -- 'sh' '-c' 'echo '\\''quoted'\\'' $HOME' 3</run/podstage/app-web.bpf");
+  assert.match(script, "exec-app start --root '/pod/apps/web/rootfs' --pid-file /run/podstage/app-web.pid --mount 'proc' 'proc' '/proc' 'nosuid,nodev,noexec' ''");
+  assert.not.match(script, '--join-pid-ns', 'an own pid namespace by default');
+  assert.match(script, "--mount 'sysfs' 'sys' '/sys' 'ro,nosuid,nodev,noexec' ''");
+  assert.match(script, "--mknod '/dev/null' '1' '3'");
+  assert.match(script, "--mount 'bind' '/run/podstage/shm' '/dev/shm' '' ''");
+  assert.match(script, "--mount 'tmpfs' 'tmp' '/tmp' 'nosuid,nodev' 'mode=1777'");
+  assert.match(script, "--mount 'bind' '/pod/volumes/web/0' '/data' 'rec,ro' '' --readonly-root");
+  assert.match(script, "env -i 'PATH=/bin' 'GREETING=it'\\''s me' /bin/podstage-exec-app start ");
+  assert.match(script, "--readonly-root --cwd '/srv' --uid 1000 --gid 1000 --groups 10,20 --keep-caps a80425fb --nnp --seccomp-fd 3 --oom-score-adj -5 -- 'sh' '-c' 'echo '\\''quoted'\\'' $HOME' 3</run/podstage/app-web.bpf");
   assert.match(script, 'C=/sys/fs/cgroup/app-web\nmkdir -p $C\necho 52428800 > $C/memory.max');
   assert.match(script, 'echo "25000 100000" > $C/cpu.max');
-  assert.match(script, '(echo 0 > $C/cgroup.procs && exec chroot');
+  assert.match(script, '(echo 0 > $C/cgroup.procs && exec /bin/busybox env -i');
   assert.match(script, '>/out/web.stdout 2>/out/web.stderr &');
   assert.match(script, 'echo 1 > $C/cgroup.kill');
-  const open = appScript(plan(), seccompProgram(plan(), ['seccomp']));
+  const open = appScript(plan(), seccompProgram(plan(), ['seccomp']), { sharePid: false });
   assert.not.match(open, 'seccomp');
-  assert.match(execScript(plan(), ['id', '-u'], true), "echo 0 > /sys/fs/cgroup/app-web/cgroup.procs\nexec chroot \"$R\" /proc/1/root/bin/busybox env -i 'PATH=/bin'");
+  const shared = appScript(plan(), undefined, { sharePid: true });
+  assert.match(shared, '--join-pid-ns "/proc/$(cat /run/podstage/pod-init.pid)/ns/pid"');
+  const enter = execScript(plan(), ['id', '-u'], true);
+  assert.match(enter, "echo 0 > /sys/fs/cgroup/app-web/cgroup.procs\nexec /bin/busybox env -i 'PATH=/bin'");
+  assert.match(enter, 'podstage-exec-app enter --pid "$(cat /run/podstage/app-web.pid)" --cwd');
+  assert.match(enter, "[ -s /run/podstage/app-web.pid ] || { echo 'app web is not running' >&2; exit 125; }");
 });
 
 test('agent channel: what the guest says is parsed strictly; anything else is ignored', async () => {
