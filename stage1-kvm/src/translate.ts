@@ -8,7 +8,7 @@ import {
   annotationValue, CAPABILITIES, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
-import { cgroupLimits, CPU_PERIOD_US, type AppPlan } from '@podstage/stage1-common';
+import { cgroupLimits, CPU_PERIOD_US, MASKED_PATHS, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
 import { GUEST_RUN_DIR, GUEST_SHM, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
@@ -167,7 +167,8 @@ const mountStep = (type: string, source: string, target: string, flags = '', dat
  * (every target resolved inside the root): /proc of its pid namespace, a
  * read-only /sys, its own /dev (runc's nodes, its own devpts, the pod's
  * shared /dev/shm; not the guest's devtmpfs, which holds the agent's port), a
- * tmpfs /tmp, the volumes, and a read-only root if asked.
+ * tmpfs /tmp, the volumes, runc's masked and read-only paths, and a
+ * read-only root if asked.
  */
 function rootSteps(p: AppPlan): RootStep[] {
   return [
@@ -182,6 +183,8 @@ function rootSteps(p: AppPlan): RootStep[] {
       .map(([value, name]): RootStep => ['--symlink', value as string, `/dev/${name as string}`]),
     ...(p.mounts.some((v) => v.target === '/tmp') ? [] : [mountStep('tmpfs', 'tmp', '/tmp', 'nosuid,nodev', 'mode=1777')]),
     ...p.mounts.map((v, i) => mountStep('bind', guestVolume(p.name, i), v.target, [v.recursive ? 'rec' : '', v.readOnly ? 'ro' : ''].filter(Boolean).join(','))),
+    // runc's masked and read-only /proc and /sys paths, unless --insecure-options=paths.
+    ...(p.maskPaths ? [...MASKED_PATHS.map((path): RootStep => ['--mask', path]), ...READONLY_PATHS.map((path): RootStep => ['--readonly', path])] : []),
     ...(p.readOnlyRootFS ? [['--readonly-root'] as RootStep] : []),
   ];
 }

@@ -24,13 +24,16 @@
  *
  * usage: podstage-exec-app start --root DIR --pid-file FILE [--join-pid-ns NSFILE]
  *            [--mount TYPE SOURCE TARGET FLAGS DATA]... [--mknod PATH MAJOR MINOR]...
- *            [--symlink VALUE PATH]... [--readonly-root] APP -- PROG [ARG...]
+ *            [--symlink VALUE PATH]... [--mask PATH]... [--readonly PATH]... [--readonly-root]
+ *            APP -- PROG [ARG...]
  *        podstage-exec-app enter --pid PID APP -- PROG [ARG...]
  *        podstage-exec-app pod-init --root DIR --pid-file FILE
  * APP:   --cwd DIR --uid N --gid N [--groups N,N...] --keep-caps HEX [--nnp]
  *        [--seccomp-fd FD] [--oom-score-adj N]
  * --mount: TYPE `bind` binds SOURCE (a guest path); FLAGS is a comma list of
  * ro, nosuid, nodev, noexec, strictatime, rec, optional (a failure is ignored).
+ * --mask and --readonly: runc's masked and read-only paths (inside the root, once
+ * it is the app's), skipped where the kernel has no such file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +52,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -99,6 +103,8 @@ struct start {
   const char *root, *pid_file, *join_pidns;
   struct step steps[MAX_STEPS];
   size_t nsteps;
+  const char *masked[MAX_STEPS], *readonly[MAX_STEPS];
+  size_t nmasked, nreadonly;
   int readonly_root;
   long pid;
 };
@@ -141,6 +147,8 @@ static char **parse(int argc, char **argv, int i, struct app *a, struct start *s
     else if (strcmp(flag, "--pid-file") == 0) s->pid_file = value;
     else if (strcmp(flag, "--join-pid-ns") == 0) s->join_pidns = value;
     else if (strcmp(flag, "--pid") == 0) s->pid = number(value, "--pid: expected a process id");
+    else if (strcmp(flag, "--mask") == 0 && s->nmasked < MAX_STEPS) s->masked[s->nmasked++] = value;
+    else if (strcmp(flag, "--readonly") == 0 && s->nreadonly < MAX_STEPS) s->readonly[s->nreadonly++] = value;
     else usage("unknown flag");
   }
   return i + 1 < argc ? argv + i + 1 : NULL;
@@ -367,6 +375,34 @@ static void pivot_into(int root) {
   close(old);
 }
 
+/* runc's maskedPaths: a directory gets an empty read-only tmpfs over it, anything else /dev/null. */
+static void mask_path(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT) return;
+    die("masking", path);
+  }
+  int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0")
+                              : mount("/dev/null", path, NULL, MS_BIND, NULL);
+  if (r != 0) die("masking", path);
+}
+
+/* runc's readonlyPaths: bound onto itself, then remounted read-only with the flags it had. */
+static void readonly_path(const char *path) {
+  struct statvfs sv;
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) {
+    if (errno == ENOENT) return;
+    die("binding", path);
+  }
+  unsigned long keep = 0;
+  if (statvfs(path, &sv) == 0) {
+    if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+  }
+  if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) != 0) die("making read-only", path);
+}
+
 /* In the app's new mount namespace: its root, its mounts, then pivot_root into it. */
 static void set_up_root(const struct start *s) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("making the app's mounts private", NULL);
@@ -381,6 +417,8 @@ static void set_up_root(const struct start *s) {
   umask(umask_before);
   pivot_into(root);
   close(root);
+  for (size_t i = 0; i < s->nmasked; i++) mask_path(s->masked[i]);
+  for (size_t i = 0; i < s->nreadonly; i++) readonly_path(s->readonly[i]);
   if (s->readonly_root && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) die("making the root read-only", NULL);
 }
 

@@ -217,6 +217,22 @@ test("apps in the guest get the pod's isolation plan: own cgroup, capabilities, 
   assert.equal(lines(open.stdout), ['CapBnd: 000001ffffffffff', 'Seccomp: 0']);
 });
 
+test("runc's masked and read-only /proc and /sys paths: an app reads nothing there and cannot write the guest's sysctls or sysrq", async () => {
+  const probe = [
+    'for f in kcore keys timer_list; do echo "$f $(wc -c < /proc/$f 2>&1)"; done',
+    'echo "acpi $(ls -A /proc/acpi | wc -l) firmware $(ls -A /sys/firmware | wc -l)"',
+    '(echo h > /proc/sysrq-trigger) 2>&1', '(echo 1 > /proc/sys/vm/drop_caches) 2>&1', 'touch /sys/x 2>&1', 'true',
+  ].join('; ');
+  const r = await run([DEFAULT_IMAGE, '--', 'sh', '-c', probe]);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  assert.equal(lines(r.stdout), [
+    'kcore 0', 'keys 0', 'timer_list 0', 'acpi 0 firmware 0',
+    "sh: can't create /proc/sysrq-trigger: Read-only file system",
+    "sh: can't create /proc/sys/vm/drop_caches: Read-only file system",
+    "touch: /sys/x: Read-only file system",
+  ]);
+});
+
 test('what the guest cannot honour is refused before a pod is written', async () => {
   const known = new Set(['prepare', 'prepared', 'run'].flatMap((state) => (existsSync(join(sb.dir, 'pods', state)) ? readdirSync(join(sb.dir, 'pods', state)) : [])));
   const host = await run(['--net=host', DEFAULT_IMAGE, '--', 'true']);

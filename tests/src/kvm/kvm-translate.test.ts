@@ -54,7 +54,9 @@ test('the app script: the app in its cgroup through exec-app, with its root, nam
   assert.match(script, "--mknod '/dev/null' '1' '3'");
   assert.match(script, "--mount 'bind' '/run/podstage/shm' '/dev/shm' '' ''");
   assert.match(script, "--mount 'tmpfs' 'tmp' '/tmp' 'nosuid,nodev' 'mode=1777'");
-  assert.match(script, "--mount 'bind' '/pod/volumes/web/0' '/data' 'rec,ro' '' --readonly-root");
+  assert.match(script, "--mount 'bind' '/pod/volumes/web/0' '/data' 'rec,ro' '' --mask '/proc/acpi'");
+  assert.match(script, "--mask '/sys/devices/virtual/powercap' --readonly '/proc/bus'");
+  assert.match(script, "--readonly '/proc/sysrq-trigger' --readonly-root");
   assert.match(script, "env -i 'PATH=/bin' 'GREETING=it'\\''s me' /bin/podstage-exec-app start ");
   assert.match(script, "--readonly-root --cwd '/srv' --uid 1000 --gid 1000 --groups 10,20 --keep-caps a80425fb --nnp --seccomp-fd 3 --oom-score-adj -5 -- 'sh' '-c' 'echo '\\''quoted'\\'' $HOME' 3</run/podstage/app-web.bpf");
   assert.match(script, 'C=/sys/fs/cgroup/app-web\nmkdir -p $C\necho 52428800 > $C/memory.max');
@@ -64,6 +66,7 @@ test('the app script: the app in its cgroup through exec-app, with its root, nam
   assert.match(script, 'echo 1 > $C/cgroup.kill');
   const open = appScript(plan(), seccompProgram(plan(), ['seccomp']), { sharePid: false });
   assert.not.match(open, 'seccomp');
+  assert.not.match(appScript(plan({ maskPaths: false }), undefined, { sharePid: false }), '--mask', '--insecure-options=paths');
   const shared = appScript(plan(), undefined, { sharePid: true });
   assert.match(shared, '--join-pid-ns "/proc/$(cat /run/podstage/pod-init.pid)/ns/pid"');
   const enter = execScript(plan(), ['id', '-u'], true);
