@@ -166,6 +166,26 @@ static int last_cap(void) {
   return n;
 }
 
+/*
+ * Permitted and effective limited to KEEP, inheritable emptied (moby's model
+ * after CVE-2022-24769). With inheritable and ambient empty, exec gives a
+ * root app, or a setuid-root binary run by any app, its bounding set and
+ * nothing more, and a non-root app nothing (setresuid has emptied its
+ * permitted set), whatever the guest's agent itself was started with.
+ */
+static void limit_held_capabilities(unsigned long long keep) {
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &header, data) != 0) die("reading the capability sets", NULL);
+  for (int i = 0; i < 2; i++) {
+    __u32 mask = (__u32)(keep >> (32 * i));
+    data[i].permitted &= mask;
+    data[i].effective &= mask;
+    data[i].inheritable = 0;
+  }
+  if (syscall(SYS_capset, &header, data) != 0) die("setting the capability sets", NULL);
+}
+
 static void limit_capabilities(unsigned long long keep) {
   int last = last_cap();
   for (int cap = 0; cap <= last && cap < 64; cap++) {
@@ -173,16 +193,8 @@ static void limit_capabilities(unsigned long long keep) {
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) die("dropping a capability from the bounding set", NULL);
   }
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) die("clearing the ambient capabilities", NULL);
-}
-
-/* The permitted and effective sets (both PERMITTED) and the inheritable set. */
-static void set_capabilities(unsigned long long permitted, unsigned long long inheritable) {
-  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct data[2] = {
-    { (__u32)permitted, (__u32)permitted, (__u32)inheritable },
-    { (__u32)(permitted >> 32), (__u32)(permitted >> 32), (__u32)(inheritable >> 32) },
-  };
-  if (syscall(SYS_capset, &header, data) != 0) die("setting the capability sets", NULL);
+  /* Permitted stays whole until the identity switch, which needs CAP_SETUID and CAP_SETGID. */
+  limit_held_capabilities(~0ULL);
 }
 
 static void install_seccomp(int fd) {
@@ -521,7 +533,7 @@ static void pod_init(const struct start *s) {
   pivot_into(root);
   close(root);
   limit_capabilities(0);
-  set_capabilities(0, 0);
+  limit_held_capabilities(0);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("locking down the pod's init", NULL);
   close(ready_fd);
   sigset_t chld, none_blocked;

@@ -4,13 +4,12 @@
  * are not its own. fly shares the host's pid namespace and /dev by design:
  * it is checked for capabilities and masked paths only.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
-import { DEFAULT_IMAGE, lines, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { buildSetuidProgram, capSets } from '../helpers/setuid-program.js';
 
 const TARGETS = [
   { label: 'host', flags: ['--stage1-name=host'], isolated: true },
@@ -23,28 +22,6 @@ const TARGETS = [
 /** rkt's default capabilities as /proc shows them. */
 const DEFAULT_CAPS = '00000000a80425fb';
 const NONE = '0000000000000000';
-const SETUID_SOURCE = join(REPO, 'tests/fixtures/setuid/setuid-status.c');
-
-/** A static setuid-root program printing its euid and capability sets, in a directory to bind into pods. */
-async function buildSetuidProgram(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'podstage-setuid-'));
-  chmodSync(dir, 0o755);
-  const out = join(dir, 'setuid-status');
-  const cc = await execa('gcc', ['-static', '-O2', '-o', out, SETUID_SOURCE], { reject: false });
-  if (cc.exitCode !== 0) throw new Error(`gcc -static failed (apt-get install gcc libc6-dev; scripts/setup.sh does): ${String(cc.stderr)}`);
-  chmodSync(out, 0o4755);
-  return dir;
-}
-
-function capSets(output: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of lines(output)) {
-    const m = /^(Cap\w+|Euid):\s+(\S+)$/.exec(l);
-    if (m) out[m[1] as string] = m[2] as string;
-  }
-  return out;
-}
-
 /** Last line of mountinfo for each mount point (what an app sees there): its options and type. */
 function visibleMounts(mountinfo: string[]): Map<string, { options: string[]; type: string }> {
   const out = new Map<string, { options: string[]; type: string }>();

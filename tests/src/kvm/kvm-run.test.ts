@@ -1,11 +1,12 @@
 /** stage1-kvm: real VMs (TCG on this host, so few boots). */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { appStatus, status, waitForAppExit, waitForState } from '../helpers/pods.js';
+import { buildSetuidProgram, capSets } from '../helpers/setuid-program.js';
 import { waitFor } from '../helpers/wait.js';
 
 let sb: Sandbox;
@@ -20,6 +21,8 @@ async function runInBackground(args: string[]) {
 }
 
 const appLog = (uuid: string, app: string) => join(sb.dir, 'pods', 'run', uuid, 'apps', app, 'log');
+/** What an app wrote to stdout, from its CRI log. */
+const appStdout = (uuid: string, app: string) => lines(readFileSync(appLog(uuid, app), 'utf8')).filter((l) => / stdout [FP] /.test(l)).map((l) => l.replace(/^\S+ stdout [FP] /, ''));
 const waitForLog = (uuid: string, app: string, text: string) =>
   waitFor(`${app} to log ${text}`, () => (existsSync(appLog(uuid, app)) && readFileSync(appLog(uuid, app), 'utf8').includes(text) ? true : undefined), 120_000);
 
@@ -215,6 +218,31 @@ test("apps in the guest get the pod's isolation plan: own cgroup, capabilities, 
   const open = await run(['--insecure-options=seccomp,capabilities', DEFAULT_IMAGE, '--', 'sh', '-c', 'grep -E "^(CapBnd|Seccomp):" /proc/self/status | tr -s "\t " " "']);
   assert.is(open.exitCode, 0, String(open.stderr));
   assert.equal(lines(open.stdout), ['CapBnd: 000001ffffffffff', 'Seccomp: 0']);
+});
+
+test('no capability set exceeds the bounding set: a root app holds it, a non-root app nothing, a setuid-root binary at most it (nothing with no-new-privileges)', async () => {
+  const suid = await buildSetuidProgram();
+  try {
+    const uuidFile = join(sb.dir, 'uuid-caps');
+    const own = ['grep', '^Cap', '/proc/self/status'];
+    const ownThenSetuid = ['sh', '-c', 'grep ^Cap /proc/self/status; echo ---; /suid/setuid-status'];
+    const r = await run([`--uuid-file-save=${uuidFile}`, `--volume=suid,kind=host,source=${suid},readOnly=true`,
+      DEFAULT_IMAGE, '--name=root', '--caps-remove=CAP_CHOWN', '--', ...own,
+      '---', DEFAULT_IMAGE, '--name=user', '--user=podstage', '--caps-remove=CAP_CHOWN', '--mount=volume=suid,target=/suid', '--', ...ownThenSetuid,
+      '---', DEFAULT_IMAGE, '--name=nnp', '--user=podstage', '--no-new-privileges', '--mount=volume=suid,target=/suid', '--', ...ownThenSetuid]);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const uuid = readFileSync(uuidFile, 'utf8').trim();
+    const sets = (app: string) => appStdout(uuid, app).join('\n').split('---').map(capSets);
+    const NONE = '0000000000000000';
+    const BOUNDING = '00000000a80425fa';
+    const none = (bounding: string) => ({ CapInh: NONE, CapPrm: NONE, CapEff: NONE, CapBnd: bounding, CapAmb: NONE });
+    const held = { CapInh: NONE, CapPrm: BOUNDING, CapEff: BOUNDING, CapBnd: BOUNDING, CapAmb: NONE };
+    assert.equal(sets('root'), [held]);
+    assert.equal(sets('user'), [none(BOUNDING), { Euid: '0', ...held }], 'the setuid binary runs as root, bounded (no CAP_CHOWN)');
+    assert.equal(sets('nnp'), [none('00000000a80425fb'), { Euid: '1000', ...none('00000000a80425fb') }]);
+  } finally {
+    rmSync(suid, { recursive: true, force: true });
+  }
 });
 
 test("runc's masked and read-only /proc and /sys paths: an app reads nothing there and cannot write the guest's sysctls or sysrq", async () => {
