@@ -88,6 +88,9 @@ export interface RunOptions {
   lockFd: number;
 }
 
+/** How long `stop` gives apps between SIGTERM and SIGKILL. */
+export const STOP_TIMEOUT_MS = 10_000;
+
 export interface StopOptions {
   uuid: string;
   podDir: string;

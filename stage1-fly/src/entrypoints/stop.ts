@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readPidFile, type StopOptions } from '@podstage/contract';
+import { readPidFile, STOP_TIMEOUT_MS, type StopOptions } from '@podstage/contract';
 import { processAlive } from '@podstage/stage1-common';
-
-export const STOP_TIMEOUT_MS = 10_000;
-
 
 /** SIGTERM, wait, then SIGKILL (at once with --force). The app is the pod's pid. */
 export async function stop(o: StopOptions): Promise<void> {

@@ -7,6 +7,7 @@ export interface PodStatus {
   stage1?: string;
   stage1Info?: Record<string, string>;
   pid?: number;
+  monitorGone?: boolean;
   apps: { name: string; image: string; imageId: string; exitCode?: number }[];
 }
 

@@ -1,7 +1,7 @@
 import { PodstageError, readPodManifest } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { findPod, podState } from '../pods/lifecycle.js';
+import { findPod, monitorGone, podState } from '../pods/lifecycle.js';
 import { handOverEnter, readPodStage1 } from '../stage1/invoke.js';
 
 export const command: Command = {
@@ -15,6 +15,11 @@ export const command: Command = {
     const ref = findPod(dataDir(global), uuid);
     const state = podState(ref);
     if (state !== 'running') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is ${state}, not running`);
+    if (monitorGone(ref)) {
+      throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} still has processes but its monitor is gone (killed): it cannot be entered`, {
+        hint: `podstage stop ${ref.uuid} ends what is left`,
+      });
+    }
     const apps = readPodManifest(ref.path).apps;
     let app = values.app as string | undefined;
     if (app === undefined) {

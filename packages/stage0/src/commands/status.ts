@@ -38,6 +38,7 @@ export const command: Command = {
       if (info.createdAt) lines.push(`created=${info.createdAt}`);
       if (info.startedAt) lines.push(`started=${info.startedAt}`);
       if (info.pid !== undefined) lines.push(`pid=${info.pid}`);
+      if (info.monitorGone) lines.push('monitor=gone');
       lines.push(`exited=${!ACTIVE.has(info.state)}`);
       for (const a of info.apps) lines.push(`app-${a.name}=${a.exitCode ?? '-'}`);
       process.stdout.write(`${lines.join('\n')}\n`);

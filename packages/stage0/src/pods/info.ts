@@ -1,7 +1,7 @@
 /** What list and status report about a pod, read from its directory. */
 import { readFileSync } from 'node:fs';
 import { pod, readAppExitStatus, readPidFile, readPodManifest, readStage1Info } from '@podstage/contract';
-import { podState, type PodRef, type PodState } from './lifecycle.js';
+import { monitorGone, podState, type PodRef, type PodState } from './lifecycle.js';
 
 export interface AppInfo {
   name: string;
@@ -17,6 +17,8 @@ export interface PodInfo {
   /** What the stage1 reports about how it runs the pod (kvm: the accelerator). */
   stage1Info?: Record<string, string>;
   pid?: number;
+  /** Running, but the process holding the pod (its `pid`) was killed: only `stop` ends what is left. */
+  monitorGone?: true;
   createdAt?: string;
   startedAt?: string;
   apps: AppInfo[];
@@ -45,8 +47,9 @@ export function podInfo(ref: PodRef): PodInfo {
   if (created !== undefined) info.createdAt = created;
   const started = readStamp(pod.started(ref.path));
   if (started !== undefined) info.startedAt = started;
+  if (state === 'running' && monitorGone(ref)) info.monitorGone = true;
   const pid = readPidFile(ref.path);
-  if (pid !== undefined && state === 'running') info.pid = pid;
+  if (pid !== undefined && state === 'running' && info.monitorGone === undefined) info.pid = pid;
   try {
     for (const app of readPodManifest(ref.path).apps) {
       const a: AppInfo = { name: app.name, image: app.image.name ?? app.image.id, imageId: app.image.id };

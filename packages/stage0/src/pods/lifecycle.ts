@@ -2,7 +2,9 @@
  * Pod states on disk (rkt's pod lifecycle): a pod is a directory that moves
  * embryo → prepare → prepared → run → exited-garbage → (deleted), or to
  * garbage when a prepare fails, by atomic rename. Whether a pod in prepare/
- * or run/ is live is told by its flock, held by whoever works on it.
+ * or run/ is live is told by its flock, held by whoever works on it, and for
+ * a pod in run/ also by its cgroup: the pod runs while processes remain there,
+ * even when the lock's holder, its monitor, was killed (ABI.md, "Lifecycle").
  */
 import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +12,7 @@ import {
   POD_STATE_DIRS, PodstageError, podDirIn, podStateDir, UUID_PATTERN, type PodStateDir,
 } from '@podstage/contract';
 import { isDirLocked, lockDir, type DirLock } from '@podstage/linux';
+import { podProcesses } from '@podstage/stage1-common/cgroups';
 
 export type PodState =
   | 'embryo' | 'preparing' | 'aborted-prepare' | 'prepared' | 'running' | 'exited' | 'exited-garbage' | 'garbage';
@@ -76,11 +79,29 @@ export function podState(ref: PodRef): PodState {
     case 'prepared':
       return 'prepared';
     case 'run':
-      return isDirLocked(ref.path) ? 'running' : 'exited';
+      return isDirLocked(ref.path) || hasProcesses(ref) ? 'running' : 'exited';
     case 'exitedGarbage':
       return 'exited-garbage';
     case 'garbage':
       return 'garbage';
+  }
+}
+
+/** Processes of the pod left on the host, in its cgroups. */
+export const hasProcesses = (ref: PodRef) => podProcesses(ref.uuid).length > 0;
+
+/**
+ * A running pod whose monitor (the process holding its lock: nspawn, the runc
+ * pod process) is gone while other processes of the pod live on: nothing
+ * answers for the pod but its cgroups. False once the pod moved away from `ref`.
+ */
+export function monitorGone(ref: PodRef): boolean {
+  if (ref.dir !== 'run') return false;
+  try {
+    return !isDirLocked(ref.path) && hasProcesses(ref);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 

@@ -7,9 +7,9 @@
 import { fstatSync, statSync } from 'node:fs';
 import { podsDir } from '@podstage/contract';
 import { isDirLocked, lockDir, type DirLock } from '@podstage/linux';
-import { ensurePodDirs, type PodRef } from './lifecycle.js';
+import { ensurePodDirs, hasProcesses, type PodRef } from './lifecycle.js';
 
-/** The lock, 'busy' when someone holds it exclusively, 'gone' when the pod is no longer at `ref.path`. */
+/** The lock, 'busy' when someone holds it exclusively or the pod still runs, 'gone' when the pod is no longer at `ref.path`. */
 export type PodLock = DirLock | 'busy' | 'gone';
 
 const isGone = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
@@ -30,9 +30,16 @@ export function lockPod(ref: PodRef, { wait = false } = {}): PodLock {
         if (isDirLocked(ref.path)) return 'busy';
         continue;
       }
-      if (stillAt(lock, ref.path)) return lock;
-      lock.release();
-      return 'gone';
+      if (!stillAt(lock, ref.path)) {
+        lock.release();
+        return 'gone';
+      }
+      // A pod whose monitor died runs on while its cgroups hold processes: `stop` ends it, not gc or rm.
+      if (ref.dir === 'run' && hasProcesses(ref)) {
+        lock.release();
+        return 'busy';
+      }
+      return lock;
     }
   } catch (err) {
     if (isGone(err)) return 'gone';

@@ -12,13 +12,11 @@ import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Server } from 'node:net';
 import type { Readable } from 'node:stream';
-import { pod, readPodManifest, writeAppExitStatus, writeFileAtomic, type OutputMode, type PodOptions } from '@podstage/contract';
+import { pod, readPodManifest, STOP_TIMEOUT_MS, writeAppExitStatus, writeFileAtomic, type OutputMode, type PodOptions } from '@podstage/contract';
 import { controlSocket } from '../control/client.js';
 import type { ControlReply, ControlRequest } from '../control/protocol.js';
 import { serveControl } from '../control/server.js';
 import { appOutput } from './app-output.js';
-
-export const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * A started app as the supervisor sees it: a host child process (whose exit
