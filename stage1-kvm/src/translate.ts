@@ -8,7 +8,7 @@ import {
   annotationValue, CAPABILITIES, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
-import { cgroupLimits, CPU_PERIOD_US, MASKED_PATHS, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
+import { ALLOWED_DEVICES, cgroupLimits, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
 import { GUEST_RUN_DIR, GUEST_SHM, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
@@ -155,7 +155,7 @@ function execAppCommand(p: AppPlan, mode: string[], argv: string[], seccomp: boo
   return `/bin/busybox env -i ${env.join(' ')} ${EXEC_APP} ${[...mode, ...flags].join(' ')} -- ${argv.map(shellQuote).join(' ')}${redirect}`;
 }
 
-/** runc's default devices as nodes; mknod of others works (CAP_MKNOD) but opening them needs what the app has. */
+/** runc's default devices as nodes; mknod of others works (CAP_MKNOD), opening them does not (the device filter). */
 const DEVICES: readonly [string, number, number][] = [['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0]];
 
 /** An exec-app flag and its values: `--mount TYPE SOURCE TARGET FLAGS DATA`, `--mknod PATH MAJOR MINOR`, `--symlink VALUE PATH`. */
@@ -191,14 +191,16 @@ function rootSteps(p: AppPlan): RootStep[] {
 
 /**
  * The guest script for one app start: its cgroup, then exec-app in it, which
- * gives the app its own mount namespace and pid namespace (or the pod's
- * shared one), builds its root there and pivots into it, and writes the app's
- * pid for signals; the script's exit status is the app's.
+ * limits the cgroup's devices, gives the app its own mount namespace and pid
+ * namespace (or the pod's shared one), builds its root there and pivots into
+ * it, and writes the app's pid for signals; the script's exit status is the app's.
  */
 export function appScript(p: AppPlan, seccompProgram: Buffer | undefined, pod: GuestPodOptions): string {
   const start = [
     'start', '--root', shellQuote(guestRootfs(p.name)), '--pid-file', guestAppPidFile(p.name),
     ...(pod.sharePid ? ['--join-pid-ns', `"/proc/$(cat ${POD_INIT_PID_FILE})/ns/pid"`] : []),
+    // runc's device allowlist on the app's cgroup (a BPF device filter: the guest's cgroups are v2).
+    '--device-cgroup', guestCgroup(p.name), ...ALLOWED_DEVICES.flatMap((r) => ['--allow-device', shellQuote(devicesV1Rule(r))]),
     ...rootSteps(p).map(([flag, ...values]) => [flag, ...values.map(shellQuote)].join(' ')),
   ];
   const lines = [

@@ -25,7 +25,7 @@
  * usage: podstage-exec-app start --root DIR --pid-file FILE [--join-pid-ns NSFILE]
  *            [--mount TYPE SOURCE TARGET FLAGS DATA]... [--mknod PATH MAJOR MINOR]...
  *            [--symlink VALUE PATH]... [--mask PATH]... [--readonly PATH]... [--readonly-root]
- *            APP -- PROG [ARG...]
+ *            [--device-cgroup DIR [--allow-device RULE]...] APP -- PROG [ARG...]
  *        podstage-exec-app enter --pid PID APP -- PROG [ARG...]
  *        podstage-exec-app pod-init --root DIR --pid-file FILE
  * APP:   --cwd DIR --uid N --gid N [--groups N,N...] --keep-caps HEX [--nnp]
@@ -34,12 +34,16 @@
  * ro, nosuid, nodev, noexec, strictatime, rec, optional (a failure is ignored).
  * --mask and --readonly: runc's masked and read-only paths (inside the root, once
  * it is the app's), skipped where the kernel has no such file.
+ * --device-cgroup: the app's cgroup (v2) gets a device filter allowing only the
+ * --allow-device rules, `TYPE MAJOR:MINOR ACCESS` as cgroup v1 writes them
+ * (`c 1:3 rwm`, `c *:* m`): runc's devicefilter, a BPF_PROG_TYPE_CGROUP_DEVICE program.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
@@ -103,8 +107,9 @@ struct start {
   const char *root, *pid_file, *join_pidns;
   struct step steps[MAX_STEPS];
   size_t nsteps;
-  const char *masked[MAX_STEPS], *readonly[MAX_STEPS];
-  size_t nmasked, nreadonly;
+  const char *masked[MAX_STEPS], *readonly[MAX_STEPS], *devices[MAX_STEPS];
+  size_t nmasked, nreadonly, ndevices;
+  const char *device_cgroup;
   int readonly_root;
   long pid;
 };
@@ -149,6 +154,8 @@ static char **parse(int argc, char **argv, int i, struct app *a, struct start *s
     else if (strcmp(flag, "--pid") == 0) s->pid = number(value, "--pid: expected a process id");
     else if (strcmp(flag, "--mask") == 0 && s->nmasked < MAX_STEPS) s->masked[s->nmasked++] = value;
     else if (strcmp(flag, "--readonly") == 0 && s->nreadonly < MAX_STEPS) s->readonly[s->nreadonly++] = value;
+    else if (strcmp(flag, "--device-cgroup") == 0) s->device_cgroup = value;
+    else if (strcmp(flag, "--allow-device") == 0 && s->ndevices < MAX_STEPS) s->devices[s->ndevices++] = value;
     else usage("unknown flag");
   }
   return i + 1 < argc ? argv + i + 1 : NULL;
@@ -434,6 +441,101 @@ static void set_up_root(const struct start *s) {
   if (s->readonly_root && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) die("making the root read-only", NULL);
 }
 
+/* ------------------------------------------------------------ devices */
+
+#define MAX_INSNS (8 + MAX_STEPS * 8)
+static struct bpf_insn insns[MAX_INSNS];
+static int ninsns;
+
+static void emit(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm) {
+  if (ninsns == MAX_INSNS) usage("too many device rules");
+  insns[ninsns++] = (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
+}
+
+/* A jump to the end of the current rule: its offset is patched when the rule is complete. */
+static void emit_skip(__u8 code, __u8 dst, __u8 src, __s32 imm, int *skips, int *nskips) {
+  skips[(*nskips)++] = ninsns;
+  emit(code, dst, src, 0, imm);
+}
+
+static long device_number(const char *s, const char *what) {
+  return strcmp(s, "*") == 0 ? -1 : number(s, what);
+}
+
+/*
+ * One allow rule (runc's devicefilter): r2 = device type, r3 = requested
+ * access, r4 = major, r5 = minor; each condition that fails jumps past the
+ * rule, and a rule that matches returns 1 (allow).
+ */
+static void emit_rule(const char *rule) {
+  char type, numbers[64], access[8];
+  if (sscanf(rule, "%c %63s %7s", &type, numbers, access) != 3 || strchr("abc", type) == NULL) usage("--allow-device: expected TYPE MAJOR:MINOR ACCESS");
+  char *colon = strchr(numbers, ':');
+  if (colon == NULL) usage("--allow-device: expected MAJOR:MINOR");
+  *colon = '\0';
+  long major = device_number(numbers, "--allow-device: expected a major number or *");
+  long minor = device_number(colon + 1, "--allow-device: expected a minor number or *");
+  __s32 mask = 0;
+  for (const char *a = access; *a != '\0'; a++) {
+    mask |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE : *a == 'm' ? BPF_DEVCG_ACC_MKNOD : -1;
+  }
+  if (mask < 0 || mask == 0) usage("--allow-device: expected an access of r, w and m");
+  int skips[4], nskips = 0;
+  if (type != 'a') emit_skip(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, skips, &nskips);
+  if (mask != (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)) {
+    /* Allowed only if every requested access is in the rule's. */
+    emit(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0);
+    emit(BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, mask);
+    emit_skip(BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_3, 0, skips, &nskips);
+  }
+  if (major >= 0) emit_skip(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, (__s32)major, skips, &nskips);
+  if (minor >= 0) emit_skip(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, (__s32)minor, skips, &nskips);
+  emit(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+  emit(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  for (int i = 0; i < nskips; i++) insns[skips[i]].off = (__s16)(ninsns - skips[i] - 1);
+}
+
+static long bpf(int cmd, union bpf_attr *attr) {
+  return syscall(SYS_bpf, cmd, attr, sizeof *attr);
+}
+
+/* Everything not allowed by a rule is denied, opening and mknod alike (EPERM), in the cgroup and below it. */
+static void allow_only_devices(const char *cgroup, const char *const *rules, size_t nrules) {
+  emit(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0);
+  emit(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xFFFF);
+  emit(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1, 0, 0);
+  emit(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
+  emit(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 4, 0);
+  emit(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 8, 0);
+  for (size_t i = 0; i < nrules; i++) emit_rule(rules[i]);
+  emit(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+  emit(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+
+  static char log[65536];
+  union bpf_attr load = { 0 };
+  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  load.insns = (__u64)(unsigned long)insns;
+  load.insn_cnt = (__u32)ninsns;
+  load.license = (__u64)(unsigned long)"Apache";
+  load.log_buf = (__u64)(unsigned long)log;
+  load.log_size = sizeof log;
+  load.log_level = 1;
+  int prog = (int)bpf(BPF_PROG_LOAD, &load);
+  if (prog < 0) {
+    fprintf(stderr, "%s", log);
+    die("loading the device filter (a guest kernel needs CONFIG_BPF_SYSCALL and CONFIG_CGROUP_BPF)", NULL);
+  }
+  int dir = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) die("opening the app's cgroup", cgroup);
+  union bpf_attr attach = { 0 };
+  attach.target_fd = (__u32)dir;
+  attach.attach_bpf_fd = (__u32)prog;
+  attach.attach_type = BPF_CGROUP_DEVICE;
+  if (bpf(BPF_PROG_ATTACH, &attach) != 0) die("attaching the device filter to", cgroup);
+  close(dir);
+  close(prog);
+}
+
 /* ------------------------------------------------------------ processes */
 
 static void write_pid_file(const char *file, pid_t pid) {
@@ -487,6 +589,8 @@ static void join_namespace(long pid, const char *ns, int type) {
 
 static void start_app(struct start *s, struct app *a, char **command) {
   if (s->root == NULL || s->pid_file == NULL) usage("start: --root and --pid-file are required");
+  /* This process is already in the app's cgroup: the filter holds from the app's first step. */
+  if (s->device_cgroup != NULL) allow_only_devices(s->device_cgroup, s->devices, s->ndevices);
   if (s->join_pidns != NULL) {
     int fd = open(s->join_pidns, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWPID) != 0) die("joining the pod's pid namespace", s->join_pidns);

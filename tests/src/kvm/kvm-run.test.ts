@@ -261,6 +261,20 @@ test("runc's masked and read-only /proc and /sys paths: an app reads nothing the
   ]);
 });
 
+test("runc's device allowlist: a node an app makes cannot be opened, runc's default devices can", async () => {
+  const probe = [
+    'mknod /dev/podstage-kmsg c 1 11 && echo mknod-ok', '(exec 3</dev/podstage-kmsg) 2>&1',
+    'mknod /dev/podstage-disk b 254 0 && (exec 3</dev/podstage-disk) 2>&1',
+    'echo ok > /dev/null && echo null-ok', 'echo "urandom $(head -c 4 /dev/urandom | wc -c)"', 'true',
+  ].join('; ');
+  const r = await run([DEFAULT_IMAGE, '--', 'sh', '-c', probe]);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  assert.equal(lines(r.stdout), [
+    'mknod-ok', "sh: can't open /dev/podstage-kmsg: Operation not permitted",
+    "sh: can't open /dev/podstage-disk: Operation not permitted", 'null-ok', 'urandom 4',
+  ]);
+});
+
 test('what the guest cannot honour is refused before a pod is written', async () => {
   const known = new Set(['prepare', 'prepared', 'run'].flatMap((state) => (existsSync(join(sb.dir, 'pods', state)) ? readdirSync(join(sb.dir, 'pods', state)) : [])));
   const host = await run(['--net=host', DEFAULT_IMAGE, '--', 'true']);
@@ -277,11 +291,12 @@ test('what the guest cannot honour is refused before a pod is written', async ()
   }
 });
 
-test('the optional minimal kernel (podstage.io/kvm-kernel=minimal) runs the same pod: shares, agent, cgroup limits, seccomp', async () => {
+test('the optional minimal kernel (podstage.io/kvm-kernel=minimal) runs the same pod: shares, agent, cgroup limits, seccomp, pid namespace, device filter', async () => {
   const release = readFileSync(join(REPO, 'build', 'guest-minimal', 'release'), 'utf8').trim();
-  const r = await run(['--annotation=podstage.io/kvm-kernel=minimal', DEFAULT_IMAGE, '--memory=32Mi', '--', 'sh', '-c', 'uname -r; cat /proc/self/cgroup; grep Seccomp: /proc/self/status | tr -s "\t" " "; exec dd if=/dev/zero of=/dev/null bs=96M count=1']);
+  const r = await run(['--annotation=podstage.io/kvm-kernel=minimal', DEFAULT_IMAGE, '--memory=32Mi', '--', 'sh', '-c',
+    'uname -r; cat /proc/self/cgroup; grep Seccomp: /proc/self/status | tr -s "\t" " "; echo "pid $$"; mknod /dev/kmsg c 1 11; (exec 3</dev/kmsg) 2>&1; exec dd if=/dev/zero of=/dev/null bs=96M count=1']);
   assert.is(r.exitCode, 137, `killed beyond its memory limit; ${String(r.stderr)}`);
-  assert.equal(lines(r.stdout), [release, '0::/app-default', 'Seccomp: 2']);
+  assert.equal(lines(r.stdout), [release, '0::/app-default', 'Seccomp: 2', 'pid 1', "sh: can't open /dev/kmsg: Operation not permitted"]);
   assert.match(release, /-podstage-minimal$/);
 });
 

@@ -48,8 +48,11 @@ test('the app script: the app in its cgroup through exec-app, with its root, nam
     { name: 'resource/memory', value: { limit: '50Mi' } }, { name: 'resource/cpu', value: { limit: '250m' } },
   ]) }), program, { sharePid: false });
   assert.match(script, `echo ${program!.toString('base64')} | base64 -d > /run/podstage/app-web.bpf`);
-  assert.match(script, "exec-app start --root '/pod/apps/web/rootfs' --pid-file /run/podstage/app-web.pid --mount 'proc' 'proc' '/proc' 'nosuid,nodev,noexec' ''");
+  assert.match(script, "exec-app start --root '/pod/apps/web/rootfs' --pid-file /run/podstage/app-web.pid --device-cgroup");
+  assert.match(script, "--mount 'proc' 'proc' '/proc' 'nosuid,nodev,noexec' ''");
   assert.not.match(script, '--join-pid-ns', 'an own pid namespace by default');
+  assert.match(script, "--device-cgroup /sys/fs/cgroup/app-web --allow-device 'c *:* m' --allow-device 'b *:* m' --allow-device 'c 1:3 rwm'");
+  assert.match(script, "--allow-device 'c 136:* rwm' --mount 'proc'");
   assert.match(script, "--mount 'sysfs' 'sys' '/sys' 'ro,nosuid,nodev,noexec' ''");
   assert.match(script, "--mknod '/dev/null' '1' '3'");
   assert.match(script, "--mount 'bind' '/run/podstage/shm' '/dev/shm' '' ''");
