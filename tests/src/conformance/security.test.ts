@@ -4,11 +4,13 @@
  * are not its own. fly shares the host's pid namespace and /dev by design:
  * it is checked for capabilities and masked paths only.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { suite } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { waitFor } from '../helpers/wait.js';
 import { buildSetuidProgram, capSets } from '../helpers/setuid-program.js';
 
 const TARGETS = [
@@ -22,6 +24,8 @@ const TARGETS = [
 /** rkt's default capabilities as /proc shows them. */
 const DEFAULT_CAPS = '00000000a80425fb';
 const NONE = '0000000000000000';
+/** A VM boots before its apps start (TCG here: seconds). */
+const STARTUP_MS = 120_000;
 /** Last line of mountinfo for each mount point (what an app sees there): its options and type. */
 function visibleMounts(mountinfo: string[]): Map<string, { options: string[]; type: string }> {
   const out = new Map<string, { options: string[]; type: string }>();
@@ -79,6 +83,23 @@ for (const { label, flags, isolated } of TARGETS) {
     assert.equal(capSets(self), { CapInh: NONE, CapPrm: NONE, CapEff: NONE, CapBnd: DEFAULT_CAPS, CapAmb: NONE });
     // The binary did run as root (the volume is not nosuid), and got no more than the bounding set.
     assert.equal(capSets(setuid), { Euid: '0', CapInh: NONE, CapPrm: DEFAULT_CAPS, CapEff: DEFAULT_CAPS, CapBnd: DEFAULT_CAPS, CapAmb: NONE });
+  });
+
+  t('a command run by enter holds exactly what the app holds', async ({ sb }) => {
+    const uuidFile = join(sb.dir, 'enter-uuid');
+    const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', ...flags, `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--', 'sleep', '600'], { reject: false, stdin: 'ignore' });
+    const uuid = await waitFor('the pod uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
+    try {
+      // Retried until the app runs (a VM boots first).
+      const entered = await waitFor('enter', async () => {
+        const r = await sb.run(['enter', uuid, '--', 'grep', '^Cap', '/proc/self/status']);
+        return r.exitCode === 0 ? r : undefined;
+      }, STARTUP_MS);
+      assert.equal(capSets(entered.stdout), { CapInh: NONE, CapPrm: DEFAULT_CAPS, CapEff: DEFAULT_CAPS, CapBnd: DEFAULT_CAPS, CapAmb: NONE });
+    } finally {
+      await sb.run(['stop', '--force', uuid]);
+      await child;
+    }
   });
 
   t("runc's masked and read-only /proc and /sys paths", async ({ sb }) => {
