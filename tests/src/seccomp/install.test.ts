@@ -10,7 +10,7 @@ import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { installSeccompFilter, type SeccompIsolators } from '@podstage/seccomp';
 
-const PACKAGE = '/work/main/packages/seccomp/dist/index.js';
+const PACKAGE = import.meta.resolve('@podstage/seccomp'); // a file: URL, wherever the repository is
 const BUSYBOX = '/bin/busybox';
 const work = mkdtempSync(join(tmpdir(), 'podstage-seccomp-'));
 
