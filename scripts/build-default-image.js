@@ -1,6 +1,6 @@
 // Builds the embedded default image (busybox-static) as an OCI layout directory.
 // Usage: node scripts/build-default-image.js OUT_DIR
-import { buildDefaultImageLayout } from '@podstage/stage0/image/default-image';
+import { buildDefaultImageLayout } from '@podstage/images/default-image';
 
 const out = process.argv[2];
 if (!out) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { buildDefaultImageLayout, DEFAULT_IMAGE_NAME } from '@podstage/stage0/image/default-image';
+import { buildDefaultImageLayout, DEFAULT_IMAGE_NAME } from '@podstage/images/default-image';
 import { tempDir } from '../helpers/fs-snapshot.js';
 
 let base = '';

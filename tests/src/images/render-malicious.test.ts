@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, w
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { renderLayers } from '@podstage/stage0/image/render';
+import { renderLayers } from '@podstage/images/render';
 import { snapshot, tempDir } from '../helpers/fs-snapshot.js';
 import { writeLayer, type RawEntry } from '../helpers/tar-writer.js';
 

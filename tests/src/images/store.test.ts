@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { importImage } from '@podstage/stage0/image/import';
-import { normalizeImageName } from '@podstage/stage0/image/names';
-import { ImageStore } from '@podstage/stage0/image/store';
+import { importImage } from '@podstage/images/import';
+import { normalizeImageName } from '@podstage/images';
+import { ImageStore } from '@podstage/images';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { sha256, writeTinyLayout } from '../helpers/oci-layout.js';
 
@@ -112,7 +112,7 @@ const NAMING_WORKER = `
 
 test('names given by concurrent processes are all kept', async () => {
   const { record } = await importTiny('c');
-  const storeUrl = import.meta.resolve('@podstage/stage0/image/store');
+  const storeUrl = import.meta.resolve('@podstage/images');
   const workers = [1, 2, 3, 4].map((w) => execa(process.execPath, ['--input-type=module', '-e', NAMING_WORKER, storeUrl, store.dataDir, record.id, String(w)]));
   await Promise.all(workers);
   const expected = [1, 2, 3, 4].flatMap((w) => Array.from({ length: 25 }, (_, i) => `w${w}/n:${i}`)).sort();

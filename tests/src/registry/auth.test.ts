@@ -3,11 +3,11 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { ImageStore } from '@podstage/stage0/image/store';
-import { credentialFiles, CredentialStore, parseWwwAuthenticate } from '@podstage/stage0/registry/auth';
-import { RegistryClient } from '@podstage/stage0/registry/client';
-import { pullImage } from '@podstage/stage0/registry/pull';
-import { parseDockerReference } from '@podstage/stage0/registry/reference';
+import { ImageStore } from '@podstage/images';
+import { credentialFiles, CredentialStore, parseWwwAuthenticate } from '@podstage/images/registry';
+import { RegistryClient } from '@podstage/images/registry';
+import { pullImage } from '@podstage/images/registry';
+import { parseDockerReference } from '@podstage/images/registry';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { gzipLayer, startRegistry, TOKEN_PASSWORD, TOKEN_USER, writeImageLayout, type TestImage, type TestRegistry } from '../helpers/registry.js';
 

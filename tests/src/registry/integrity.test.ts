@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { ImageStore } from '@podstage/stage0/image/store';
-import { CredentialStore, parseAuthFile } from '@podstage/stage0/registry/auth';
-import { RegistryClient } from '@podstage/stage0/registry/client';
-import { pullImage } from '@podstage/stage0/registry/pull';
-import { parseDockerReference } from '@podstage/stage0/registry/reference';
+import { ImageStore } from '@podstage/images';
+import { CredentialStore, parseAuthFile } from '@podstage/images/registry';
+import { RegistryClient } from '@podstage/images/registry';
+import { pullImage } from '@podstage/images/registry';
+import { parseDockerReference } from '@podstage/images/registry';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { blobOf, gzipLayer, randomLayer, startRegistry, startRegistryProxy, writeImageLayout, type Blob, type TestImage, type TestRegistry } from '../helpers/registry.js';
 

@@ -3,11 +3,11 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { ImageStore } from '@podstage/stage0/image/store';
-import { RegistryClient } from '@podstage/stage0/registry/client';
-import { pullImage, type PullProgress } from '@podstage/stage0/registry/pull';
-import { parseDockerReference } from '@podstage/stage0/registry/reference';
-import { RegistriesConf } from '@podstage/stage0/registry/registries-conf';
+import { ImageStore } from '@podstage/images';
+import { RegistryClient } from '@podstage/images/registry';
+import { pullImage, type PullProgress } from '@podstage/images/registry';
+import { parseDockerReference } from '@podstage/images/registry';
+import { RegistriesConf } from '@podstage/images/registry';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { freePort, gzipLayer, randomLayer, startRegistry, writeImageLayout, writeMultiPlatformLayout, type TestImage, type TestRegistry } from '../helpers/registry.js';
 

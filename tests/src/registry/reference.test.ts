@@ -1,6 +1,6 @@
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { apiHost, parseDockerReference } from '@podstage/stage0/registry/reference';
+import { apiHost, parseDockerReference } from '@podstage/images/registry';
 
 const HEX = 'a'.repeat(64);
 

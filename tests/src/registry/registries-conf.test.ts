@@ -2,8 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { parseDockerReference } from '@podstage/stage0/registry/reference';
-import { parseRegistriesConf, RegistriesConf } from '@podstage/stage0/registry/registries-conf';
+import { parseDockerReference } from '@podstage/images/registry';
+import { parseRegistriesConf, RegistriesConf } from '@podstage/images/registry';
 import { tempDir } from '../helpers/fs-snapshot.js';
 
 let dir = '';

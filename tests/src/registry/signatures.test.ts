@@ -3,8 +3,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { RegistryClient } from '@podstage/stage0/registry/client';
-import { parseDockerReference } from '@podstage/stage0/registry/reference';
+import { RegistryClient } from '@podstage/images/registry';
+import { parseDockerReference } from '@podstage/images/registry';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { gzipLayer, startRegistry, writeImageLayout, type TestImage, type TestRegistry } from '../helpers/registry.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { escapePrefix, Keystore, unescapePrefix } from '@podstage/stage0/trust/index';
+import { escapePrefix, Keystore, unescapePrefix } from '@podstage/images/trust';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { ecdsaPair, openPgpPair, type OpenPgpPair, type PemPair } from './keys.js';
 

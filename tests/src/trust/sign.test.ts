@@ -2,7 +2,7 @@ import { verify } from 'node:crypto';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import * as openpgp from 'openpgp';
-import { makePayload, signPayload } from '@podstage/stage0/trust/index';
+import { makePayload, signPayload } from '@podstage/images/trust';
 import { DIGEST_A, ecdsaPair, openPgpPair } from './keys.js';
 
 const payload = makePayload('example.com/app', DIGEST_A);

@@ -1,6 +1,6 @@
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
-import { cosignSignatureTag, makePayload, parsePayload, repositoryOf } from '@podstage/stage0/trust/index';
+import { cosignSignatureTag, makePayload, parsePayload, repositoryOf } from '@podstage/images/trust';
 import { DIGEST_A } from './keys.js';
 
 function throwsMessage(fn: () => unknown, message: string): void {

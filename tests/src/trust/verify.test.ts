@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import {
   Keystore, makePayload, parsePublicKey, signPayload, verifyImageSignatures, SIGNATURE_ANNOTATION,
   type PublicKey, type SignatureLayer, type VerifyImageRequest,
-} from '@podstage/stage0/trust/index';
+} from '@podstage/images/trust';
 import { tempDir } from '../helpers/fs-snapshot.js';
 import { DIGEST_A, DIGEST_B, ecdsaPair, ed25519Pair, openPgpPair, rsaPair, type OpenPgpPair, type PemPair } from './keys.js';
 

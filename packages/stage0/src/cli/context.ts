@@ -1,6 +1,6 @@
 /** Things most commands need, built on demand so short commands stay fast. */
 import { DEFAULT_CONFIG_DIR, DEFAULT_DATA_DIR, PodstageError } from '@podstage/contract';
-import type { ImageStore } from '../image/store.js';
+import type { ImageStore } from '@podstage/images';
 import type { GlobalOptions } from './command.js';
 
 export function dataDir(g: GlobalOptions): string {
@@ -12,7 +12,7 @@ export function configDir(g: GlobalOptions): string {
 }
 
 export async function openStore(g: GlobalOptions): Promise<ImageStore> {
-  const { ImageStore } = await import('../image/store.js');
+  const { ImageStore } = await import('@podstage/images');
   return new ImageStore(dataDir(g));
 }
 

@@ -4,15 +4,10 @@
  */
 import { createRequire } from 'node:module';
 
-export interface PullProgressEvent {
-  kind: 'manifest' | 'layer-start' | 'layer-bytes' | 'layer-done' | 'layer-skip';
-  digest: string;
-  bytes?: number;
-  total?: number;
-}
+import type { PullProgress } from '@podstage/images';
 
 export interface ProgressReporter {
-  onProgress(ev: PullProgressEvent): void;
+  onProgress(ev: PullProgress): void;
   stop(): void;
 }
 
@@ -87,4 +82,14 @@ function createBars(out: NodeJS.WriteStream): ProgressReporter {
 
 export function progressReporter(out: NodeJS.WriteStream = process.stderr): ProgressReporter {
   return out.isTTY ? barReporter(out) : lineReporter(out);
+}
+
+/** Run `fetch` with a reporter listening to its progress; the bars end with it. */
+export async function withProgress<T>(fetch: (onProgress: (ev: PullProgress) => void) => Promise<T>): Promise<T> {
+  const reporter = progressReporter();
+  try {
+    return await fetch((ev) => reporter.onProgress(ev));
+  } finally {
+    reporter.stop();
+  }
 }

@@ -2,7 +2,7 @@ import { expandInsecureOptions, PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { configDir, dataDir, openStore } from '../cli/context.js';
 import { APP_OPTIONS, parsePodArgs } from '../cli/pod-args.js';
-import { parsePullPolicy } from '../image/fetch-image.js';
+import { parsePullPolicy } from '@podstage/images';
 import { findPod } from '../pods/lifecycle.js';
 import { addAppToPod, requireRunningSandbox } from '../pods/mutable.js';
 import { resolveImage } from '../pods/prepare-request.js';

@@ -1,10 +1,10 @@
 import { expandInsecureOptions, PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { configDir, openStore } from '../cli/context.js';
-import { progressReporter } from '../cli/progress.js';
+import { withProgress } from '../cli/progress.js';
 import { AUTHFILE_OPTION } from '../cli/pod-args.js';
-import { fetchImage, parsePullPolicy } from '../image/fetch-image.js';
-import { normalizeImageName } from '../image/names.js';
+import { fetchImage, parsePullPolicy } from '@podstage/images';
+import { normalizeImageName } from '@podstage/images';
 
 export const command: Command = {
   name: 'fetch',
@@ -23,11 +23,11 @@ export const command: Command = {
     const pullPolicy = parsePullPolicy(values['pull-policy'], 'update');
     const insecureOptions = expandInsecureOptions(global.insecureOptions);
     for (const ref of positionals) {
-      const record = await fetchImage(store, ref, {
+      const record = await withProgress((onProgress) => fetchImage(store, ref, {
         pullPolicy, insecureOptions, configDir: configDir(global),
         authFile: values.authfile as string | undefined, name: values.name as string | undefined,
-        progress: progressReporter(), log: (line) => process.stderr.write(`${line}\n`),
-      });
+        onProgress, log: (line) => process.stderr.write(`${line}\n`),
+      }));
       process.stdout.write(`${record.id}\n`);
     }
     return 0;

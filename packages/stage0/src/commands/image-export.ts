@@ -13,7 +13,7 @@ export const command: Command = {
     const { existsSync } = await import('node:fs');
     if (existsSync(file) && values.overwrite !== true) throw new PodstageError('ERR_PODSTAGE_USAGE', `${file} exists; pass --overwrite to replace it`);
     const store = await openStore(global);
-    const { exportOciArchive } = await import('../image/export.js');
+    const { exportOciArchive } = await import('@podstage/images/export');
     await exportOciArchive(store, store.resolve(ref), file);
     return 0;
   },

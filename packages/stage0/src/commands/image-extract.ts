@@ -48,7 +48,7 @@ export const command: Command = {
     const rootfs = rootfsOnly ? dir : join(dir, 'rootfs');
     // DIR is empty now: rootfs and the JSON files are created fresh ('wx'), never reached through a link.
     if (!rootfsOnly) mkdirSync(rootfs);
-    const { renderLayers } = await import('../image/render.js');
+    const { renderLayers } = await import('@podstage/images/render');
     const { warnings } = await renderLayers(record.layers.map((l) => ({ path: store.blobPath(l.digest), mediaType: l.mediaType })), rootfs);
     if (!rootfsOnly) {
       writeFileSync(join(dir, 'manifest.json'), readFileSync(store.blobPath(record.id)), { flag: 'wx' });

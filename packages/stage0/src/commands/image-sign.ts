@@ -21,9 +21,9 @@ export const command: Command = {
     } catch (err) {
       throw new PodstageError('ERR_PODSTAGE_USAGE', `--key: cannot read ${values.key} (${(err as NodeJS.ErrnoException).code})`);
     }
-    const { parseDockerReference } = await import('../registry/reference.js');
-    const { registryClient } = await import('../image/fetch-image.js');
-    const { signImage } = await import('../trust/sign-image.js');
+    const { parseDockerReference } = await import('@podstage/images/registry');
+    const { registryClient } = await import('@podstage/images');
+    const { signImage } = await import('@podstage/images/trust');
     const client = await registryClient({
       configDir: configDir(global), authFile: values.authfile as string | undefined, insecureOptions: expandInsecureOptions(global.insecureOptions),
     });

@@ -14,7 +14,7 @@ export const command: Command = {
   },
   async run({ global, values }) {
     const format = parseFormat(values.format);
-    const { Keystore } = await import('../trust/keystore.js');
+    const { Keystore } = await import('@podstage/images/trust');
     const keys = await new Keystore(configDir(global)).list();
     if (format !== 'table') {
       printJson(keys.map((k) => ({ prefix: k.prefix ?? null, root: k.root, fingerprint: k.fingerprint, kind: k.kind, userIds: k.userIds, path: k.path })), format);

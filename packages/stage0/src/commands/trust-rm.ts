@@ -12,7 +12,7 @@ export const command: Command = {
   async run({ global, values, positionals }) {
     if (positionals.length === 0) throw new PodstageError('ERR_PODSTAGE_USAGE', 'trust rm needs at least one fingerprint (see `podstage trust list`)');
     const prefix = values.prefix as string | undefined;
-    const { Keystore } = await import('../trust/keystore.js');
+    const { Keystore } = await import('@podstage/images/trust');
     const keystore = new Keystore(configDir(global));
     let failed = 0;
     for (const fingerprint of positionals) {

@@ -17,7 +17,7 @@ export const command: Command = {
     const root = values.root === true;
     if ((prefix !== undefined) === root) throw new PodstageError('ERR_PODSTAGE_USAGE', 'trust needs exactly one of --prefix=PREFIX or --root');
     if (positionals.length === 0) throw new PodstageError('ERR_PODSTAGE_USAGE', 'trust needs at least one key file');
-    const { Keystore } = await import('../trust/keystore.js');
+    const { Keystore } = await import('@podstage/images/trust');
     const keystore = new Keystore(configDir(global));
     let failed = 0;
     for (const file of positionals) {

@@ -7,7 +7,7 @@ import {
   ISOLATOR, parsePodManifest, POD_MANIFEST_API_VERSION, POD_MANIFEST_KIND, PodstageError,
   type Annotation, type Isolator, type Mount, type PodManifest, type RuntimeApp, type Volume,
 } from '@podstage/contract';
-import type { ImageRecord, ImageRunConfig } from '../image/types.js';
+import type { ImageRecord, ImageRunConfig } from '@podstage/images';
 
 /** One app as the CLI describes it (`run IMAGE --exec=... -- args`). */
 export interface AppRequest {

@@ -8,7 +8,7 @@ import {
   parsePodManifest, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, writePodManifest, type RuntimeApp,
 } from '@podstage/contract';
 import { lockDir } from '@podstage/linux';
-import type { ImageStore } from '../image/store.js';
+import type { ImageStore } from '@podstage/images';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './build-manifest.js';
 import { podState, type PodRef } from './lifecycle.js';
 import { layOutApp, layOutVolume } from './prepare.js';

@@ -5,9 +5,9 @@ import { resolveIdentity } from '@podstage/stage1-common/users';
 import type { GlobalOptions } from '../cli/command.js';
 import { configDir, dataDir, openStore } from '../cli/context.js';
 import { parsePodArgs, type PodArgs } from '../cli/pod-args.js';
-import type { ImageStore } from '../image/store.js';
-import { fetchImage, isFetchable, parsePullPolicy, type FetchImageOptions } from '../image/fetch-image.js';
-import { progressReporter } from '../cli/progress.js';
+import type { ImageStore } from '@podstage/images';
+import { fetchImage, isFetchable, parsePullPolicy, type FetchImageOptions } from '@podstage/images';
+import { withProgress } from '../cli/progress.js';
 import { BUILTIN_STAGE1S } from '../stage1/builtins.js';
 import { chooseStage1 } from '../stage1/select.js';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './build-manifest.js';
@@ -87,11 +87,10 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
       insecureOptions: expandInsecureOptions([...g.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])]),
       configDir: configDir(g),
       authFile: flags.authfile as string | undefined,
-      progress: progressReporter(),
       log: (line) => process.stderr.write(`${line}\n`),
     };
     const images: ResolvedImage[] = [];
-    for (const app of request.apps) images.push(await resolveImage(store, app.image, fetchOptions));
+    for (const app of request.apps) images.push(await withProgress((onProgress) => resolveImage(store, app.image, { ...fetchOptions, onProgress })));
     await fillPrimaryGroups(store, request, images);
     manifest = buildPodManifest(request, images);
     label = flagLabels(request, manifest);

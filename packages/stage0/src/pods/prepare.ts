@@ -6,7 +6,7 @@
 import { chownSync, mkdirSync, symlinkSync } from 'node:fs';
 import { pod, writeFileAtomic, writePodManifest, writePodOptions, type PodManifest, type PodOptions, type RuntimeApp, type Volume } from '@podstage/contract';
 import type { DirLock } from '@podstage/linux';
-import type { ImageStore } from '../image/store.js';
+import type { ImageStore } from '@podstage/images';
 import type { Stage1Choice } from '../stage1/select.js';
 import { createPod, move, type PodRef } from './lifecycle.js';
 

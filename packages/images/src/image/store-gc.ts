@@ -3,7 +3,6 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHA256_PREFIX } from './digest.js';
 import { isAbandonedTemp, STORE_TEMP_PREFIX } from './fs-util.js';
-import type { ImageStore } from './store.js';
 import { removeTree, TREE_TEMP_PREFIX } from './store-trees.js';
 
 export interface GcOptions {
@@ -20,6 +19,17 @@ export interface GcResult {
   blobs: number;
 }
 
+/** What gc needs of the store (store.ts implements it). */
+export interface GcTarget {
+  readonly tempRoot: string;
+  readonly treesDir: string;
+  readonly metaDir: string;
+  readonly refsDir: string;
+  readonly blobsDir: string;
+  list(): { id: string }[];
+  referencedBlobs(): Set<string>;
+}
+
 const DEFAULT_BLOB_GRACE_MS = 10 * 60 * 1000;
 
 /** Temp entries of dead processes: `<prefix>-<pid>-<random>` names, see ownedTempName. */
@@ -34,7 +44,7 @@ function removeAbandonedTemps(dir: string, prefix: string): number {
   return removed;
 }
 
-export async function collectGarbage(store: ImageStore, options: GcOptions): Promise<GcResult> {
+export async function collectGarbage(store: GcTarget, options: GcOptions): Promise<GcResult> {
   const graceMs = options.blobGraceMs ?? DEFAULT_BLOB_GRACE_MS;
   const result: GcResult = { tempEntries: 0, trees: 0, blobs: 0 };
 

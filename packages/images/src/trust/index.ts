@@ -14,3 +14,4 @@ export {
   type SimpleSigningPayload,
 } from './simple-signing.js';
 export { verifyImageSignatures, type SignatureLayer, type VerifiedBy, type VerifyImageRequest } from './verify.js';
+export { signImage, type SignedImage } from './sign-image.js';

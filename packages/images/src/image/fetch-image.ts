@@ -5,7 +5,7 @@
  * else must already be in the store.
  */
 import { PodstageError } from '@podstage/contract';
-import type { ProgressReporter } from '../cli/progress.js';
+import type { PullProgress } from '../registry/pull.js';
 import type { ImageStore } from './store.js';
 import type { ImageRecord } from './types.js';
 
@@ -25,7 +25,8 @@ export interface FetchImageOptions {
   configDir: string;
   authFile?: string | undefined;
   name?: string | undefined;
-  progress?: ProgressReporter | undefined;
+  /** Called as a pull advances (manifest, each layer's bytes); the caller shows it as it likes. */
+  onProgress?: ((event: PullProgress) => void) | undefined;
   log?: (line: string) => void;
 }
 
@@ -74,14 +75,10 @@ export async function fetchImage(store: ImageStore, ref: string, o: FetchImageOp
   const { pullImage } = await import('../registry/pull.js');
   const client = await registryClient(o);
   const { verifySignatures } = await import('./verify-pull.js');
-  try {
-    return await pullImage(store, reference, {
-      client,
-      ...(o.name === undefined ? {} : { name: o.name }),
-      ...(o.insecureOptions.has('image') ? {} : { verify: (ctx) => verifySignatures(ctx, o.configDir, o.log) }),
-      ...(o.progress === undefined ? {} : { onProgress: (ev) => o.progress?.onProgress(ev) }),
-    });
-  } finally {
-    o.progress?.stop();
-  }
+  return pullImage(store, reference, {
+    client,
+    ...(o.name === undefined ? {} : { name: o.name }),
+    ...(o.insecureOptions.has('image') ? {} : { verify: (ctx) => verifySignatures(ctx, o.configDir, o.log) }),
+    ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+  });
 }
