@@ -6,50 +6,67 @@ import { parseArgs } from 'node:util';
 import { isPodstageError, PodstageError } from '@podstage/contract';
 import { formatHelp, GLOBAL_OPTIONS, type Command, type GlobalOptions } from './cli/command.js';
 
-type Loader = () => Promise<{ command: Command }>;
+interface CommandEntry {
+  /** The line the top help shows. Kept here, not in the module, so --help loads no command. */
+  summary: string;
+  load: () => Promise<{ command: Command }>;
+}
 
 /** Subcommands, by the words that name them. */
-export const COMMANDS: Record<string, Loader> = {
-  run: () => import('./commands/run.js'),
-  prepare: () => import('./commands/prepare.js'),
-  'run-prepared': () => import('./commands/run-prepared.js'),
-  status: () => import('./commands/status.js'),
-  list: () => import('./commands/list.js'),
-  enter: () => import('./commands/enter.js'),
-  stop: () => import('./commands/stop.js'),
-  rm: () => import('./commands/rm.js'),
-  gc: () => import('./commands/gc.js'),
-  'cat-manifest': () => import('./commands/cat-manifest.js'),
-  version: () => import('./commands/version.js'),
-  fetch: () => import('./commands/fetch.js'),
-  'image list': () => import('./commands/image-list.js'),
-  'image rm': () => import('./commands/image-rm.js'),
-  'image cat-manifest': () => import('./commands/image-cat-manifest.js'),
-  'image import': () => import('./commands/fetch.js'),
-  'image gc': () => import('./commands/image-gc.js'),
-  'image export': () => import('./commands/image-export.js'),
-  'image extract': () => import('./commands/image-extract.js'),
-  'image render': () => import('./commands/image-render.js'),
-  'image sign': () => import('./commands/image-sign.js'),
-  'stage1 list': () => import('./commands/stage1-list.js'),
-  'app sandbox': () => import('./commands/app-sandbox.js'),
-  'app add': () => import('./commands/app-add.js'),
-  'app start': () => import('./commands/app-start.js'),
-  'app stop': () => import('./commands/app-stop.js'),
-  'app rm': () => import('./commands/app-rm.js'),
-  'app list': () => import('./commands/app-list.js'),
-  'app status': () => import('./commands/app-status.js'),
-  trust: () => import('./commands/trust.js'),
-  'trust list': () => import('./commands/trust-list.js'),
-  'trust rm': () => import('./commands/trust-rm.js'),
+export const COMMANDS: Record<string, CommandEntry> = {
+  run: { summary: 'Prepare a pod from images and run it', load: () => import('./commands/run.js') },
+  prepare: { summary: 'Prepare a pod without running it; prints its UUID', load: () => import('./commands/prepare.js') },
+  'run-prepared': { summary: 'Run a pod made by prepare', load: () => import('./commands/run-prepared.js') },
+  status: { summary: "Show a pod's state, pid and apps' exit codes", load: () => import('./commands/status.js') },
+  list: { summary: 'List pods with their apps, images and states', load: () => import('./commands/list.js') },
+  enter: { summary: 'Run a command inside a running app', load: () => import('./commands/enter.js') },
+  stop: { summary: 'Stop running pods', load: () => import('./commands/stop.js') },
+  rm: { summary: 'Remove pods that are not running', load: () => import('./commands/rm.js') },
+  gc: { summary: 'Collect exited and aborted pods and what crashed imports left', load: () => import('./commands/gc.js') },
+  'cat-manifest': { summary: "Print a pod's manifest", load: () => import('./commands/cat-manifest.js') },
+  version: { summary: 'Print the podstage, stage1 ABI and Node versions', load: () => import('./commands/version.js') },
+  fetch: { summary: 'Fetch images into the store and print their IDs', load: () => import('./commands/fetch.js') },
+  'image list': { summary: 'List images in the store', load: () => import('./commands/image-list.js') },
+  'image rm': { summary: 'Remove images that no pod uses', load: () => import('./commands/image-rm.js') },
+  'image cat-manifest': { summary: "Print an image's OCI manifest", load: () => import('./commands/image-cat-manifest.js') },
+  'image import': { summary: 'Fetch images into the store (the same as fetch)', load: () => import('./commands/fetch.js') },
+  'image gc': { summary: 'Remove images no pod uses and nobody used lately', load: () => import('./commands/image-gc.js') },
+  'image export': { summary: 'Write an image to an oci-archive file', load: () => import('./commands/image-export.js') },
+  'image extract': { summary: "Render an image's root filesystem into a directory", load: () => import('./commands/image-extract.js') },
+  'image render': { summary: 'The same as image extract', load: () => import('./commands/image-render.js') },
+  'image sign': { summary: 'Sign an image in its registry', load: () => import('./commands/image-sign.js') },
+  'stage1 list': { summary: 'List the built-in stage1s and what each honours', load: () => import('./commands/stage1-list.js') },
+  'app sandbox': { summary: 'Start an empty mutable pod (a sandbox) to add apps to', load: () => import('./commands/app-sandbox.js') },
+  'app add': { summary: 'Add an app to a running sandbox', load: () => import('./commands/app-add.js') },
+  'app start': { summary: 'Start (or restart) an app of a running sandbox', load: () => import('./commands/app-start.js') },
+  'app stop': { summary: 'Stop an app of a running sandbox', load: () => import('./commands/app-stop.js') },
+  'app rm': { summary: 'Remove an app from a running sandbox', load: () => import('./commands/app-rm.js') },
+  'app list': { summary: "List a pod's apps and their states", load: () => import('./commands/app-list.js') },
+  'app status': { summary: "Show one app's state, start time and exit code", load: () => import('./commands/app-status.js') },
+  trust: { summary: 'Trust public keys to verify signed images', load: () => import('./commands/trust.js') },
+  'trust list': { summary: 'List trusted keys and their image name prefixes', load: () => import('./commands/trust-list.js') },
+  'trust rm': { summary: 'Stop trusting keys', load: () => import('./commands/trust-rm.js') },
 };
 
 /** Commands whose own exit code is an app's: podstage's errors use 254 there (rkt). */
 const APP_EXIT_COMMANDS = new Set(['run', 'run-prepared', 'enter']);
 
+function commandRows(names: string[]): string {
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  return names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n]?.summary ?? ''}`).join('\n');
+}
+
 function topHelp(): string {
-  const names = Object.keys(COMMANDS).map((n) => `  ${n}`).join('\n');
-  return `Usage: podstage [--dir=DIR] [--config=DIR] [--debug] [--insecure-options=LIST] COMMAND [ARGS]\n\npodstage runs pods with pluggable isolation (stage1: fly today; host, runc, kvm planned).\n\nCommands:\n${names}\n\nRun 'podstage COMMAND --help' for a command's options.\n`;
+  return `Usage: podstage [--dir=DIR] [--config=DIR] [--debug] [--insecure-options=LIST] COMMAND [ARGS]
+
+podstage runs pods with pluggable isolation. Built-in stage1s: host (the default), fly, runc, kvm;
+'podstage stage1 list' says what each honours, and --stage1-path runs any other stage1 directory.
+
+Commands:
+${commandRows(Object.keys(COMMANDS))}
+
+Run 'podstage COMMAND --help' for a command's options.
+`;
 }
 
 function splitCommand(argv: string[]): { name: string; rest: string[]; before: string[] } | undefined {
@@ -85,12 +102,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(topHelp());
     return split === undefined && !argv.some((a) => a === '--help' || a === '-h') ? 2 : 0;
   }
-  const load = COMMANDS[split.name];
-  if (load === undefined) {
+  const entry = COMMANDS[split.name];
+  if (entry === undefined) {
     process.stderr.write(`podstage: unknown command ${JSON.stringify(split.name)}; run 'podstage --help' for the list\n`);
     return 2;
   }
-  const { command } = await load();
+  const { command } = await entry.load();
   try {
     const pre = parseArgs({ args: split.before, options: GLOBAL_OPTIONS, strict: true, allowPositionals: false });
     if (command.rawArgs) {

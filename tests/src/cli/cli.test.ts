@@ -9,17 +9,26 @@ test.before(async () => {
 });
 test.after(() => sb.cleanup());
 
-const COMMANDS = ['run', 'prepare', 'run-prepared', 'status', 'list', 'enter', 'stop', 'rm', 'gc', 'cat-manifest', 'version', 'fetch', 'image list', 'image rm', 'image cat-manifest', 'image gc', 'image export', 'image extract', 'image render', 'stage1 list', 'trust', 'trust list', 'trust rm'];
+const COMMANDS = ['run', 'prepare', 'run-prepared', 'status', 'list', 'enter', 'stop', 'rm', 'gc', 'cat-manifest', 'version', 'fetch', 'image list', 'image rm', 'image cat-manifest', 'image gc', 'image export', 'image extract', 'image render', 'stage1 list', 'app sandbox', 'app add', 'app start', 'app stop', 'app rm', 'app list', 'app status', 'trust', 'trust list', 'trust rm'];
 
-test('--help works for every command', async () => {
+test('--help works for every command, and the top help gives each its summary', async () => {
   const top = await sb.run(['--help']);
   assert.is(top.exitCode, 0);
   for (const c of COMMANDS) {
-    assert.match(String(top.stdout), `  ${c}\n`);
+    assert.match(String(top.stdout), new RegExp(`^  ${c} +[A-Z][^\n]+$`, 'm'), c);
     const r = await sb.run([...c.split(' '), '--help']);
     assert.is(r.exitCode, 0, c);
     assert.match(String(r.stdout), `Usage: podstage ${c}`);
   }
+});
+
+test('--help names the built-in stage1s and the default that version names', async () => {
+  const version = String((await sb.run(['version'])).stdout).match(/^built-in stage1s: (.+) \(default (\w+)\)$/m);
+  const help = String((await sb.run(['--help'])).stdout).match(/Built-in stage1s: ([^;]+);/);
+  assert.ok(version && help, 'both name the built-in stage1s');
+  const named = help[1]!.split(', ');
+  assert.equal([...named].map((n) => n.replace(' (the default)', '')).sort(), version[1]!.split(', ').sort());
+  assert.ok(named.includes(`${version[2]} (the default)`), help[1]);
 });
 
 test('version names the ABI and the built-in stage1s', async () => {
