@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, PodstageError, STOP_TIMEOUT_MS, type EffectiveIsolators,
+  cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, PodstageError, type EffectiveIsolators,
 } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
+import { signalAll, terminate } from './terminate.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** Hierarchies a pod gets a cgroup in; `systemd` is the name=systemd one nspawn needs. */
@@ -128,43 +129,20 @@ export function podProcesses(uuid: string, root = CGROUP_ROOT): number[] {
   return [...new Set(hierarchies(root).flatMap((h) => pidsIn(join(root, h, podCgroup(uuid)))))];
 }
 
-/** Signal every process in the pod's cgroups; returns how many there were. */
-function signalPodProcesses(uuid: string, signal: NodeJS.Signals, root: string): number {
-  const pids = podProcesses(uuid, root);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-  return pids.length;
-}
-
 /**
  * Stop a pod through its cgroups alone, for a pod whose monitor is gone (ABI.md, Lifecycle):
  * SIGTERM to every process, SIGKILL to what is left after the grace period (at once with
  * `force`); returns when no process is left.
  */
-export async function stopPodProcesses(uuid: string, { force = false, graceMs = STOP_TIMEOUT_MS, root = CGROUP_ROOT, timeoutMs = 5_000 } = {}): Promise<void> {
-  if (!force && signalPodProcesses(uuid, 'SIGTERM', root) > 0) {
-    const graceEnd = Date.now() + graceMs;
-    while (podProcesses(uuid, root).length > 0 && Date.now() < graceEnd) await sleep(50);
-  }
-  const deadline = Date.now() + timeoutMs;
-  while (signalPodProcesses(uuid, 'SIGKILL', root) > 0) {
-    if (Date.now() > deadline) {
-      throw new PodstageError('ERR_PODSTAGE_HOST', `processes ${podProcesses(uuid, root).join(', ')} of pod ${uuid} survive SIGKILL after ${timeoutMs} ms`);
-    }
-    await sleep(50);
-  }
+export async function stopPodProcesses(uuid: string, { force = false, root = CGROUP_ROOT } = {}): Promise<void> {
+  await terminate(() => podProcesses(uuid, root), { force, owner: `pod ${uuid}` });
 }
 
 /** Kill what is left in the pod's cgroups and remove them; waits for the kernel (and PID 1's slow reaping). */
 export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    signalPodProcesses(uuid, 'SIGKILL', root);
+    signalAll(podProcesses(uuid, root), 'SIGKILL');
     let left = false;
     for (const c of hierarchies(root)) if (!removeTree(join(root, c, podCgroup(uuid)))) left = true;
     if (!left) return;

@@ -5,6 +5,7 @@ export * from './app-mounts.js';
 export * from './masked-paths.js';
 export * from './devices.js';
 export * from './cgroups.js';
+export * from './terminate.js';
 export * from './cri-log.js';
 export * from './seccomp.js';
 export * from './entrypoint-main.js';

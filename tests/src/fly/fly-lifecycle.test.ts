@@ -1,6 +1,8 @@
 /** A running fly pod: no podstage process left behind, enter, stop, status. */
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
@@ -73,23 +75,62 @@ test('stop is graceful: SIGTERM ends the app; status shows it exited', async () 
   assert.match(String(again.stderr), 'is exited, not running');
 });
 
-test('stop kills an app that ignores SIGTERM after the timeout; --force kills at once', async () => {
+/** Whether `signal` is in a signal mask of /proc/PID/status (SigIgn, SigPnd, ShdPnd). */
+function inSignalMask(pid: number, mask: string, signal: NodeJS.Signals): boolean {
+  const hex = new RegExp(`^${mask}:\\s*([0-9a-f]+)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0';
+  return ((BigInt(`0x${hex}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n;
+}
+
+/**
+ * `podstage stop` while the app sits frozen in a cgroup v1 freezer cgroup of its own: a frozen process cannot
+ * die, its SIGKILL stays pending, like a process that takes long to exit. Once stop has sent SIGKILL the app
+ * stays frozen a moment, then is thawed. Says whether stop returned while the app was still alive.
+ */
+async function stopWhileFrozen(uuid: string, pid: number, args: string[]) {
+  const freezer = '/sys/fs/cgroup/freezer';
+  const cgroup = join(freezer, `podstage-test-${pid}`);
+  const setState = (state: 'FROZEN' | 'THAWED') => writeFileSync(join(cgroup, 'freezer.state'), state);
+  mkdirSync(cgroup);
+  try {
+    writeFileSync(join(cgroup, 'cgroup.procs'), String(pid));
+    setState('FROZEN');
+    await waitFor('the app to be frozen', () => (readFileSync(join(cgroup, 'freezer.state'), 'utf8').trim() === 'FROZEN' || undefined));
+    const stopping = sb.run(['stop', ...args, uuid]);
+    await waitFor('stop to send the app SIGKILL', () => inSignalMask(pid, 'SigPnd', 'SIGKILL') || inSignalMask(pid, 'ShdPnd', 'SIGKILL') || undefined, 15_000);
+    const returnedWhileAlive = await Promise.race([stopping.then(() => true), sleep(500).then(() => false)]);
+    setState('THAWED');
+    return { stop: await stopping, returnedWhileAlive };
+  } finally {
+    setState('THAWED');
+    try {
+      writeFileSync(join(freezer, 'cgroup.procs'), String(pid)); // only if a failed stop left it alive
+    } catch {
+      // gone
+    }
+    rmdirSync(cgroup);
+  }
+}
+
+/** Start an app that ignores SIGTERM, stop it with `args`; returns how long stop took. */
+async function stopAppIgnoringTerm(args: string[]): Promise<number> {
   const { child, uuid: pending } = startPod(['--', 'sh', '-c', 'trap "" TERM; while true; do sleep 1; done']);
   const uuid = await pending;
   await waitForState(sb, uuid, 'running');
+  const pid = child.pid as number;
+  await waitFor('the app to ignore SIGTERM', () => inSignalMask(pid, 'SigIgn', 'SIGTERM') || undefined);
   const started = Date.now();
-  const stop = await sb.run(['stop', uuid]);
-  assert.is(stop.exitCode, 0);
+  const { stop, returnedWhileAlive } = await stopWhileFrozen(uuid, pid, args);
+  const took = Date.now() - started;
+  assert.is(stop.exitCode, 0, String(stop.stderr));
+  assert.not.ok(returnedWhileAlive, 'stop returned while the app was still alive');
+  assert.not.ok(existsSync(`/proc/${pid}`), 'the app is gone when stop returns, not even a zombie is left');
   assert.is((await child).signal, 'SIGKILL');
-  assert.ok(Date.now() - started >= 9_000, 'waited for the grace period first');
+  return took;
+}
 
-  const forced = startPod(['--', 'sh', '-c', 'trap "" TERM; while true; do sleep 1; done']);
-  const uuid2 = await forced.uuid;
-  await waitForState(sb, uuid2, 'running');
-  const t0 = Date.now();
-  await sb.run(['stop', '--force', uuid2]);
-  assert.is((await forced.child).signal, 'SIGKILL');
-  assert.ok(Date.now() - t0 < 5_000);
+test('stop kills an app that ignores SIGTERM after the timeout, --force at once; both return when the app is gone', async () => {
+  assert.ok((await stopAppIgnoringTerm([])) >= 9_000, 'waited for the grace period first');
+  assert.ok((await stopAppIgnoringTerm(['--force'])) < 5_000);
 });
 
 test('gc removes exited pods and nothing of them is left', async () => {
