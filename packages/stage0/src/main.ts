@@ -69,6 +69,31 @@ Run 'podstage COMMAND --help' for a command's options.
 `;
 }
 
+/** The commands a group word (image, app, stage1, trust) names, itself first where it is a command too. */
+function groupCommands(word: string): string[] {
+  return Object.keys(COMMANDS).filter((n) => n === word || n.startsWith(`${word} `));
+}
+
+function groupHelp(word: string): string {
+  const usage = COMMANDS[word] === undefined ? `${word} COMMAND` : `${word} [COMMAND]`;
+  return `Usage: podstage ${usage} [ARGS]\n\nCommands:\n${commandRows(groupCommands(word))}\n\nRun 'podstage COMMAND --help' for a command's options.\n`;
+}
+
+/**
+ * A group word alone (or with --help) prints its commands, as podman and docker do; followed by
+ * a word that names none of them, it is a usage error that lists them.
+ */
+function answerGroup(word: string, rest: string[]): number {
+  const sub = rest[0];
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(groupHelp(word));
+    return 0;
+  }
+  const names = groupCommands(word).filter((n) => n !== word).map((n) => n.slice(word.length + 1));
+  process.stderr.write(`podstage ${word}: unknown command ${JSON.stringify(sub)}; the ${word} commands are ${names.join(', ')}\n`);
+  return 2;
+}
+
 function splitCommand(argv: string[]): { name: string; rest: string[]; before: string[] } | undefined {
   const before: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -103,6 +128,8 @@ export async function main(argv: string[]): Promise<number> {
     return split === undefined && !argv.some((a) => a === '--help' || a === '-h') ? 2 : 0;
   }
   const entry = COMMANDS[split.name];
+  const isGroup = groupCommands(split.name).some((n) => n !== split.name);
+  if (isGroup && (entry === undefined || split.rest.length === 0)) return answerGroup(split.name, split.rest);
   if (entry === undefined) {
     process.stderr.write(`podstage: unknown command ${JSON.stringify(split.name)}; run 'podstage --help' for the list\n`);
     return 2;

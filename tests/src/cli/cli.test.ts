@@ -37,6 +37,23 @@ test('version names the ABI and the built-in stage1s', async () => {
   assert.match(String(r.stdout), /node v24\./);
 });
 
+test('a group word alone lists its commands with their summaries; an unknown subcommand is a usage error that lists them', async () => {
+  for (const group of ['image', 'app', 'stage1', 'trust']) {
+    const r = await sb.run([group]);
+    assert.is(r.exitCode, 0, group);
+    for (const c of COMMANDS.filter((n) => n === group || n.startsWith(`${group} `))) {
+      assert.match(String(r.stdout), new RegExp(`^  ${c} +[A-Z][^\n]+$`, 'm'), c);
+    }
+    assert.not.match(String(r.stdout), /^  (run|list) /m, `${group} lists only its own commands`);
+  }
+  const help = await sb.run(['image', '--help']);
+  assert.is(help.exitCode, 0);
+  assert.match(String(help.stdout), /^  image sign +Sign/m);
+  const unknown = await sb.run(['image', 'frob']);
+  assert.is(unknown.exitCode, 2);
+  assert.is(String(unknown.stderr), 'podstage image: unknown command "frob"; the image commands are list, rm, cat-manifest, import, gc, export, extract, render, sign');
+});
+
 test('usage errors: one line, exit 2 (254 for run, whose exit code is the app\'s)', async () => {
   const unknown = await sb.run(['frobnicate']);
   assert.is(unknown.exitCode, 2);
