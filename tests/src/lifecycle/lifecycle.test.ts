@@ -6,7 +6,7 @@ import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, STUB_STAGE1, type Sandbox } from '../helpers/podstage.js';
-import { ensurePodDirs, move, secondsInState, type PodRef } from '@podstage/stage0/pods/lifecycle';
+import { ensurePodDirs, move, secondsInState, type PodRef } from '@podstage/runtime';
 import { listPods, status } from '../helpers/pods.js';
 
 let sb: Sandbox;

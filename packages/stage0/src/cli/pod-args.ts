@@ -5,9 +5,8 @@
  * `--` starts the app's arguments and `---` ends them.
  */
 import { ISOLATOR, PodstageError, type Annotation, type Isolator, type Mount, type Volume } from '@podstage/contract';
-import type { AppRequest, PodRequest } from '../pods/build-manifest.js';
-import { cpuIsolator, memoryIsolator } from '../pods/build-manifest.js';
 import type { OptionSpec } from './command.js';
+import { cpuIsolator, memoryIsolator, type AppRequest, type PodRequest } from '@podstage/runtime';
 
 export const AUTHFILE_OPTION: OptionSpec = { type: 'string', valueName: 'FILE', description: 'registry credentials (Docker config.json format; default: $REGISTRY_AUTH_FILE, CONFIG/auth.json, ~/.docker/config.json)' };
 

@@ -3,10 +3,8 @@ import type { Command } from '../cli/command.js';
 import { configDir, dataDir, openStore } from '../cli/context.js';
 import { APP_OPTIONS, parsePodArgs } from '../cli/pod-args.js';
 import { parsePullPolicy } from '@podstage/images';
-import { findPod } from '../pods/lifecycle.js';
-import { addAppToPod, requireRunningSandbox } from '../pods/mutable.js';
-import { resolveImage } from '../pods/prepare-request.js';
-import { callApp, readPodStage1 } from '../stage1/invoke.js';
+import { findPod, addAppToPod, requireRunningSandbox, resolveImage, callApp, readPodStage1 } from '@podstage/runtime';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'app add',
@@ -29,7 +27,7 @@ export const command: Command = {
       authFile: flags.authfile as string | undefined,
     });
     const app = await addAppToPod(ref, store, request, image);
-    await callApp(readPodStage1(ref.path), 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
+    await callApp(STAGE1S, readPodStage1(ref.path), 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
     process.stdout.write(`${app.name}\n`);
     return 0;
   },

@@ -2,9 +2,8 @@
 import { PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { findPod } from '../pods/lifecycle.js';
-import { removeAppFromPod, requireRunningSandbox } from '../pods/mutable.js';
-import { callApp, readPodStage1 } from '../stage1/invoke.js';
+import { findPod, removeAppFromPod, requireRunningSandbox, callApp, readPodStage1 } from '@podstage/runtime';
+import { STAGE1S } from '../stage1s.js';
 
 function appCommand(verb: 'start' | 'stop' | 'rm', summary: string): Command {
   return {
@@ -19,7 +18,7 @@ function appCommand(verb: 'start' | 'stop' | 'rm', summary: string): Command {
       if (positionals.length !== 1 || typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', `usage: podstage ${this.usage}`);
       const ref = findPod(dataDir(global), positionals[0] as string);
       requireRunningSandbox(ref);
-      await callApp(readPodStage1(ref.path), `app-${verb}`, { uuid: ref.uuid, podDir: ref.path, app: values.app, force: values.force === true });
+      await callApp(STAGE1S, readPodStage1(ref.path), `app-${verb}`, { uuid: ref.uuid, podDir: ref.path, app: values.app, force: values.force === true });
       if (verb === 'rm') await removeAppFromPod(ref, values.app);
       return 0;
     },

@@ -1,8 +1,9 @@
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
 import { POD_OPTIONS } from '../cli/pod-args.js';
-import { launchPod } from '../pods/launch.js';
-import { prepareFromArgs } from '../pods/prepare-request.js';
+import { launchPod } from '@podstage/runtime';
+import { prepareFromArgs } from '../cli/pod-request.js';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'app sandbox',
@@ -12,7 +13,7 @@ export const command: Command = {
   rawArgs: true,
   async run({ global, argv }) {
     const { prepared, flags, insecureOptions } = await prepareFromArgs(global, argv, { mutable: true });
-    return launchPod(dataDir(global), prepared.ref, {
+    return launchPod(dataDir(global), STAGE1S, prepared.ref, {
       net: flags.net as string | undefined, insecureOptions, interactive: false, debug: global.debug,
     }, prepared.lock);
   },

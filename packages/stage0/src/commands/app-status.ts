@@ -2,8 +2,7 @@ import { PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
 import { parseFormat, printJson } from '../cli/output.js';
-import { findPod } from '../pods/lifecycle.js';
-import { appInfos } from '../pods/mutable.js';
+import { appInfos, findPod } from '@podstage/runtime/status';
 
 export const command: Command = {
   name: 'app status',

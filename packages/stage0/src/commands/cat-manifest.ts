@@ -1,7 +1,7 @@
 import { PodstageError, readPodManifest } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { findPod } from '../pods/lifecycle.js';
+import { findPod } from '@podstage/runtime/status';
 
 export const command: Command = {
   name: 'cat-manifest',

@@ -1,8 +1,8 @@
 import { PodstageError, readPodManifest } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { findPod, monitorGone, podState } from '../pods/lifecycle.js';
-import { handOverEnter, readPodStage1 } from '../stage1/invoke.js';
+import { findPod, monitorGone, podState, handOverEnter, readPodStage1 } from '@podstage/runtime';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'enter',
@@ -26,6 +26,6 @@ export const command: Command = {
       if (apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} has ${apps.length} apps: choose one with --app (${apps.map((a) => a.name).join(', ')})`);
       app = apps[0]!.name;
     }
-    return handOverEnter(readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, app, command });
+    return handOverEnter(STAGE1S, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, app, command });
   },
 };

@@ -1,6 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { dataDir, openStore, parseDuration } from '../cli/context.js';
-import { gcPods } from '../pods/gc.js';
+import { gcPods } from '@podstage/runtime';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'gc',
@@ -12,7 +13,7 @@ export const command: Command = {
     'mark-only': { type: 'boolean', description: 'only mark pods as garbage, remove nothing' },
   },
   async run({ global, values }) {
-    const report = await gcPods(dataDir(global), {
+    const report = await gcPods(dataDir(global), STAGE1S, {
       gracePeriodS: parseDuration('--grace-period', (values['grace-period'] as string | undefined) ?? '0s'),
       expirePreparedS: parseDuration('--expire-prepared', (values['expire-prepared'] as string | undefined) ?? '24h'),
       markOnly: values['mark-only'] === true,

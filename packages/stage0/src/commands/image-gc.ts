@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { dataDir, openStore, parseDuration } from '../cli/context.js';
-import { imagesInUse } from '../pods/images-in-use.js';
+import { imagesInUse } from '@podstage/runtime';
 
 export const command: Command = {
   name: 'image gc',

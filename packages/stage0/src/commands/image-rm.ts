@@ -1,7 +1,7 @@
 import { PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir, openStore } from '../cli/context.js';
-import { imagesInUse } from '../pods/images-in-use.js';
+import { imagesInUse } from '@podstage/runtime';
 
 export const command: Command = {
   name: 'image rm',

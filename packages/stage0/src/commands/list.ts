@@ -1,8 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
 import { LIST_OPTIONS, parseFormat, printJson, printTable, shortUuid } from '../cli/output.js';
-import { podInfo } from '../pods/info.js';
-import { listPodRefs } from '../pods/lifecycle.js';
+import { listPodRefs, podInfo } from '@podstage/runtime/status';
 
 export const command: Command = {
   name: 'list',

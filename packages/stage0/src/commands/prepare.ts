@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { APP_OPTIONS, POD_OPTIONS } from '../cli/pod-args.js';
-import { prepareFromArgs } from '../pods/prepare-request.js';
+import { prepareFromArgs } from '../cli/pod-request.js';
 
 export const command: Command = {
   name: 'prepare',

@@ -1,7 +1,8 @@
 import { PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { removePod } from '../pods/remove.js';
+import { removePod } from '@podstage/runtime';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'rm',
@@ -14,7 +15,7 @@ export const command: Command = {
     let failed = 0;
     for (const id of positionals) {
       try {
-        const r = await removePod(dir, id);
+        const r = await removePod(dir, STAGE1S, id);
         if (r === 'gone') process.stderr.write(`podstage rm: pod ${id} is already gone\n`);
         else process.stdout.write(`${r.removed}\n`);
       } catch (err) {

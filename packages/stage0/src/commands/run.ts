@@ -1,8 +1,9 @@
 import type { Command } from '../cli/command.js';
 import { APP_OPTIONS, POD_OPTIONS } from '../cli/pod-args.js';
 import { dataDir } from '../cli/context.js';
-import { launchPod } from '../pods/launch.js';
-import { prepareFromArgs } from '../pods/prepare-request.js';
+import { launchPod } from '@podstage/runtime';
+import { prepareFromArgs } from '../cli/pod-request.js';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'run',
@@ -12,7 +13,7 @@ export const command: Command = {
   rawArgs: true,
   async run({ global, argv }) {
     const { prepared, flags, insecureOptions } = await prepareFromArgs(global, argv);
-    return launchPod(dataDir(global), prepared.ref, {
+    return launchPod(dataDir(global), STAGE1S, prepared.ref, {
       net: flags.net as string | undefined, insecureOptions, interactive: flags.interactive === true, debug: global.debug,
     }, prepared.lock);
   },

@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { parseFormat, printJson, printTable } from '../cli/output.js';
-import { BUILTIN_STAGE1S, DEFAULT_STAGE1, PLANNED_STAGE1S } from '../stage1/builtins.js';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'stage1 list',
@@ -10,13 +10,12 @@ export const command: Command = {
   async run({ values }) {
     const format = parseFormat(values.format);
     const rows = [];
-    for (const [name, load] of Object.entries(BUILTIN_STAGE1S)) {
+    for (const [name, load] of Object.entries(STAGE1S.builtins)) {
       const m = (await load()).manifest;
-      rows.push({ name, version: m.version, abiVersion: m.abiVersion, available: true, default: name === DEFAULT_STAGE1, entrypoints: Object.keys(m.entrypoints), capabilities: m.capabilities ?? [] });
+      rows.push({ name, version: m.version, abiVersion: m.abiVersion, available: true, default: name === STAGE1S.defaultName, entrypoints: Object.keys(m.entrypoints), capabilities: m.capabilities ?? [] });
     }
-    for (const [name, why] of Object.entries(PLANNED_STAGE1S)) rows.push({ name, available: false, reason: why });
     if (format !== 'table') printJson(rows, format);
-    else printTable(['NAME', 'AVAILABLE', 'ENTRYPOINTS'], rows.map((r) => [r.name, String(r.available), 'entrypoints' in r && r.entrypoints ? r.entrypoints.join(',') : ('reason' in r ? r.reason : '')]));
+    else printTable(['NAME', 'AVAILABLE', 'ENTRYPOINTS'], rows.map((r) => [r.name, String(r.available), r.entrypoints.join(',')]));
     return 0;
   },
 };

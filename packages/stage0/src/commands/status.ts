@@ -3,8 +3,7 @@ import { PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir, parseDuration } from '../cli/context.js';
 import { parseFormat, printJson } from '../cli/output.js';
-import { podInfo, type PodInfo } from '../pods/info.js';
-import { findPod } from '../pods/lifecycle.js';
+import { findPod, podInfo, type PodInfo } from '@podstage/runtime/status';
 
 const ACTIVE = new Set(['embryo', 'preparing', 'prepared', 'running']);
 

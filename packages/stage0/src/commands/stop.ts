@@ -2,8 +2,8 @@ import { PodstageError } from '@podstage/contract';
 import { stopPodProcesses } from '@podstage/stage1-common/cgroups';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { findPod, monitorGone, podState } from '../pods/lifecycle.js';
-import { callStop, readPodStage1 } from '../stage1/invoke.js';
+import { findPod, monitorGone, podState, callStop, readPodStage1 } from '@podstage/runtime';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'stop',
@@ -19,7 +19,7 @@ export const command: Command = {
         const state = podState(ref);
         if (state !== 'running') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is ${state}, not running`);
         const force = values.force === true;
-        if (!monitorGone(ref)) await callStop(readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, force });
+        if (!monitorGone(ref)) await callStop(STAGE1S, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, force });
         // Its monitor was killed (before or during the stop): no stage1 process answers for the pod, its cgroups tell what is left.
         if (monitorGone(ref)) await stopPodProcesses(ref.uuid, { force });
         process.stdout.write(`${ref.uuid}\n`);

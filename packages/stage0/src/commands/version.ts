@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ABI_VERSION } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
-import { BUILTIN_STAGE1S, DEFAULT_STAGE1 } from '../stage1/builtins.js';
+import { STAGE1S } from '../stage1s.js';
 
 export const command: Command = {
   name: 'version',
@@ -13,7 +13,7 @@ export const command: Command = {
     process.stdout.write([
       `podstage version ${pkg.version}`,
       `stage1 ABI version ${ABI_VERSION}`,
-      `built-in stage1s: ${Object.keys(BUILTIN_STAGE1S).join(', ')} (default ${DEFAULT_STAGE1})`,
+      `built-in stage1s: ${Object.keys(STAGE1S.builtins).join(', ')} (default ${STAGE1S.defaultName})`,
       `node ${process.version}`,
     ].join('\n') + '\n');
     return 0;

@@ -1,5 +1,5 @@
 /** What list and status report about a pod, read from its directory. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pod, readAppExitStatus, readPidFile, readPodManifest, readStage1Info } from '@podstage/contract';
 import { monitorGone, podState, type PodRef, type PodState } from './lifecycle.js';
 
@@ -61,4 +61,24 @@ export function podInfo(ref: PodRef): PodInfo {
     // manifest not written yet
   }
   return info;
+}
+
+export type AppState = 'created' | 'running' | 'exited';
+
+/** One app of a pod as `app list` and `app status` show it. */
+export interface AppStatus {
+  name: string;
+  image: string;
+  state: AppState;
+  startedAt?: string;
+  exitCode?: number;
+}
+
+export function appInfos(ref: PodRef): AppStatus[] {
+  return readPodManifest(ref.path).apps.map((a) => {
+    const exitCode = readAppExitStatus(ref.path, a.name);
+    const started = existsSync(pod.appStarted(ref.path, a.name)) ? readFileSync(pod.appStarted(ref.path, a.name), 'utf8').trim() : undefined;
+    const state: AppState = exitCode !== undefined ? 'exited' : started !== undefined ? 'running' : 'created';
+    return { name: a.name, image: a.image.name ?? a.image.id, state, ...(started === undefined ? {} : { startedAt: started }), ...(exitCode === undefined ? {} : { exitCode }) };
+  });
 }

@@ -50,25 +50,6 @@ export async function addAppToPod(ref: PodRef, store: ImageStore, request: PodRe
   });
 }
 
-export type AppState = 'created' | 'running' | 'exited';
-
-export interface AppInfo {
-  name: string;
-  image: string;
-  state: AppState;
-  startedAt?: string;
-  exitCode?: number;
-}
-
-export function appInfos(ref: PodRef): AppInfo[] {
-  return readPodManifest(ref.path).apps.map((a) => {
-    const exitCode = readAppExitStatus(ref.path, a.name);
-    const started = existsSync(pod.appStarted(ref.path, a.name)) ? readFileSync(pod.appStarted(ref.path, a.name), 'utf8').trim() : undefined;
-    const state: AppState = exitCode !== undefined ? 'exited' : started !== undefined ? 'running' : 'created';
-    return { name: a.name, image: a.image.name ?? a.image.id, state, ...(started === undefined ? {} : { startedAt: started }), ...(exitCode === undefined ? {} : { exitCode }) };
-  });
-}
-
 /** Remove a stopped app from the manifest and delete its directory (its writable layer and log). */
 export async function removeAppFromPod(ref: PodRef, name: string): Promise<void> {
   await withManifestLock(ref, async () => {

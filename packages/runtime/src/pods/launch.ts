@@ -5,6 +5,7 @@
 import { PodstageError, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
 import { lockDir, type DirLock } from '@podstage/linux';
 import { handOverRun, readPodStage1 } from '../stage1/invoke.js';
+import type { Stage1Registry } from '../stage1/registry.js';
 import { move, type PodRef } from './lifecycle.js';
 
 export interface LaunchFlags {
@@ -14,7 +15,7 @@ export interface LaunchFlags {
   debug: boolean;
 }
 
-export async function launchPod(dataDir: string, ref: PodRef, flags: LaunchFlags, held?: DirLock): Promise<never> {
+export async function launchPod(dataDir: string, stage1s: Stage1Registry, ref: PodRef, flags: LaunchFlags, held?: DirLock): Promise<never> {
   if (ref.dir !== 'prepared') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is not prepared (it is in ${ref.dir})`);
   const lock = held ?? lockDir(ref.path);
   if (lock === undefined) throw new PodstageError('ERR_PODSTAGE_POD_LOCKED', `pod ${ref.uuid} is locked by another podstage process`);
@@ -31,5 +32,5 @@ export async function launchPod(dataDir: string, ref: PodRef, flags: LaunchFlags
     lockFd: lock.fd,
   };
   writePodOptions(running.path, { ...defaults, net: opts.net, insecureOptions: opts.insecureOptions, interactive: opts.interactive });
-  return handOverRun(readPodStage1(running.path), opts);
+  return handOverRun(stage1s, readPodStage1(running.path), opts);
 }

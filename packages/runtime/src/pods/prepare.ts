@@ -55,7 +55,7 @@ export async function preparePod(
 export async function discardPod(dataDir: string, { ref, lock }: PreparedPod): Promise<void> {
   try {
     const { deletePod } = await import('./remove.js');
-    await deletePod(move(dataDir, ref, 'garbage'), { runStage1Gc: false });
+    await deletePod(move(dataDir, ref, 'garbage'));
   } catch {
     // An unlocked pod in prepare/ or garbage/ is gc's to collect.
   } finally {

@@ -10,6 +10,7 @@ import { pod } from '@podstage/contract';
 import { listPodRefs, move, secondsInState, type PodRef } from './lifecycle.js';
 import { lockPod, withClaimLock } from './pod-lock.js';
 import { deletePod } from './remove.js';
+import type { Stage1Registry } from '../stage1/registry.js';
 
 export interface GcPodsOptions {
   gracePeriodS: number;
@@ -45,7 +46,7 @@ function markTarget(ref: PodRef, o: GcPodsOptions): 'garbage' | 'exitedGarbage' 
   return undefined;
 }
 
-export async function gcPods(dataDir: string, o: GcPodsOptions): Promise<GcReport> {
+export async function gcPods(dataDir: string, stage1s: Stage1Registry, o: GcPodsOptions): Promise<GcReport> {
   const report: GcReport = { marked: [], removed: [], failed: [] };
   await withClaimLock(dataDir, async () => {
     for (const ref of listPodRefs(dataDir)) {
@@ -64,7 +65,7 @@ export async function gcPods(dataDir: string, o: GcPodsOptions): Promise<GcRepor
     if (ref.dir === 'exitedGarbage' && secondsInState(ref) < o.gracePeriodS) continue;
     try {
       await withPodLock(ref, async () => {
-        await deletePod(ref, { runStage1Gc: existsSync(pod.stage1(ref.path)) });
+        await deletePod(ref, stage1s);
         report.removed.push(ref.uuid);
       });
     } catch (err) {

@@ -2,19 +2,18 @@ import { existsSync, rmSync } from 'node:fs';
 import { isPodstageError, pod, PodstageError, UUID_PATTERN } from '@podstage/contract';
 import type { DirLock } from '@podstage/linux';
 import { callGc, readPodStage1 } from '../stage1/invoke.js';
+import type { Stage1Registry } from '../stage1/registry.js';
 import { findPod, move, type PodRef } from './lifecycle.js';
 import { mountsUnder, unmountAllUnder } from './mounts.js';
 import { lockPod, withClaimLock } from './pod-lock.js';
 
-/** Let the pod's stage1 clean up, then delete the directory; never through a mount. */
-export async function deletePod(ref: PodRef, { runStage1Gc = true } = {}): Promise<void> {
-  if (runStage1Gc) {
-    try {
-      await callGc(readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path });
-    } catch (err) {
-      // A pod whose prepare died may have no stage1.json: nothing for a stage1 to clean.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+/**
+ * Let the pod's stage1 clean up (when `stage1s` is given and the pod has chosen a stage1),
+ * then delete the directory; never through a mount.
+ */
+export async function deletePod(ref: PodRef, stage1s?: Stage1Registry): Promise<void> {
+  if (stage1s !== undefined && existsSync(pod.stage1(ref.path))) {
+    await callGc(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path });
   }
   unmountAllUnder(ref.path);
   const left = mountsUnder(ref.path);
@@ -57,7 +56,7 @@ function claim(dataDir: string, found: PodRef): Claim {
  * rm: remove a pod that is not running. A pod another command (gc, rm) moves
  * meanwhile is looked up again; one it removes is gone, which is what was asked.
  */
-export async function removePod(dataDir: string, id: string): Promise<{ removed: string } | 'gone'> {
+export async function removePod(dataDir: string, stage1s: Stage1Registry, id: string): Promise<{ removed: string } | 'gone'> {
   let seen = false;
   for (;;) {
     const c = await withClaimLock(dataDir, (): Claim => {
@@ -72,7 +71,7 @@ export async function removePod(dataDir: string, id: string): Promise<{ removed:
     if (typeof held === 'string') continue;
     const ref = 'waitFor' in c ? c.waitFor : c.ref;
     try {
-      await deletePod(ref, { runStage1Gc: existsSync(pod.stage1(ref.path)) });
+      await deletePod(ref, stage1s);
     } finally {
       held.release();
     }

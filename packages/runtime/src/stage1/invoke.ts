@@ -10,7 +10,7 @@ import {
 } from '@podstage/contract';
 import { clearCloexec } from '@podstage/linux';
 import { execve } from '@podstage/stage1-common';
-import { BUILTIN_STAGE1S } from './builtins.js';
+import type { Stage1Registry } from './registry.js';
 import { readStage1Dir, type Stage1Choice } from './select.js';
 
 export function readPodStage1(podDir: string): Stage1Choice {
@@ -21,9 +21,9 @@ export function readPodStage1(podDir: string): Stage1Choice {
   throw new PodstageError('ERR_PODSTAGE_STAGE1', `${file}: names neither a built-in nor a path`);
 }
 
-async function loadBuiltin(name: string): Promise<Stage1Implementation> {
-  const load = BUILTIN_STAGE1S[name];
-  if (load === undefined) throw new PodstageError('ERR_PODSTAGE_STAGE1', `this podstage has no built-in stage1 ${JSON.stringify(name)}`);
+async function loadBuiltin(stage1s: Stage1Registry, name: string): Promise<Stage1Implementation> {
+  const load = stage1s.builtins[name];
+  if (load === undefined) throw new PodstageError('ERR_PODSTAGE_STAGE1', `no built-in stage1 named ${JSON.stringify(name)}`);
   return load();
 }
 
@@ -43,17 +43,17 @@ function stage1Env(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** Hand the pod over to stage1's run entrypoint. Never returns. */
-export async function handOverRun(choice: Stage1Choice, o: RunOptions): Promise<never> {
-  if (choice.builtin !== undefined) return (await loadBuiltin(choice.builtin)).run(o);
+export async function handOverRun(stage1s: Stage1Registry, choice: Stage1Choice, o: RunOptions): Promise<never> {
+  if (choice.builtin !== undefined) return (await loadBuiltin(stage1s, choice.builtin)).run(o);
   const file = entrypointPath(choice, 'run') as string;
   clearCloexec(o.lockFd);
   process.chdir(o.podDir);
   return execve(file, [file, ...formatRunArgs(o)], stage1Env({ [LOCK_FD_ENV]: String(o.lockFd) }));
 }
 
-export async function handOverEnter(choice: Stage1Choice, o: EnterOptions): Promise<number> {
+export async function handOverEnter(stage1s: Stage1Registry, choice: Stage1Choice, o: EnterOptions): Promise<number> {
   if (choice.builtin !== undefined) {
-    const impl = await loadBuiltin(choice.builtin);
+    const impl = await loadBuiltin(stage1s, choice.builtin);
     return (impl.enter ?? (() => unsupported(choice, 'enter')))(o);
   }
   const file = entrypointPath(choice, 'enter') ?? unsupported(choice, 'enter');
@@ -70,23 +70,23 @@ async function spawnEntrypoint(choice: Stage1Choice, entry: EntrypointName, podD
   }
 }
 
-export async function callStop(choice: Stage1Choice, o: StopOptions): Promise<void> {
+export async function callStop(stage1s: Stage1Registry, choice: Stage1Choice, o: StopOptions): Promise<void> {
   if (choice.builtin !== undefined) {
-    const impl = await loadBuiltin(choice.builtin);
+    const impl = await loadBuiltin(stage1s, choice.builtin);
     return (impl.stop ?? (() => unsupported(choice, 'stop')))(o);
   }
   return spawnEntrypoint(choice, 'stop', o.podDir, formatStopArgs(o));
 }
 
-export async function callGc(choice: Stage1Choice, o: GcOptions): Promise<void> {
-  if (choice.builtin !== undefined) return (await loadBuiltin(choice.builtin)).gc(o);
+export async function callGc(stage1s: Stage1Registry, choice: Stage1Choice, o: GcOptions): Promise<void> {
+  if (choice.builtin !== undefined) return (await loadBuiltin(stage1s, choice.builtin)).gc(o);
   return spawnEntrypoint(choice, 'gc', o.podDir, formatGcArgs(o));
 }
 
 const APP_HOOKS = { 'app-add': 'appAdd', 'app-start': 'appStart', 'app-stop': 'appStop', 'app-rm': 'appRm' } as const;
-export async function callApp(choice: Stage1Choice, entry: keyof typeof APP_HOOKS, o: AppOptions): Promise<void> {
+export async function callApp(stage1s: Stage1Registry, choice: Stage1Choice, entry: keyof typeof APP_HOOKS, o: AppOptions): Promise<void> {
   if (choice.builtin !== undefined) {
-    const hook = (await loadBuiltin(choice.builtin))[APP_HOOKS[entry]];
+    const hook = (await loadBuiltin(stage1s, choice.builtin))[APP_HOOKS[entry]];
     return (hook ?? (() => unsupported(choice, entry)))(o);
   }
   return spawnEntrypoint(choice, entry, o.podDir, formatAppArgs(o));

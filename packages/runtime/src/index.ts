@@ -1,0 +1,24 @@
+/**
+ * @podstage/runtime: the pod lifecycle as a library, the same for every front
+ * end (the CLI, a CRI server, the bench). Stage1s come from a registry the
+ * caller hands in (the CLI's built-in list); pods live under a data directory
+ * laid out by @podstage/contract. `@podstage/runtime/status` is the light,
+ * read-only part.
+ */
+export * from './status.js';
+export { ensurePodDirs, move } from './pods/lifecycle.js';
+export { prepare, resolveImage, type PodSpec, type PrepareOptions } from './prepare.js';
+export {
+  buildPodManifest, cpuIsolator, memoryIsolator, type AppRequest, type PodRequest, type ResolvedImage,
+} from './pods/build-manifest.js';
+export { discardPod, type PreparedPod } from './pods/prepare.js';
+export { launchPod, type LaunchFlags } from './pods/launch.js';
+export { gcPods, type GcPodsOptions, type GcReport } from './pods/gc.js';
+export { deletePod, removePod } from './pods/remove.js';
+export { imagesInUse } from './pods/images-in-use.js';
+export {
+  addAppToPod, removeAppFromPod, requireRunningSandbox,
+} from './pods/mutable.js';
+export type { Stage1Registry } from './stage1/registry.js';
+export { chooseStage1, readStage1Dir, STAGE1_ANNOTATIONS, type Stage1Choice, type Stage1Flags } from './stage1/select.js';
+export { callApp, callGc, callStop, handOverEnter, handOverRun, readPodStage1 } from './stage1/invoke.js';

@@ -1,0 +1,93 @@
+/**
+ * prepare: a pod spec (images, apps, volumes, isolators, annotations) or a
+ * ready pod manifest → a prepared pod on disk, after every check that can be
+ * made before anything is written (images fetched and verified, users and
+ * groups in the images, seccomp names, volume paths, what the stage1 refuses).
+ */
+import { PodstageError, type OutputMode, type PodManifest, type PodOptions } from '@podstage/contract';
+import { fetchImage, isFetchable, type FetchImageOptions, type ImageStore } from '@podstage/images';
+import { resolveIdentity } from '@podstage/stage1-common/users';
+import { buildPodManifest, type PodRequest, type ResolvedImage } from './pods/build-manifest.js';
+import { checkPodInputs, manifestFields, type FieldLabel } from './pods/prepare-checks.js';
+import { preparePod, type PreparedPod } from './pods/prepare.js';
+import type { Stage1Registry } from './stage1/registry.js';
+import { chooseStage1, type Stage1Flags } from './stage1/select.js';
+
+/** What a pod is made of, as plain data (the CLI builds it from flags, a CRI server from a request). */
+export type PodSpec = PodRequest;
+
+export interface PrepareOptions {
+  dataDir: string;
+  store: ImageStore;
+  stage1s: Stage1Registry;
+  /** How an image that is not in the store is fetched: pull policy, credentials, progress. */
+  fetch: FetchImageOptions;
+  /** An explicit stage1 (else the pod's annotations, else the registry's default). */
+  stage1?: Stage1Flags;
+  /** `default` lets the stage1 choose. */
+  net?: string;
+  insecureOptions?: string[];
+  /** A sandbox whose apps come and go (app add/start/stop/rm). */
+  mutable?: boolean;
+  stdout?: OutputMode;
+  stderr?: OutputMode;
+  interactive?: boolean;
+  ociRuntime?: string;
+}
+
+/** A name or id in the store, or a reference fetched on the spot under the pull policy. */
+export async function resolveImage(store: ImageStore, ref: string, o: FetchImageOptions): Promise<ResolvedImage> {
+  const record = isFetchable(ref) || o.pullPolicy === 'never' ? await fetchImage(store, ref, o) : store.resolve(ref);
+  return { record, config: store.runConfig(record.id) };
+}
+
+/** A user without a group: the user's primary group from the image's /etc/passwd (Docker's rule). */
+async function fillPrimaryGroups(store: ImageStore, spec: PodSpec, images: ResolvedImage[]): Promise<void> {
+  for (const [i, app] of spec.apps.entries()) {
+    if (app.user === undefined || app.group !== undefined) continue;
+    const tree = await store.treePath(images[i]!.record.id);
+    const fields = { user: app.origins['app.user'] ?? `user ${app.user}`, group: 'group' };
+    app.group = String(resolveIdentity(tree, app.name ?? `#${i}`, app.user, '', [], fields).gid);
+  }
+}
+
+/** Manifest fields back to what the caller called them (the spec's origins; the manifest's apps are the spec's, in order). */
+function originLabels(spec: PodSpec, m: PodManifest): FieldLabel {
+  const typed = new Map(Object.entries(spec.origins));
+  m.apps.forEach((app, i) => {
+    for (const [field, origin] of Object.entries(spec.apps[i]?.origins ?? {})) typed.set(`apps[${app.name}].${field}`, origin);
+  });
+  return (field) => typed.get(field) ?? field;
+}
+
+async function manifestOf(input: { spec: PodSpec } | { manifest: PodManifest }, o: PrepareOptions): Promise<{ manifest: PodManifest; label: FieldLabel }> {
+  if ('manifest' in input) {
+    for (const app of input.manifest.apps) await o.store.resolve(app.image.id);
+    return { manifest: input.manifest, label: manifestFields };
+  }
+  const images: ResolvedImage[] = [];
+  for (const app of input.spec.apps) images.push(await resolveImage(o.store, app.image, o.fetch));
+  await fillPrimaryGroups(o.store, input.spec, images);
+  const manifest = buildPodManifest(input.spec, images);
+  return { manifest, label: originLabels(input.spec, manifest) };
+}
+
+export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest }, o: PrepareOptions): Promise<PreparedPod> {
+  const { manifest, label } = await manifestOf(input, o);
+  await checkPodInputs(manifest, (id) => o.store.treePath(id), label);
+  const stage1 = await chooseStage1(o.stage1s, o.stage1 ?? {}, manifest.annotations);
+  const options: PodOptions = {
+    net: o.net ?? 'default',
+    insecureOptions: o.insecureOptions ?? [],
+    mutable: o.mutable === true,
+    stdout: o.stdout ?? 'stream',
+    stderr: o.stderr ?? 'stream',
+    interactive: o.interactive === true,
+    ...(o.ociRuntime === undefined ? {} : { ociRuntime: o.ociRuntime }),
+  };
+  if (options.interactive && manifest.apps.length !== 1) {
+    throw new PodstageError('ERR_PODSTAGE_USAGE', `--interactive needs a pod with exactly one app, this one has ${manifest.apps.length}`);
+  }
+  if (stage1.builtin !== undefined) (await o.stage1s.builtins[stage1.builtin]!()).check?.(manifest, options);
+  return preparePod(o.dataDir, o.store, manifest, stage1, options);
+}

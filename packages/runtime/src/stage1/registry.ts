@@ -1,0 +1,12 @@
+import type { Stage1Implementation } from '@podstage/contract';
+
+/**
+ * The stage1s a front end offers by name, loaded in-process so a pod start pays
+ * Node's start-up once (the CLI's list is containerd's builtins.go). Any other
+ * stage1 is a directory (ABI.md) and needs no registration.
+ */
+export interface Stage1Registry {
+  builtins: Readonly<Record<string, () => Promise<Stage1Implementation>>>;
+  /** The stage1 a pod gets when neither the caller nor the pod's annotations choose one. */
+  defaultName: string;
+}
