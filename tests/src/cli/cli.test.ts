@@ -31,6 +31,13 @@ test('--help names the built-in stage1s and the default that version names', asy
   assert.ok(named.includes(`${version[2]} (the default)`), help[1]);
 });
 
+test('run --help states the real defaults: the stage1 version names, and --net chosen by each stage1', async () => {
+  const stage1 = String((await sb.run(['version'])).stdout).match(/\(default (\w+)\)/)?.[1];
+  const help = String((await sb.run(['run', '--help'])).stdout);
+  assert.match(help, new RegExp(`^  --stage1-name=NAME .*\\b${stage1} \\(the default\\)`, 'm'));
+  assert.match(help, /^  --net=NET .*default \(the default: the stage1 chooses; host for fly, host and runc, none for kvm\)/m);
+});
+
 test('version names the ABI and the built-in stage1s', async () => {
   const r = await sb.run(['version']);
   assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 1\nbuilt-in stage1s: fly, host, runc, kvm \(default host\)/);

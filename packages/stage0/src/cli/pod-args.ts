@@ -11,10 +11,10 @@ import { cpuIsolator, memoryIsolator, type AppRequest, type PodRequest } from '@
 export const AUTHFILE_OPTION: OptionSpec = { type: 'string', valueName: 'FILE', description: 'registry credentials (Docker config.json format; default: $REGISTRY_AUTH_FILE, CONFIG/auth.json, ~/.docker/config.json)' };
 
 export const POD_OPTIONS: Record<string, OptionSpec> = {
-  'stage1-name': { type: 'string', valueName: 'NAME', description: 'built-in stage1 to run the pod with (fly)' },
+  'stage1-name': { type: 'string', valueName: 'NAME', description: 'built-in stage1 to run the pod with: host (the default), fly, runc or kvm (see podstage stage1 list)' },
   'stage1-path': { type: 'string', valueName: 'DIR', description: 'stage1 directory (holding stage1.json) to run the pod with' },
   'stage1-image': { type: 'string', valueName: 'NAME|DIR', description: 'stage1 by name or directory (the kubelet-era flag)' },
-  net: { type: 'string', valueName: 'NET', description: 'pod network: host or none (default host)' },
+  net: { type: 'string', valueName: 'NET', description: 'pod network: host, none, or default (the default: the stage1 chooses; host for fly, host and runc, none for kvm)' },
   interactive: { type: 'boolean', description: 'run the single app attached to this terminal' },
   runtime: { type: 'string', valueName: 'NAME', description: 'OCI runtime for --stage1-name=runc: runc (default) or crun (also the annotation podstage.io/oci-runtime)' },
   stdout: { type: 'string', valueName: 'MODE', description: "apps' stdout: stream (to this terminal and the app's log, default), log (CRI log file only) or null" },
