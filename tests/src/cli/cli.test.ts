@@ -83,6 +83,8 @@ test('usage errors: one line, exit 2 (254 for run, whose exit code is the app\'s
   assert.match(String(badFormat.stderr), '--format: expected table, json or json-pretty, got "yaml"');
   const badMount = await sb.run(['run', DEFAULT_IMAGE, '--mount=volume=x', '--', 'true']);
   assert.match(String(badMount.stderr), '--mount: expected volume=NAME,target=PATH');
+  const badNet = await sb.run(['run', '--net=bridge', DEFAULT_IMAGE, '--', 'true']);
+  assert.match(String(badNet.stderr), '--net: expected host, none or default, got "bridge"');
   const noVolume = await sb.run(['run', DEFAULT_IMAGE, '--mount=volume=x,target=/x', '--', 'true']);
   assert.match(String(noVolume.stderr), 'apps[0].mounts[0].volume: no volume named "x" in volumes');
 });

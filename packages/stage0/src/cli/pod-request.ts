@@ -62,7 +62,7 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   const insecureOptions = [...expandInsecureOptions([...g.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])])];
   // "default": each stage1 picks its own (host for fly, host and runc; none for kvm).
   const net = typeof flags.net === 'string' ? flags.net : 'default';
-  if (net !== 'host' && net !== 'none' && net !== 'default') throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host or none, got ${JSON.stringify(net)} (CNI networks come later)`);
+  if (net !== 'host' && net !== 'none' && net !== 'default') throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host, none or default, got ${JSON.stringify(net)} (CNI networks come later)`);
   const dir = dataDir(g);
   const store = await openStore(g);
   const prepared = await withProgress((onProgress) => prepare(typeof manifestFile === 'string' ? { manifest: readManifestFlag(manifestFile) } : { spec: request }, {
