@@ -49,4 +49,4 @@ node_modules/.bin/tsc -b
 # the minimal kernel from Debian's linux-source (built once, minutes; cached until either changes).
 "$NODE" stage1-kvm/dist/bin/build-guest.js build/guest --minimal-kernel build/guest-minimal
 bin/podstage fetch --name=podstage.io/default:latest oci:build/default-image >/dev/null
-echo "setup: done (podstage $("$NODE" --version), default image podstage.io/default:latest)"
+echo "setup: done (podstage $(bin/podstage version | sed -n 's/^podstage version //p'), node $("$NODE" --version), default image podstage.io/default:latest)"

