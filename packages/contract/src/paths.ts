@@ -42,6 +42,8 @@ export const pod = {
   pid: (podDir: string) => join(podDir, 'pid'),
   created: (podDir: string) => join(podDir, 'created'),
   started: (podDir: string) => join(podDir, 'started'),
+  /** Output of the run entrypoint of a pod started in detach mode (stage0 opens it; data only). */
+  runOutput: (podDir: string) => join(podDir, 'run.out'),
   stage1Dir: (podDir: string) => join(podDir, 'stage1'),
   stage1Info: (podDir: string) => join(podDir, 'stage1', 'info.json'),
   /** Run-time files (sockets) a stage1 makes from inside the pod's namespaces: the only writable part of stage1/. */

@@ -13,6 +13,7 @@ export {
 } from './pods/build-manifest.js';
 export { discardPod, type PreparedPod } from './pods/prepare.js';
 export { launchPod, type LaunchFlags } from './pods/launch.js';
+export { startDetached, type DetachedPod } from './pods/start-detached.js';
 export { gcPods, type GcPodsOptions, type GcReport } from './pods/gc.js';
 export { deletePod, removePod } from './pods/remove.js';
 export { imagesInUse } from './pods/images-in-use.js';

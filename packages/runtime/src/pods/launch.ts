@@ -1,6 +1,7 @@
 /**
  * Start a prepared pod: take its lock, move it to run/, hand the lock and
  * the pod to stage1. From here the pod lives as long as the lock is held.
+ * Detach mode: start-detached.ts.
  */
 import { PodstageError, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
 import { lockDir, type DirLock } from '@podstage/linux';
@@ -15,7 +16,8 @@ export interface LaunchFlags {
   debug: boolean;
 }
 
-export async function launchPod(dataDir: string, stage1s: Stage1Registry, ref: PodRef, flags: LaunchFlags, held?: DirLock): Promise<never> {
+/** Take the lock, move the pod to run/, record the run options: what both start modes do first. */
+export function beginRun(dataDir: string, ref: PodRef, flags: LaunchFlags, held?: DirLock): { opts: RunOptions; lock: DirLock } {
   if (ref.dir !== 'prepared') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is not prepared (it is in ${ref.dir})`);
   const lock = held ?? lockDir(ref.path);
   if (lock === undefined) throw new PodstageError('ERR_PODSTAGE_POD_LOCKED', `pod ${ref.uuid} is locked by another podstage process`);
@@ -32,5 +34,11 @@ export async function launchPod(dataDir: string, stage1s: Stage1Registry, ref: P
     lockFd: lock.fd,
   };
   writePodOptions(running.path, { ...defaults, net: opts.net, insecureOptions: opts.insecureOptions, interactive: opts.interactive });
-  return handOverRun(stage1s, readPodStage1(running.path), opts);
+  return { opts, lock };
+}
+
+/** Exec mode (the CLI's): this process becomes the pod's stage1. Never returns. */
+export async function launchPod(dataDir: string, stage1s: Stage1Registry, ref: PodRef, flags: LaunchFlags, held?: DirLock): Promise<never> {
+  const { opts } = beginRun(dataDir, ref, flags, held);
+  return handOverRun(stage1s, readPodStage1(opts.podDir), opts);
 }

@@ -27,16 +27,17 @@ async function loadBuiltin(stage1s: Stage1Registry, name: string): Promise<Stage
   return load();
 }
 
-function entrypointPath(choice: Stage1Choice, entry: EntrypointName): string | undefined {
+export function entrypointPath(choice: Stage1Choice, entry: EntrypointName, stage1s?: Stage1Registry): string | undefined {
   const rel = choice.manifest.entrypoints[entry];
-  return rel === undefined ? undefined : join(choice.path as string, rel);
+  if (rel === undefined) return undefined;
+  return join(choice.builtin !== undefined && stage1s !== undefined ? stage1s.builtinDir(choice.builtin) : choice.path as string, rel);
 }
 
 function unsupported(choice: Stage1Choice, entry: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${choice.manifest.name} does not support ${entry}`);
 }
 
-function stage1Env(extra: Record<string, string> = {}): Record<string, string> {
+export function stage1Env(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   return { ...env, PODSTAGE_NODE: process.execPath, ...extra };

@@ -7,6 +7,11 @@ import type { Stage1Implementation } from '@podstage/contract';
  */
 export interface Stage1Registry {
   builtins: Readonly<Record<string, () => Promise<Stage1Implementation>>>;
+  /**
+   * A built-in's stage1 directory (its package: stage1.json and bin/): where a pod started
+   * in detach mode runs its `run` entrypoint as a process of its own.
+   */
+  builtinDir(name: string): string;
   /** The stage1 a pod gets when neither the caller nor the pod's annotations choose one. */
   defaultName: string;
 }
