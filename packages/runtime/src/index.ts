@@ -16,7 +16,9 @@ export { launchPod, type LaunchFlags } from './pods/launch.js';
 export { startDetached, type DetachedPod } from './pods/start-detached.js';
 export { gcPods, type GcPodsOptions, type GcReport } from './pods/gc.js';
 export { deletePod, removePod } from './pods/remove.js';
+export { enterPod, stopPod } from './pods/stop.js';
 export { imagesInUse } from './pods/images-in-use.js';
+export { gcImages, removeImage } from './images.js';
 export {
   addAppToPod, removeAppFromPod, requireRunningSandbox,
 } from './pods/mutable.js';

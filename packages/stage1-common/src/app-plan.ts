@@ -44,7 +44,7 @@ export interface AppPlan {
 
 export function findApp(m: PodManifest, name: string): RuntimeApp {
   const app = m.apps.find((a) => a.name === name);
-  if (app === undefined) throw new PodstageError('ERR_PODSTAGE_USAGE', `no app named ${JSON.stringify(name)} in this pod (apps: ${m.apps.map((a) => a.name).join(', ') || 'none'})`);
+  if (app === undefined) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `no app named ${JSON.stringify(name)} in this pod (apps: ${m.apps.map((a) => a.name).join(', ') || 'none'})`);
   return app;
 }
 

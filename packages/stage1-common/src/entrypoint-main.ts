@@ -4,7 +4,7 @@
  * a one-line message and a non-zero exit.
  */
 import {
-  isPodstageError, parseAppArgs, parseEnterArgs, parseGcArgs, parseRunArgs, parseStopArgs, PodstageError,
+  formatError, isPodstageError, parseAppArgs, parseEnterArgs, parseGcArgs, parseRunArgs, parseStopArgs, PodstageError,
   type EntrypointName, type Stage1Implementation,
 } from '@podstage/contract';
 
@@ -40,7 +40,7 @@ export async function entrypointMain(impl: Stage1Implementation, entry: Entrypoi
         break;
     }
   } catch (err) {
-    const msg = isPodstageError(err) ? err.message + (err.hint ? ` (${err.hint})` : '') : String((err as Error)?.stack ?? err);
+    const msg = isPodstageError(err) ? formatError(err) : String((err as Error)?.stack ?? err);
     process.stderr.write(`stage1 ${impl.manifest.name} ${entry}: ${msg}\n`);
     process.exitCode = 254;
   }

@@ -6,7 +6,7 @@
  * identity, capabilities, no-new-privileges and seccomp filter, and execs in place.
  */
 import { closeSync, openSync } from 'node:fs';
-import { readPodManifest, readPodOptions, isPodstageError } from '@podstage/contract';
+import { formatError, isPodstageError, readPodManifest, readPodOptions } from '@podstage/contract';
 import { CLONE_FS, CLONE_NEWNS, setNotDumpable, setns, unshare } from '@podstage/linux';
 import {
   appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace,
@@ -52,6 +52,6 @@ try {
     ...(installSeccomp === undefined ? {} : { installSeccomp }),
   });
 } catch (err) {
-  process.stderr.write(`stage1 host: app ${name}: ${isPodstageError(err) ? err.message + (err.hint ? `; ${err.hint}` : '') : String((err as Error)?.stack ?? err)}\n`);
+  process.stderr.write(`stage1 host: app ${name}: ${isPodstageError(err) ? formatError(err) : String((err as Error)?.stack ?? err)}\n`);
   process.exit(254);
 }

@@ -72,8 +72,9 @@ test('mutable pod: sandbox, add, start, stop, rm, list, status', async () => {
   assert.is((await status(sb, uuid)).state, 'running', 'a sandbox outlives its apps');
 
   const dup = await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=web', '--', 'true']);
-  assert.is(dup.exitCode, 2);
-  assert.match(String(dup.stderr), 'already has an app named web');
+  // ERR_PODSTAGE_APP_EXISTS: a conflict with the pod's state, not a usage error.
+  assert.is(dup.exitCode, 1);
+  assert.match(String(dup.stderr), 'already has an app named web; choose another name');
   assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=sleeper', '--', 'sleep', '60'])).exitCode, 0);
   assert.is((await sb.run(['app', 'start', '--app=sleeper', uuid])).exitCode, 0);
   const rmRunning = await sb.run(['app', 'rm', '--app=sleeper', uuid]);

@@ -62,7 +62,7 @@ for (const { stage1, stopFlags } of TARGETS) {
     const enter = await sb.run(['enter', uuid, '--', 'true']);
     assert.is(enter.exitCode, 254);
     assert.match(String(enter.stderr), `pod ${uuid} still has processes but its monitor is gone`);
-    assert.match(String(enter.stderr), `podstage stop ${uuid}`);
+    assert.match(String(enter.stderr), `stop pod ${uuid} to end what is left`);
     assert.is((await sb.run(['gc'])).exitCode, 0);
     assert.is((await status(sb, uuid)).state, 'running', 'gc leaves a running pod alone');
     assert.is(cmdline(app), 'sleep 1000');

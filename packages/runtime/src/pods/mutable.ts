@@ -39,7 +39,7 @@ export async function addAppToPod(ref: PodRef, store: ImageStore, request: PodRe
     const m = readPodManifest(ref.path);
     const [app] = buildPodManifest(request, [image]).apps as [RuntimeApp];
     if (m.apps.some((a) => a.name === app.name)) {
-      throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} already has an app named ${app.name}`, { hint: 'choose another with --name' });
+      throw new PodstageError('ERR_PODSTAGE_APP_EXISTS', `pod ${ref.uuid} already has an app named ${app.name}`, { hint: 'choose another name' });
     }
     const volumes = [...(m.volumes ?? []), ...request.volumes];
     const next = parsePodManifest({ ...m, apps: [...m.apps, app], ...(volumes.length > 0 ? { volumes } : {}) });
@@ -54,7 +54,7 @@ export async function addAppToPod(ref: PodRef, store: ImageStore, request: PodRe
 export async function removeAppFromPod(ref: PodRef, name: string): Promise<void> {
   await withManifestLock(ref, async () => {
     const m = readPodManifest(ref.path);
-    if (!m.apps.some((a) => a.name === name)) throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} has no app named ${name}`);
+    if (!m.apps.some((a) => a.name === name)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${name}`);
     writePodManifest(ref.path, { ...m, apps: m.apps.filter((a) => a.name !== name) });
     rmSync(pod.appDir(ref.path, name), { recursive: true, force: true });
   });

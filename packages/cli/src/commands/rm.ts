@@ -1,4 +1,4 @@
-import { PodstageError } from '@podstage/contract';
+import { formatError, PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
 import { removePod } from '@podstage/runtime';
@@ -20,7 +20,7 @@ export const command: Command = {
         else process.stdout.write(`${r.removed}\n`);
       } catch (err) {
         failed++;
-        process.stderr.write(`podstage rm: ${(err as Error).message}\n`);
+        process.stderr.write(`podstage rm: ${formatError(err)}\n`);
       }
     }
     return failed === 0 ? 0 : 1;

@@ -1,7 +1,7 @@
-import { PodstageError } from '@podstage/contract';
+import { formatError, PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir, openStore } from '../cli/context.js';
-import { imagesInUse } from '@podstage/runtime';
+import { removeImage } from '@podstage/runtime';
 
 export const command: Command = {
   name: 'image rm',
@@ -14,13 +14,10 @@ export const command: Command = {
     let failed = 0;
     for (const ref of positionals) {
       try {
-        const record = await store.resolve(ref);
-        const inUse = imagesInUse(dataDir(global));
-        await store.remove(record.id, (id: string) => inUse.has(id));
-        process.stdout.write(`${record.id}\n`);
+        process.stdout.write(`${(await removeImage(dataDir(global), store, ref)).id}\n`);
       } catch (err) {
         failed++;
-        process.stderr.write(`podstage image rm: ${(err as Error).message}\n`);
+        process.stderr.write(`podstage image rm: ${formatError(err)}\n`);
       }
     }
     return failed === 0 ? 0 : 1;

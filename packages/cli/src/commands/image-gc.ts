@@ -1,6 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { dataDir, openStore, parseDuration } from '../cli/context.js';
-import { imagesInUse } from '@podstage/runtime';
+import { formatError } from '@podstage/contract';
+import { gcImages } from '@podstage/runtime';
 
 export const command: Command = {
   name: 'image gc',
@@ -10,24 +11,13 @@ export const command: Command = {
   async run({ global, values }) {
     const graceS = parseDuration('--grace-period', (values['grace-period'] as string | undefined) ?? '24h');
     const store = await openStore(global);
-    const inUse = imagesInUse(dataDir(global));
-    const cutoff = Date.now() - graceS * 1000;
-    let failed = 0;
-    for (const image of store.list()) {
-      const last = Date.parse(image.lastUsedAt ?? image.importedAt);
-      if (inUse.has(image.id) || last > cutoff) continue;
-      try {
-        await store.remove(image.id, (id) => inUse.has(id));
-        process.stdout.write(`removed ${image.id} ${image.names.join(',')}\n`.replace(/ \n$/, '\n'));
-      } catch (err) {
-        failed++;
-        process.stderr.write(`podstage image gc: ${(err as Error).message}\n`);
-      }
-    }
+    const { removed, failed } = await gcImages(dataDir(global), store, { graceS });
+    for (const image of removed) process.stdout.write(`removed ${image.id} ${image.names.join(',')}\n`.replace(/ \n$/, '\n'));
+    for (const f of failed) process.stderr.write(`podstage image gc: ${formatError(f.error)}\n`);
     const orphans = await store.gcOrphans();
     if (orphans.tempEntries + orphans.trees + orphans.blobs > 0) {
       process.stdout.write(`image store: removed ${orphans.tempEntries} temporary entries, ${orphans.trees} orphaned trees, ${orphans.blobs} unreferenced blobs\n`);
     }
-    return failed === 0 ? 0 : 1;
+    return failed.length === 0 ? 0 : 1;
   },
 };

@@ -1,4 +1,4 @@
-import { PodstageError } from '@podstage/contract';
+import { formatError, PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { configDir } from '../cli/context.js';
 
@@ -23,8 +23,8 @@ export const command: Command = {
         }
       } catch (err) {
         failed++;
-        const hint = err instanceof PodstageError && err.hint ? `; ${err.hint}` : '';
-        process.stderr.write(`podstage trust rm: ${(err as Error).message}${hint}\n`);
+        process.stderr.write(`podstage trust rm: ${formatError(err)}
+`);
       }
     }
     return failed === 0 ? 0 : 1;

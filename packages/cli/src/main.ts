@@ -3,7 +3,7 @@
  * load at start-up: commands are imported on demand.
  */
 import { parseArgs } from 'node:util';
-import { isPodstageError, PodstageError } from '@podstage/contract';
+import { formatError, isPodstageError, PodstageError } from '@podstage/contract';
 import { formatHelp, GLOBAL_OPTIONS, type Command, type GlobalOptions } from './cli/command.js';
 
 interface CommandEntry {
@@ -162,8 +162,7 @@ export async function main(argv: string[]): Promise<number> {
 export function reportError(where: string, err: unknown, exitCode?: number, debug = false): number {
   const e = err as NodeJS.ErrnoException & { hint?: string };
   const usage = (isPodstageError(err) && err.code === 'ERR_PODSTAGE_USAGE') || e?.code?.startsWith?.('ERR_PARSE_ARGS');
-  const hint = isPodstageError(err) && err.hint ? `; ${err.hint}` : '';
-  process.stderr.write(`podstage ${where}: ${e?.message ?? String(err)}${hint}\n`);
+  process.stderr.write(`podstage ${where}: ${formatError(err)}\n`);
   if (debug && e?.stack) process.stderr.write(`${e.stack}\n`);
   if (!isPodstageError(err) && !usage && !debug && e?.code === undefined) process.stderr.write('(unexpected error: rerun with --debug for a stack trace)\n');
   return exitCode ?? (usage ? 2 : 1);

@@ -15,7 +15,7 @@ export const command: Command = {
   async run({ global, values, positionals }) {
     if (positionals.length !== 1 || typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', 'usage: podstage app status --app=NAME UUID');
     const app = appInfos(findPod(dataDir(global), positionals[0] as string)).find((a) => a.name === values.app);
-    if (app === undefined) throw new PodstageError('ERR_PODSTAGE_USAGE', `no app named ${values.app} in pod ${positionals[0]}`);
+    if (app === undefined) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `no app named ${values.app} in pod ${positionals[0]}`);
     const format = parseFormat(values.format);
     if (format !== 'table') printJson(app, format);
     else process.stdout.write(`name=${app.name}\nstate=${app.state}\nstarted=${app.startedAt ?? '-'}\nexit-code=${app.exitCode ?? '-'}\n`);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PodstageError, syscallError } from '@podstage/contract';
+import { formatError, PodstageError, syscallError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { configDir } from '../cli/context.js';
 
@@ -36,8 +36,8 @@ export const command: Command = {
         process.stdout.write(`${lines.join('\n')}\n`);
       } catch (err) {
         failed++;
-        const hint = err instanceof PodstageError && err.hint ? `; ${err.hint}` : '';
-        process.stderr.write(`podstage trust: ${(err as Error).message}${hint}\n`);
+        process.stderr.write(`podstage trust: ${formatError(err)}
+`);
       }
     }
     return failed === 0 ? 0 : 1;

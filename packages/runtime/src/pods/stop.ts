@@ -1,0 +1,43 @@
+/**
+ * stop and enter: ask the pod's stage1, after the state checks every front end
+ * must make the same way.
+ */
+import { PodstageError, readPodManifest } from '@podstage/contract';
+import { stopPodProcesses } from '@podstage/stage1-common/cgroups';
+import { callStop, handOverEnter, readPodStage1 } from '../stage1/invoke.js';
+import type { Stage1Registry } from '../stage1/registry.js';
+import { findPod, monitorGone, podState, type PodRef } from './lifecycle.js';
+
+function requireRunning(ref: PodRef): void {
+  const state = podState(ref);
+  if (state !== 'running') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is ${state}, not running`);
+}
+
+/** SIGTERM, the grace period, SIGKILL (`force`: at once); returns when the pod is gone. */
+export async function stopPod(dataDir: string, stage1s: Stage1Registry, id: string, { force = false } = {}): Promise<string> {
+  const ref = findPod(dataDir, id);
+  requireRunning(ref);
+  if (!monitorGone(ref)) await callStop(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, force });
+  // Its monitor was killed (before or during the stop): no stage1 process answers for the pod, its cgroups tell what is left.
+  if (monitorGone(ref)) await stopPodProcesses(ref.uuid, { force });
+  return ref.uuid;
+}
+
+/**
+ * Run `command` in a running app with the app's own isolation, in place of this
+ * process (exec mode); `app` may be left out for a one-app pod.
+ */
+export async function enterPod(dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[] }): Promise<number> {
+  const ref = findPod(dataDir, id);
+  requireRunning(ref);
+  if (monitorGone(ref)) {
+    throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} still has processes but its monitor is gone (killed): it cannot be entered`, {
+      hint: `stop pod ${ref.uuid} to end what is left`,
+    });
+  }
+  const apps = readPodManifest(ref.path).apps;
+  const app = o.app ?? (apps.length === 1 ? apps[0]!.name : undefined);
+  if (app === undefined) throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} has ${apps.length} apps: name one (${apps.map((a) => a.name).join(', ')})`);
+  if (!apps.some((a) => a.name === app)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${app}`);
+  return handOverEnter(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, app, command: o.command });
+}
