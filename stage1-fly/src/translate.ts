@@ -3,6 +3,7 @@
  * mounts it makes. Pure; exec.ts carries it out.
  */
 import { effectiveIsolators, ISOLATOR, memoryLimitBytes, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { checkSeccompIsolators } from '@podstage/stage1-common/seccomp';
 
 function refuse(what: string, hint: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 fly: ${what}`, { hint });
@@ -10,6 +11,7 @@ function refuse(what: string, hint: string): never {
 
 /** fly shares every host namespace and cgroup: refuse what it cannot honour. */
 export function checkFlySupport(m: PodManifest, o: Stage1CheckOptions): void {
+  checkSeccompIsolators(m);
   if (o.mutable) refuse('mutable pods (app sandbox) need a supervisor in the pod', 'use --stage1-name=host or runc');
   if (m.apps.length !== 1) refuse(`runs exactly one app per pod, this pod has ${m.apps.length}`, 'use --stage1-name=host or runc for multi-app pods');
   for (const stream of ['stdout', 'stderr'] as const) {

@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { effectiveCapabilities, effectiveIsolators, pod, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
-import { POD_CONTROLLERS, cgroupDir, podCgroup } from '@podstage/stage1-common';
+import { POD_CONTROLLERS, cgroupDir, checkSeccompIsolators, podCgroup } from '@podstage/stage1-common';
 import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from './layout.js';
 
 export const NSPAWN = 'systemd-nspawn';
@@ -47,7 +47,8 @@ export function extraCapabilities(m: PodManifest, insecureOptions: readonly stri
   return [...wanted].filter((c) => !NSPAWN_DEFAULT_CAPS.has(c)).sort();
 }
 
-export function checkHostSupport(_m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
+export function checkHostSupport(m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
+  checkSeccompIsolators(m);
   if (o.net !== 'host' && o.net !== 'none' && o.net !== 'default') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 host: --net=${o.net} is not supported yet`, { hint: 'use --net=host or --net=none' });
   }

@@ -8,7 +8,9 @@ import {
   annotationValue, CAPABILITIES, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
-import { ALLOWED_DEVICES, cgroupLimits, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
+import {
+  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, type AppPlan,
+} from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
 import { GUEST_RUN_DIR, GUEST_SHM, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
@@ -29,6 +31,7 @@ function refuse(what: string, hint: string): never {
 }
 
 export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
+  checkSeccompIsolators(m);
   if (o.net !== 'none' && o.net !== 'default') refuse(`--net=${o.net}: a VM cannot share the host's network; pod networks come with CNI`, 'use --net=none (the default for kvm)');
   haltTimeoutS(m);
 }

@@ -6,7 +6,9 @@
  * Cgroup paths are absolute: a relative one lands under runc's own cgroup.
  */
 import { annotationValue, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
-import { ALLOWED_DEVICES, appCgroup, cgroupLimits, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
+import {
+  ALLOWED_DEVICES, appCgroup, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, READONLY_PATHS, type AppPlan,
+} from '@podstage/stage1-common';
 import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
 
 export const OCI_VERSION = '1.0.2';
@@ -311,6 +313,7 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
 export const RUNTIME_ANNOTATION = 'podstage.io/oci-runtime';
 
 export function checkRuncSupport(m: PodManifest, o: Stage1CheckOptions): void {
+  checkSeccompIsolators(m);
   const runtime = o.ociRuntime ?? annotationValue(m.annotations, RUNTIME_ANNOTATION) ?? 'runc';
   if (runtime !== 'runc' && runtime !== 'crun') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: OCI runtime ${JSON.stringify(runtime)} is not supported`, { hint: 'use runc or crun' });

@@ -26,17 +26,21 @@ export type ErrorCode =
 export interface PodstageErrorOptions {
   hint?: string;
   cause?: unknown;
+  /** The pod manifest field the error is about (`apps[web].app.isolators[0]`), for a front end to name as its user knows it. */
+  field?: string;
 }
 
 export class PodstageError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly field: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: PodstageErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PodstageError';
     this.code = code;
     this.hint = options.hint;
+    this.field = options.field;
   }
 }
 

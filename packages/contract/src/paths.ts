@@ -63,3 +63,7 @@ export const pod = {
 
 /** Pod UUIDs are RFC 4122 v4, lower case; anything else is refused as a path. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A pod's cgroup and its apps', relative to each hierarchy's root (/sys/fs/cgroup/<ctrl>/...). */
+export const podCgroup = (uuid: string) => `podstage/${uuid}`;
+export const appCgroup = (uuid: string, app: string) => `podstage/${uuid}/apps/${app}`;

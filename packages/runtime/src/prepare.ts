@@ -6,9 +6,9 @@
  */
 import { PodstageError, type OutputMode, type PodManifest, type PodOptions } from '@podstage/contract';
 import { fetchImage, isFetchable, type FetchImageOptions, type ImageStore } from '@podstage/images';
-import { resolveIdentity } from '@podstage/stage1-common/users';
+import { resolveIdentity } from '@podstage/linux';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './pods/build-manifest.js';
-import { checkPodInputs, manifestFields, type FieldLabel } from './pods/prepare-checks.js';
+import { checkPodInputs, manifestFields, relabelField, type FieldLabel } from './pods/prepare-checks.js';
 import { preparePod, type PreparedPod } from './pods/prepare.js';
 import type { Stage1Registry } from './stage1/registry.js';
 import { chooseStage1, type Stage1Flags } from './stage1/select.js';
@@ -88,6 +88,13 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
   if (options.interactive && manifest.apps.length !== 1) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', `--interactive needs a pod with exactly one app, this one has ${manifest.apps.length}`);
   }
-  if (stage1.builtin !== undefined) (await o.stage1s.builtins[stage1.builtin]!()).check?.(manifest, options);
+  if (stage1.builtin !== undefined) {
+    const impl = await o.stage1s.builtins[stage1.builtin]!();
+    try {
+      impl.check?.(manifest, options);
+    } catch (err) {
+      throw relabelField(err, label);
+    }
+  }
   return preparePod(o.dataDir, o.store, manifest, stage1, options);
 }

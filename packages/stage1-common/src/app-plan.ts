@@ -9,7 +9,7 @@ import {
   type Capability, type EffectiveIsolators, type PodManifest, type RuntimeApp,
 } from '@podstage/contract';
 import { masksPaths } from './masked-paths.js';
-import { resolveIdentity, type ResolvedIdentity } from './users.js';
+import { resolveIdentity, type ResolvedIdentity } from '@podstage/linux';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

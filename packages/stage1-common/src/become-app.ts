@@ -7,7 +7,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CAPABILITIES, PodstageError, type Capability } from '@podstage/contract';
 import {
-  clearAmbientCaps, clearCloexec, dropBoundingCap, setCapabilitySets, setgroups, setNoNewPrivs, setresgid, setresuid,
+  clearAmbientCaps, clearCloexec, dropBoundingCap, execve, setCapabilitySets, setgroups, setNoNewPrivs, setresgid, setresuid,
 } from '@podstage/linux';
 
 export interface Identity {
@@ -100,13 +100,4 @@ export function becomeApp(o: BecomeAppOptions): never {
   for (const fd of o.keepFds ?? []) clearCloexec(fd);
   if (o.noNewPrivileges) o.installSeccomp?.();
   return execve(file, o.exec, o.env);
-}
-
-/** process.execve (Node ≥ 23.11): replaces this process, stdio kept. */
-export function execve(file: string, argv: string[], env: Record<string, string>): never {
-  if (process.execve === undefined) {
-    throw new PodstageError('ERR_PODSTAGE_HOST', `process.execve is missing: podstage needs Node 24 (running ${process.version})`);
-  }
-  process.execve(file, argv, env);
-  throw new PodstageError('ERR_PODSTAGE_SYSCALL', `execve \`${file}\` returned`);
 }

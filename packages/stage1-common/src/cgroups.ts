@@ -9,20 +9,19 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, PodstageError, type EffectiveIsolators,
+  cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, podCgroup, PodstageError, type EffectiveIsolators,
 } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
-import { signalAll, terminate } from './terminate.js';
+import { CGROUP_ROOT, cgroupHierarchies, podProcesses, signalAll } from '@podstage/linux';
 
-export const CGROUP_ROOT = '/sys/fs/cgroup';
 /** Hierarchies a pod gets a cgroup in; `systemd` is the name=systemd one nspawn needs. */
 export const POD_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'systemd'] as const;
 export type Controller = (typeof POD_CONTROLLERS)[number];
 
 export const CPU_PERIOD_US = 100_000;
 
-export const podCgroup = (uuid: string) => `podstage/${uuid}`;
-export const appCgroup = (uuid: string, app: string) => `podstage/${uuid}/apps/${app}`;
+export { appCgroup, podCgroup } from '@podstage/contract';
+export { CGROUP_ROOT, podProcesses, stopPodProcesses } from '@podstage/linux';
 export const cgroupDir = (controller: Controller, rel: string, root = CGROUP_ROOT) => join(root, controller, rel);
 
 export interface CgroupLimits {
@@ -94,20 +93,6 @@ export function joinCgroup(rel: string, pid = 0, root = CGROUP_ROOT, controllers
   }
 }
 
-function pidsIn(dir: string): number[] {
-  const out: number[] = [];
-  const walk = (d: string) => {
-    try {
-      for (const l of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) if (l !== '') out.push(Number(l));
-      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
-    } catch {
-      // gone meanwhile
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 function removeTree(dir: string): boolean {
   if (!existsSync(dir)) return true;
   for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(dir, e.name));
@@ -119,32 +104,13 @@ function removeTree(dir: string): boolean {
   }
 }
 
-/** Every hierarchy mounted under the root, the cgroup2 `unified` one too: an OCI runtime may use all of them. */
-function hierarchies(root: string): string[] {
-  return readdirSync(root).filter((h) => existsSync(join(root, h, 'cgroup.procs')));
-}
-
-/** The processes in the pod's cgroups, on every hierarchy (zombies are not listed). */
-export function podProcesses(uuid: string, root = CGROUP_ROOT): number[] {
-  return [...new Set(hierarchies(root).flatMap((h) => pidsIn(join(root, h, podCgroup(uuid)))))];
-}
-
-/**
- * Stop a pod through its cgroups alone, for a pod whose monitor is gone (ABI.md, Lifecycle):
- * SIGTERM to every process, SIGKILL to what is left after the grace period (at once with
- * `force`); returns when no process is left.
- */
-export async function stopPodProcesses(uuid: string, { force = false, root = CGROUP_ROOT } = {}): Promise<void> {
-  await terminate(() => podProcesses(uuid, root), { force, owner: `pod ${uuid}` });
-}
-
 /** Kill what is left in the pod's cgroups and remove them; waits for the kernel (and PID 1's slow reaping). */
 export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     signalAll(podProcesses(uuid, root), 'SIGKILL');
     let left = false;
-    for (const c of hierarchies(root)) if (!removeTree(join(root, c, podCgroup(uuid)))) left = true;
+    for (const c of cgroupHierarchies(root)) if (!removeTree(join(root, c, podCgroup(uuid)))) left = true;
     if (!left) return;
     if (Date.now() > deadline) {
       throw new PodstageError('ERR_PODSTAGE_HOST', `cgroups of pod ${uuid} are still busy after ${timeoutMs} ms`, { hint: 'run podstage gc again' });

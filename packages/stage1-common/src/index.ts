@@ -1,11 +1,11 @@
-export * from './users.js';
+export { manifestIdentityFields, resolveIdentity, type IdentityFields, type ResolvedIdentity } from '@podstage/linux';
+export { execve, processGone, signalAll, terminate, type TerminateOptions } from '@podstage/linux';
 export * from './app-plan.js';
 export * from './become-app.js';
 export * from './app-mounts.js';
 export * from './masked-paths.js';
 export * from './devices.js';
 export * from './cgroups.js';
-export * from './terminate.js';
 export * from './cri-log.js';
 export * from './seccomp.js';
 export * from './entrypoint-main.js';

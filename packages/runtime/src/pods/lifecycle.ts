@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import {
   POD_STATE_DIRS, PodstageError, podDirIn, podStateDir, UUID_PATTERN, type PodStateDir,
 } from '@podstage/contract';
-import { isDirLocked, lockDir, type DirLock } from '@podstage/linux';
-import { podProcesses } from '@podstage/stage1-common/cgroups';
+import { isDirLocked, lockDir, podProcesses, type DirLock } from '@podstage/linux';
+
 
 export type PodState =
   | 'embryo' | 'preparing' | 'aborted-prepare' | 'prepared' | 'running' | 'exited' | 'exited-garbage' | 'garbage';

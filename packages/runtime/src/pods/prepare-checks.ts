@@ -2,27 +2,30 @@
  * What a pod would otherwise fail on only once a stage1 runs it, checked
  * before anything is written: host volume paths, the apps' users and groups
  * against the image's own /etc/passwd and /etc/group (with the resolver the
- * stage1s use), seccomp sets, mount targets inside the image. Each error
+ * stage1s use), mount targets inside the image (a built-in stage1's own check
+ * follows: seccomp sets, what it refuses). Each error
  * names where the value came from: the flag the user typed, else the
  * manifest field.
  */
 import { statSync } from 'node:fs';
 import {
-  effectiveIsolators, ISOLATOR, isPodstageError, PodstageError, type Isolator, type PodManifest, type RuntimeApp, type Volume,
+  isPodstageError, PodstageError, type PodManifest, type RuntimeApp, type Volume,
 } from '@podstage/contract';
-import { secureJoin } from '@podstage/linux';
-import { buildProfile } from '@podstage/seccomp';
-import { manifestIdentityFields, resolveIdentity } from '@podstage/stage1-common/users';
+import { manifestIdentityFields, resolveIdentity, secureJoin } from '@podstage/linux';
 
 /** A manifest field ("apps[web].app.user") as the user knows it: the flag they typed, or the field itself. */
 export type FieldLabel = (field: string) => string;
 
 export const manifestFields: FieldLabel = (field) => field;
 
-/** The same error, its message led by where the value came from. */
-function relabel(err: unknown, where: string): unknown {
-  if (!isPodstageError(err)) return err;
-  return new PodstageError(err.code, `${where}: ${err.message}`, err.hint === undefined ? {} : { hint: err.hint });
+/**
+ * An error about a manifest field (`err.field`, its message led by it), led instead by what
+ * the caller calls that field: a stage1's check knows only the manifest.
+ */
+export function relabelField(err: unknown, label: FieldLabel): unknown {
+  if (!isPodstageError(err) || err.field === undefined || !err.message.startsWith(`${err.field}: `)) return err;
+  const message = `${label(err.field)}: ${err.message.slice(err.field.length + 2)}`;
+  return new PodstageError(err.code, message, { field: err.field, ...(err.hint === undefined ? {} : { hint: err.hint }) });
 }
 
 function checkHostVolume(v: Volume, where: string): void {
@@ -34,24 +37,6 @@ function checkHostVolume(v: Volume, where: string): void {
     throw new PodstageError('ERR_PODSTAGE_MANIFEST', `${where}: host path ${v.source} ${code === 'ENOENT' ? 'does not exist' : `cannot be used (${code})`}`, {
       hint: 'give an existing host path, or kind=empty for a directory of the pod\'s own',
     });
-  }
-}
-
-const isSeccomp = (i: Isolator) => i.name === ISOLATOR.seccompRetain || i.name === ISOLATOR.seccompRemove;
-
-/** The field of the seccomp isolator that applies to the app: its own, else the pod's. */
-function seccompField(m: PodManifest, app: RuntimeApp): string {
-  const own = (app.app.isolators ?? []).findLastIndex(isSeccomp);
-  if (own >= 0) return `apps[${app.name}].app.isolators[${own}]`;
-  const pods = (m.isolators ?? []).findLastIndex(isSeccomp);
-  return pods >= 0 ? `isolators[${pods}]` : `apps[${app.name}]`;
-}
-
-function checkSeccomp(m: PodManifest, app: RuntimeApp, label: FieldLabel): void {
-  try {
-    buildProfile(effectiveIsolators(m.isolators, app.app.isolators), { disabled: false });
-  } catch (err) {
-    throw relabel(err, label(seccompField(m, app)));
   }
 }
 
@@ -75,7 +60,6 @@ export async function checkPodInputs(m: PodManifest, treePath: (imageId: string)
     const tree = await treePath(app.image.id);
     const fields = manifestIdentityFields(app.name);
     resolveIdentity(tree, app.name, app.app.user, app.app.group, app.app.supplementaryGIDs, { user: label(fields.user), group: label(fields.group) });
-    checkSeccomp(m, app, label);
     checkMountTargets(tree, app, label);
   }
 }

@@ -3,7 +3,7 @@
  * must make the same way.
  */
 import { PodstageError, readPodManifest } from '@podstage/contract';
-import { stopPodProcesses } from '@podstage/stage1-common/cgroups';
+import { stopPodProcesses } from '@podstage/linux';
 import { callStop, handOverEnter, readPodStage1 } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { findPod, monitorGone, podState, type PodRef } from './lifecycle.js';

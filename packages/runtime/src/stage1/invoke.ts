@@ -8,8 +8,7 @@ import {
   formatAppArgs, formatEnterArgs, formatGcArgs, formatRunArgs, formatStopArgs, LOCK_FD_ENV, pod, PodstageError,
   type AppOptions, type EntrypointName, type EnterOptions, type GcOptions, type RunOptions, type Stage1Implementation, type StopOptions,
 } from '@podstage/contract';
-import { clearCloexec } from '@podstage/linux';
-import { execve } from '@podstage/stage1-common';
+import { clearCloexec, execve } from '@podstage/linux';
 import type { Stage1Registry } from './registry.js';
 import { readStage1Dir, type Stage1Choice } from './select.js';
 

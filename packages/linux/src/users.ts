@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PodstageError } from '@podstage/contract';
-import { secureJoin } from '@podstage/linux';
+import { secureJoin } from './secure-join.js';
 
 export interface ResolvedIdentity {
   uid: number;
