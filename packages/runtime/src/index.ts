@@ -19,9 +19,7 @@ export { deletePod, removePod } from './pods/remove.js';
 export { enterPod, stopPod } from './pods/stop.js';
 export { imagesInUse } from './pods/images-in-use.js';
 export { gcImages, removeImage } from './images.js';
-export {
-  addAppToPod, removeAppFromPod, requireRunningSandbox,
-} from './pods/mutable.js';
+export { addApp, controlApp, type AddAppOptions } from './pods/apps.js';
 export type { Stage1Registry } from './stage1/registry.js';
 export { chooseStage1, readStage1Dir, STAGE1_ANNOTATIONS, type Stage1Choice, type Stage1Flags } from './stage1/select.js';
 export { callApp, callGc, callStop, handOverEnter, handOverRun, readPodStage1 } from './stage1/invoke.js';

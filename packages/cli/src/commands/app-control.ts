@@ -2,7 +2,7 @@
 import { PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
 import { dataDir } from '../cli/context.js';
-import { findPod, removeAppFromPod, requireRunningSandbox, callApp, readPodStage1 } from '@podstage/runtime';
+import { controlApp } from '@podstage/runtime';
 import { STAGE1S } from '../stage1s.js';
 
 function appCommand(verb: 'start' | 'stop' | 'rm', summary: string): Command {
@@ -16,10 +16,7 @@ function appCommand(verb: 'start' | 'stop' | 'rm', summary: string): Command {
     },
     async run({ global, values, positionals }) {
       if (positionals.length !== 1 || typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', `usage: podstage ${this.usage}`);
-      const ref = findPod(dataDir(global), positionals[0] as string);
-      requireRunningSandbox(ref);
-      await callApp(STAGE1S, readPodStage1(ref.path), `app-${verb}`, { uuid: ref.uuid, podDir: ref.path, app: values.app, force: values.force === true });
-      if (verb === 'rm') await removeAppFromPod(ref, values.app);
+      await controlApp(dataDir(global), STAGE1S, positionals[0] as string, verb, values.app, { force: values.force === true });
       return 0;
     },
   };

@@ -1,0 +1,37 @@
+/**
+ * Apps of a running mutable pod (a sandbox): add, start, stop, remove, as one
+ * call each. Stage0 keeps the manifest (under the pod's manifest lock); the
+ * pod's stage1 acts in the running pod.
+ */
+import type { FetchImageOptions, ImageStore } from '@podstage/images';
+import { PodstageError } from '@podstage/contract';
+import { resolveImage } from '../prepare.js';
+import { callApp, readPodStage1 } from '../stage1/invoke.js';
+import type { Stage1Registry } from '../stage1/registry.js';
+import type { PodRequest } from './build-manifest.js';
+import { findPod } from './lifecycle.js';
+import { addAppToPod, removeAppFromPod, requireRunningSandbox } from './mutable.js';
+
+export interface AddAppOptions {
+  store: ImageStore;
+  fetch: FetchImageOptions;
+}
+
+/** Add the spec's one app to the sandbox `id` (created, not started); returns its name. */
+export async function addApp(dataDir: string, stage1s: Stage1Registry, id: string, spec: PodRequest, o: AddAppOptions): Promise<string> {
+  const ref = findPod(dataDir, id);
+  requireRunningSandbox(ref);
+  if (spec.apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `an app is added with exactly one image, got ${spec.apps.length}`);
+  const image = await resolveImage(o.store, spec.apps[0]!.image, o.fetch);
+  const app = await addAppToPod(ref, o.store, spec, image);
+  await callApp(stage1s, readPodStage1(ref.path), 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
+  return app.name;
+}
+
+/** Start (or restart), stop (`force`: SIGKILL at once) or remove an app of the sandbox `id`. */
+export async function controlApp(dataDir: string, stage1s: Stage1Registry, id: string, verb: 'start' | 'stop' | 'rm', app: string, { force = false } = {}): Promise<void> {
+  const ref = findPod(dataDir, id);
+  requireRunningSandbox(ref);
+  await callApp(stage1s, readPodStage1(ref.path), `app-${verb}`, { uuid: ref.uuid, podDir: ref.path, app, force });
+  if (verb === 'rm') await removeAppFromPod(ref, app);
+}
