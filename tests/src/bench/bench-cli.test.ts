@@ -1,0 +1,35 @@
+/** `podstage bench --quick` on fly and host: a valid JSON report with every variant, and nothing left behind. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { validateReport } from '@podstage/bench';
+import { sandbox, type Sandbox } from '../helpers/podstage.js';
+import { listPods } from '../helpers/pods.js';
+import { suite } from '../helpers/suite.js';
+
+const t = suite<{ sb: Sandbox }>('bench', { sb: undefined as unknown as Sandbox });
+t.before(async (ctx) => {
+  ctx.sb = await sandbox();
+});
+t.after((ctx) => ctx.sb.cleanup());
+
+t('--quick on fly and host: a schema-valid report next to node, chroot, nspawn and runc', async ({ sb }) => {
+  const file = join(sb.dir, 'report.json');
+  const r = await sb.run(['bench', '--quick', '--stage1s=fly,host', '--runs=2', `--json=${file}`]);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const report: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  validateReport(report);
+  const cold = report.scenarios.find((s) => s.id === 'cold-start');
+  assert.ok(cold, 'the cold-start scenario');
+  assert.equal(cold.variants.map((v) => v.id).sort(), ['chroot', 'node', 'nspawn', 'podstage-fly', 'podstage-host', 'runc']);
+  for (const v of cold.variants) {
+    assert.is(v.failures, 0, v.id);
+    assert.is(v.ms.runs, 2, v.id);
+  }
+  const host = cold.variants.find((v) => v.id === 'podstage-host');
+  assert.ok(host?.ratios.node && host.ratios.node.median > 1, 'a pod start costs more than node -e 0');
+  assert.match(String(r.stdout), 'podstage run (host)');
+  assert.equal(await listPods(sb), [], "the bench's pods are removed");
+});
+
+t.run();
