@@ -5,7 +5,7 @@
  *   /sys/fs/cgroup/<ctrl>/podstage/<uuid>/apps/<app>/  one app, with the app's limits
  * Paths are always absolute and computed here: runtimes never guess them.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {

@@ -36,9 +36,9 @@ async function saveUuid(dataDir: string, prepared: PreparedPod, file: string): P
 }
 
 /** How the CLI fetches an image that is not in the store: flags, credentials, progress on stderr. */
-export function cliFetchOptions(g: GlobalOptions, flags: PodArgs['flags'], pullPolicyDefault: 'new' | 'update' = 'new'): FetchImageOptions {
+export function cliFetchOptions(g: GlobalOptions, flags: PodArgs['flags']): FetchImageOptions {
   return {
-    pullPolicy: parsePullPolicy(flags['pull-policy'], pullPolicyDefault),
+    pullPolicy: parsePullPolicy(flags['pull-policy'], 'new'),
     insecureOptions: expandInsecureOptions([...g.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])]),
     configDir: configDir(g),
     authFile: flags.authfile as string | undefined,
@@ -59,7 +59,8 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   if (typeof manifestFile !== 'string' && request.apps.length === 0 && !mutable) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', 'expected an image: podstage run [FLAGS] IMAGE [APP FLAGS] [-- COMMAND ARGS]');
   }
-  const insecureOptions = [...expandInsecureOptions([...g.insecureOptions, ...((flags['insecure-options'] as string[] | undefined) ?? [])])];
+  const fetch = cliFetchOptions(g, flags);
+  const insecureOptions = [...fetch.insecureOptions];
   // "default": each stage1 picks its own (host for fly, host and runc; none for kvm).
   const net = typeof flags.net === 'string' ? flags.net : 'default';
   if (net !== 'host' && net !== 'none' && net !== 'default') throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host, none or default, got ${JSON.stringify(net)} (CNI networks come later)`);
@@ -67,7 +68,7 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   const store = await openStore(g);
   const prepared = await withProgress((onProgress) => prepare(typeof manifestFile === 'string' ? { manifest: readManifestFlag(manifestFile) } : { spec: request }, {
     dataDir: dir, store, stage1s: STAGE1S,
-    fetch: { ...cliFetchOptions(g, flags), onProgress },
+    fetch: { ...fetch, onProgress },
     stage1: { name: flags['stage1-name'] as string | undefined, path: flags['stage1-path'] as string | undefined, image: flags['stage1-image'] as string | undefined },
     net, insecureOptions, mutable,
     stdout: outputMode('--stdout', flags.stdout), stderr: outputMode('--stderr', flags.stderr),

@@ -5,8 +5,6 @@
  * is being prepared, run or stopped is never touched; a pod another command
  * (gc, rm) has moved or is removing meanwhile is left to it.
  */
-import { existsSync } from 'node:fs';
-import { pod } from '@podstage/contract';
 import { listPodRefs, move, secondsInState, type PodRef } from './lifecycle.js';
 import { lockPod, withClaimLock } from './pod-lock.js';
 import { deletePod } from './remove.js';

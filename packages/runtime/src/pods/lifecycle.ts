@@ -13,7 +13,6 @@ import {
 } from '@podstage/contract';
 import { isDirLocked, lockDir, podProcesses, type DirLock } from '@podstage/linux';
 
-
 export type PodState =
   | 'embryo' | 'preparing' | 'aborted-prepare' | 'prepared' | 'running' | 'exited' | 'exited-garbage' | 'garbage';
 

@@ -3,9 +3,9 @@
  * and removed from a running sandbox. Stage0 owns the manifest (rewritten
  * under pod.lock); the stage1 starts and stops what the manifest says.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import {
-  parsePodManifest, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, writePodManifest, type RuntimeApp,
+  parsePodManifest, pod, PodstageError, readPodManifest, readPodOptions, writePodManifest, type RuntimeApp,
 } from '@podstage/contract';
 import { lockDir } from '@podstage/linux';
 import type { ImageStore } from '@podstage/images';
