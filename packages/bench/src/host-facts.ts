@@ -10,6 +10,8 @@ export interface HostFacts {
   kernel: string;
   virtual: boolean;
   cgroups: 'v1 (hybrid)' | 'v1' | 'v2';
+  /** The accelerator stage1-kvm chooses here, and why (given by the caller, which knows the stage1s). */
+  kvm: string;
   node: string;
   /** Environment variables that change Node's start-up (e.g. NODE_EXTRA_CA_CERTS), by name. */
   nodeEnv: string[];
@@ -20,7 +22,7 @@ function cgroupMode(): HostFacts['cgroups'] {
   return existsSync('/sys/fs/cgroup/unified') ? 'v1 (hybrid)' : 'v1';
 }
 
-export async function hostFacts(): Promise<HostFacts> {
+export async function hostFacts(kvm: string): Promise<HostFacts> {
   const [cpu, mem, os, system] = await Promise.all([si.cpu(), si.mem(), si.osInfo(), si.system()]);
   return {
     cpu: `${cpu.manufacturer} ${cpu.brand}`.trim(),
@@ -30,6 +32,7 @@ export async function hostFacts(): Promise<HostFacts> {
     kernel: os.kernel,
     virtual: system.virtual,
     cgroups: cgroupMode(),
+    kvm,
     node: process.version,
     nodeEnv: Object.keys(process.env).filter((k) => k.startsWith('NODE_')).sort(),
   };

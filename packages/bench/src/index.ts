@@ -1,46 +1,92 @@
 /**
  * @podstage/bench: what each isolation level costs on this machine, next to
- * the raw isolators and Node itself. Scenarios so far: cold start to exit.
+ * the raw isolators, Node itself and the peers (podman, ctr) where installed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BenchContext } from './context.js';
 import { hostFacts } from './host-facts.js';
-import { validateReport, type BenchReport } from './report.js';
-import { runScenario } from './run.js';
-import { cleanUpColdStart, coldStartVariants } from './scenarios/cold-start.js';
+import { detectPeers } from './peers.js';
+import { removeBenchPods } from './pods.js';
+import { type BenchReport, type ScenarioResult, validateReport } from './report.js';
+import type { RunOptions } from './run.js';
+import * as coldStart from './scenarios/cold-start.js';
+import * as readyStop from './scenarios/ready-stop.js';
+import { podstageTargets } from './targets.js';
 
-export { REPORT_SCHEMA, validateReport, type BenchReport, type ScenarioResult, type VariantResult } from './report.js';
+export { REPORT_SCHEMA, validateReport, type BenchReport, type MetricDef, type ScenarioResult, type VariantResult } from './report.js';
 export { interleave, median, pairedRatios, percentile, summarize, type Summary } from './stats.js';
+export { PEER_NAMES } from './peers.js';
+export { STAGE1_NAMES } from './targets.js';
+
+interface Scenario {
+  INFO: { id: string; title: string };
+  run(ctx: BenchContext): Promise<ScenarioResult>;
+}
+
+/** Every scenario, in the order they run. */
+const SCENARIOS: readonly Scenario[] = [coldStart, readyStop];
+export const SCENARIO_IDS = SCENARIOS.map((s) => s.INFO.id);
 
 export interface BenchOptions {
   cli: string;
   dataDir: string;
   image: string;
   stage1s: readonly string[];
+  scenarios: readonly string[];
+  peers: readonly string[];
+  densities: readonly number[];
   runs: number;
   warmup: number;
-  onStep?: (done: number, total: number, variant: string) => void;
+  quick: boolean;
+  /** The accelerator stage1-kvm chooses on this host, and why. */
+  kvm: string;
+  onScenario?: (id: string, title: string) => void;
+  onStep?: RunOptions['onStep'];
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** The cgroups the raw OCI baselines ran in (runc removes each container's own; the parent is the bench's). */
+function removeBaselineCgroups(): void {
+  for (const h of readdirSync(CGROUP_ROOT)) {
+    const parent = join(CGROUP_ROOT, h, 'podstage-bench');
+    try {
+      for (const child of readdirSync(parent, { withFileTypes: true })) if (child.isDirectory()) rmdirSync(join(parent, child.name));
+      rmdirSync(parent);
+    } catch {
+      // not there, or not a hierarchy
+    }
+  }
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
-  const startedAt = new Date().toISOString();
+  const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'podstage-bench-'));
+  const run: RunOptions = { runs: o.runs, warmup: o.warmup, ...(o.onStep ? { onStep: o.onStep } : {}) };
+  const ctx: BenchContext = { cli: o.cli, dataDir: o.dataDir, image: o.image, workDir, targets: podstageTargets(o.stage1s), peers: [], run };
+  const { peers, skipped } = detectPeers(ctx, o.peers);
+  ctx.peers = peers;
   try {
-    const setup = { cli: o.cli, dataDir: o.dataDir, image: o.image, stage1s: o.stage1s, workDir };
-    const { variants, skipped } = coldStartVariants(setup);
-    let coldStart;
-    try {
-      coldStart = runScenario('cold-start', 'Cold start to exit (run … -- /bin/true)', variants, skipped, {
-        runs: o.runs, warmup: o.warmup, ...(o.onStep === undefined ? {} : { onStep: o.onStep }),
-      });
-    } finally {
-      cleanUpColdStart(setup);
+    const scenarios: ScenarioResult[] = [];
+    for (const s of SCENARIOS.filter((x) => o.scenarios.includes(x.INFO.id))) {
+      o.onScenario?.(s.INFO.id, s.INFO.title);
+      const result = await s.run(ctx);
+      result.skipped.push(...skipped);
+      scenarios.push(result);
     }
-    const report: BenchReport = { version: 1, startedAt, host: await hostFacts(), runs: o.runs, warmup: o.warmup, scenarios: [coldStart] };
+    const report: BenchReport = {
+      version: 2, startedAt: new Date(started).toISOString(), durationS: (Date.now() - started) / 1000, host: await hostFacts(o.kvm),
+      options: { runs: o.runs, warmup: o.warmup, quick: o.quick, stage1s: [...o.stage1s], scenarios: [...o.scenarios], peers: [...o.peers], densities: [...o.densities] },
+      scenarios,
+    };
     validateReport(report);
     return report;
   } finally {
+    removeBenchPods(ctx);
+    for (const p of ctx.peers) p.cleanUp();
+    removeBaselineCgroups();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

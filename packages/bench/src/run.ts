@@ -1,8 +1,27 @@
-/** Run a scenario's variants interleaved (A B C A B C …) after warm-up rounds, and summarize. */
-import { spawnSync } from 'node:child_process';
-import type { Skipped, Variant } from './scenarios/cold-start.js';
-import type { ScenarioResult, VariantResult } from './report.js';
+/** Run a scenario's variants interleaved (A B C A B C …) after warm-up rounds, and summarize each metric. */
+import type { MetricDef, MetricResult, ProcessMemory, ScenarioResult, Skipped, VariantKind, VariantResult } from './report.js';
 import { interleave, pairedRatios, summarize } from './stats.js';
+
+/** What one measured run gives: a value per metric, and for the memory scenario the processes. */
+export interface Measurement {
+  values: Record<string, number>;
+  processes?: ProcessMemory[];
+}
+
+export interface Variant {
+  id: string;
+  label: string;
+  kind: VariantKind;
+  /** Run `i` (a counter unique within the scenario); throws when the run failed. */
+  measure(i: number): Promise<Measurement>;
+}
+
+export interface ScenarioInfo {
+  id: string;
+  title: string;
+  description: string;
+  metrics: MetricDef[];
+}
 
 export interface RunOptions {
   runs: number;
@@ -11,29 +30,60 @@ export interface RunOptions {
   onStep?: (done: number, total: number, variant: string) => void;
 }
 
-function timeOnce(argv: string[]): { ms: number; ok: boolean } {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, ok: r.status === 0 };
+/** A scenario's variants and the variants it could not run, with their reasons. */
+export interface Plan {
+  variants: Variant[];
+  skipped: Skipped[];
+  notes?: string[];
 }
 
-export function runScenario(id: string, title: string, variants: Variant[], skipped: Skipped[], o: RunOptions): ScenarioResult {
-  const samples = new Map(variants.map((v) => [v.id, [] as number[]]));
-  const failures = new Map(variants.map((v) => [v.id, 0]));
-  const steps = interleave(variants, o.runs, o.warmup);
-  steps.forEach((step, n) => {
-    const { ms, ok } = timeOnce(step.variant.argv(n));
-    if (!ok) failures.set(step.variant.id, (failures.get(step.variant.id) ?? 0) + 1);
-    else if (!step.warmup) samples.get(step.variant.id)?.push(ms);
-    o.onStep?.(n + 1, steps.length, step.variant.id);
+/** The text of a failure, on one line. */
+export function failureText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\s+/g, ' ').trim().slice(0, 400);
+}
+
+export async function runScenario(info: ScenarioInfo, plan: Plan, o: RunOptions): Promise<ScenarioResult> {
+  const values = new Map(plan.variants.map((v) => [v.id, [] as Record<string, number>[]]));
+  const errors = new Map(plan.variants.map((v) => [v.id, [] as string[]]));
+  const processes = new Map<string, ProcessMemory[]>();
+  const steps = interleave(plan.variants, o.runs, o.warmup);
+  for (const [n, step] of steps.entries()) {
+    const v = step.variant;
+    try {
+      const m = await v.measure(n);
+      if (!step.warmup) {
+        values.get(v.id)?.push(m.values);
+        if (m.processes) processes.set(v.id, m.processes);
+      }
+    } catch (err) {
+      errors.get(v.id)?.push(failureText(err));
+    }
+    o.onStep?.(n + 1, steps.length, v.id);
+  }
+  const measured = plan.variants.filter((v) => (values.get(v.id)?.length ?? 0) > 0);
+  const references = measured.filter((v) => v.kind !== 'podstage');
+  const series = (id: string, metric: string) => (values.get(id) ?? []).map((r) => r[metric]).filter((x): x is number => x !== undefined);
+  const variants: VariantResult[] = measured.map((v) => {
+    const metrics: Record<string, MetricResult> = {};
+    for (const def of info.metrics) {
+      const own = series(v.id, def.id);
+      if (own.length === 0) continue;
+      const ratios: MetricResult['ratios'] = {};
+      if (def.ratios) {
+        for (const r of references) {
+          const theirs = series(r.id, def.id);
+          if (r.id !== v.id && theirs.length > 0 && theirs.every((x) => x > 0)) ratios[r.id] = pairedRatios(own, theirs);
+        }
+      }
+      metrics[def.id] = { samples: own, summary: summarize(own), ratios };
+    }
+    const errs = errors.get(v.id) ?? [];
+    const procs = processes.get(v.id);
+    return { id: v.id, label: v.label, kind: v.kind, failures: errs.length, errors: errs.slice(0, 3), metrics, ...(procs ? { processes: procs } : {}) };
   });
-  const baselines = variants.filter((v) => v.kind === 'baseline' && (samples.get(v.id)?.length ?? 0) > 0);
-  const results: VariantResult[] = variants.filter((v) => (samples.get(v.id)?.length ?? 0) > 0).map((v) => {
-    const own = samples.get(v.id) as number[];
-    const ratios: Record<string, ReturnType<typeof pairedRatios>> = {};
-    for (const b of baselines) if (b.id !== v.id) ratios[b.id] = pairedRatios(own, samples.get(b.id) as number[]);
-    return { id: v.id, label: v.label, kind: v.kind, samplesMs: own, ms: summarize(own), failures: failures.get(v.id) ?? 0, ratios };
-  });
-  const failedAll = variants.filter((v) => (samples.get(v.id)?.length ?? 0) === 0).map((v) => ({ id: v.id, reason: `every run failed (${failures.get(v.id)} of ${o.runs + o.warmup})` }));
-  return { id, title, variants: results, skipped: [...skipped, ...failedAll] };
+  const failedAll = plan.variants.filter((v) => !measured.includes(v)).map((v) => ({
+    id: v.id, reason: `every run failed (${errors.get(v.id)?.length} of ${o.runs + o.warmup}): ${errors.get(v.id)?.[0] ?? ''}`,
+  }));
+  return { ...info, variants, skipped: [...plan.skipped, ...failedAll], notes: plan.notes ?? [] };
 }

@@ -15,7 +15,7 @@ t.after((ctx) => ctx.sb.cleanup());
 
 t('--quick on fly and host: a schema-valid report next to node, chroot, nspawn and runc', async ({ sb }) => {
   const file = join(sb.dir, 'report.json');
-  const r = await sb.run(['bench', '--quick', '--stage1s=fly,host', '--runs=2', `--json=${file}`]);
+  const r = await sb.run(['bench', '--quick', '--stage1s=fly,host', '--scenarios=cold-start,ready-stop', '--peers=', '--runs=2', `--json=${file}`]);
   assert.is(r.exitCode, 0, String(r.stderr));
   const report: unknown = JSON.parse(readFileSync(file, 'utf8'));
   validateReport(report);
@@ -24,11 +24,18 @@ t('--quick on fly and host: a schema-valid report next to node, chroot, nspawn a
   assert.equal(cold.variants.map((v) => v.id).sort(), ['chroot', 'node', 'nspawn', 'podstage-fly', 'podstage-host', 'runc']);
   for (const v of cold.variants) {
     assert.is(v.failures, 0, v.id);
-    assert.is(v.ms.runs, 2, v.id);
+    assert.is(v.metrics.ms?.summary.runs, 2, v.id);
   }
   const host = cold.variants.find((v) => v.id === 'podstage-host');
-  assert.ok(host?.ratios.node && host.ratios.node.median > 1, 'a pod start costs more than node -e 0');
-  assert.match(String(r.stdout), 'podstage run (host)');
+  const toNode = host?.metrics.ms?.ratios.node;
+  assert.ok(toNode && toNode.median > 1, 'a pod start costs more than node -e 0');
+  assert.match(String(r.stdout), 'podstage (host)');
+  const ready = report.scenarios.find((s) => s.id === 'ready-stop');
+  for (const v of ready?.variants ?? []) {
+    assert.is(v.failures, 0, `${v.id}: ${v.errors.join('; ')}`);
+    assert.ok((v.metrics.ready?.summary.min ?? 0) > 0 && (v.metrics.stop?.summary.min ?? 0) > 0, v.id);
+  }
+  assert.equal(ready?.variants.map((v) => v.id).sort(), ['chroot', 'nspawn', 'podstage-fly', 'podstage-host', 'runc']);
   assert.equal(await listPods(sb), [], "the bench's pods are removed");
 });
 

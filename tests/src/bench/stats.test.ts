@@ -30,11 +30,14 @@ test('interleaving: warm-up rounds first, then A B C A B C', () => {
 });
 
 test('a report that does not match the schema is refused, naming the field', () => {
-  assert.throws(() => validateReport({ version: 1 }), /bench report: must have required property/);
-  assert.throws(() => validateReport({
-    version: 1, startedAt: 'x', runs: 0, warmup: 0, scenarios: [],
-    host: { cpu: 'c', cores: 1, memoryMiB: 1, os: 'o', kernel: 'k', virtual: false, cgroups: 'v2', node: 'v24', nodeEnv: [] },
-  }), /bench report\/runs: must be >= 1/);
+  assert.throws(() => validateReport({ version: 2 }), /bench report: must have required property/);
+  const report = {
+    version: 2, startedAt: 'x', durationS: 1, scenarios: [],
+    options: { runs: 0, warmup: 0, quick: true, stage1s: [], scenarios: [], peers: [], densities: [] },
+    host: { cpu: 'c', cores: 1, memoryMiB: 1, os: 'o', kernel: 'k', virtual: false, cgroups: 'v2', kvm: 'tcg', node: 'v24', nodeEnv: [] },
+  };
+  assert.throws(() => validateReport(report), /bench report\/options\/runs: must be >= 1/);
+  validateReport({ ...report, options: { ...report.options, runs: 1 } });
 });
 
 test.run();

@@ -1,0 +1,92 @@
+/** A podstage pod run in the background as a user would (`podstage run` in the foreground of its own process), until its app is ready. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT } from './context.js';
+import type { PodstageTarget } from './targets.js';
+
+export const READY_TIMEOUT_MS = 120_000;
+
+let podsStarted = 0;
+
+/** A name no other pod of this bench has: for its uuid file and its ready file. */
+export const uniqueToken = (target: PodstageTarget) => `${target.id}-${++podsStarted}`;
+
+/** `podstage run` of the bench's image with the bench volumes, running `args`; the bench finds the pod by its uuid file (and removes it at the end). */
+export function podRunArgv(ctx: BenchContext, target: PodstageTarget, args: string[], token = uniqueToken(target)): string[] {
+  return [
+    ctx.cli, `--dir=${ctx.dataDir}`, 'run', ...target.podFlags, `--uuid-file-save=${uuidFile(ctx, token)}`,
+    ctx.image, `--volume=${benchBinDir(ctx)}:${POD_BIN}:ro`, `--volume=${benchOutDir(ctx)}:${POD_OUT}`, '--', ...args,
+  ];
+}
+
+const uuidFile = (ctx: BenchContext, token: string) => join(ctx.workDir, `pod-${token}.uuid`);
+
+export interface RunningPod {
+  /** The pod's uuid (read from --uuid-file-save), or a peer's container name. */
+  name: string;
+  /** The `podstage run` process (absent for a peer's detached container). */
+  child?: ChildProcess;
+  readyMs: number;
+}
+
+/** Wait until `file` exists (written by `benchload ready`), or the process that should make it ends. */
+export async function waitForFile(file: string, child: ChildProcess | undefined, stderr: () => string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (child && child.exitCode !== null) throw new Error(`exited ${child.exitCode} before it was ready: ${stderr()}`);
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${stderr()}`);
+    await sleep(1);
+  }
+}
+
+/** Start a pod running `benchload ready` and time it until the ready file appears. */
+export async function startReadyPod(ctx: BenchContext, target: PodstageTarget, extraArgs: string[] = []): Promise<RunningPod> {
+  const token = uniqueToken(target);
+  const start = process.hrtime.bigint();
+  const [cmd, ...args] = podRunArgv(ctx, target, [`${POD_BIN}/benchload`, 'ready', `${POD_OUT}/ready-${token}`, ...extraArgs], token);
+  const child = spawn(cmd as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+  try {
+    await waitForFile(join(benchOutDir(ctx), `ready-${token}`), child, () => err.trim());
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  const readyMs = Number(process.hrtime.bigint() - start) / 1e6;
+  await waitForFile(uuidFile(ctx, token), child, () => err.trim());
+  return { name: readFileSync(uuidFile(ctx, token), 'utf8').trim(), child, readyMs };
+}
+
+/**
+ * `podstage stop` the pod and wait for its `podstage run` to return; the time both took.
+ * Asynchronous on purpose: the run process is our child and must be reaped while stop waits for it.
+ */
+export async function stopPod(ctx: BenchContext, pod: RunningPod): Promise<number> {
+  const start = process.hrtime.bigint();
+  const exited = pod.child && pod.child.exitCode === null ? new Promise((resolve) => pod.child?.once('exit', resolve)) : Promise.resolve();
+  await execCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', pod.name]);
+  await exited;
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Run a command to its exit without blocking the event loop (children must go on being reaped); throws with its stderr when it fails. */
+export function execCommand(argv: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${argv.join(' ')}: exit ${code}: ${err.trim()}`))));
+  });
+}
+
+/** Stop and remove every pod the bench made (and only those), by the uuid files the runs saved. */
+export function removeBenchPods(ctx: BenchContext): void {
+  const uuids = readdirSync(ctx.workDir).filter((f) => f.endsWith('.uuid')).map((f) => readFileSync(join(ctx.workDir, f), 'utf8').trim()).filter(Boolean);
+  if (uuids.length === 0) return;
+  spawnSync(ctx.cli, [`--dir=${ctx.dataDir}`, 'stop', '--force', ...uuids], { stdio: 'ignore' });
+  spawnSync(ctx.cli, [`--dir=${ctx.dataDir}`, 'rm', ...uuids], { stdio: 'ignore' });
+}

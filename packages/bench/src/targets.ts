@@ -1,0 +1,29 @@
+/**
+ * The podstage variants a scenario runs: one per stage1, crun as the runc
+ * stage1's other OCI runtime, kvm once per guest kernel.
+ */
+import { spawnSync } from 'node:child_process';
+
+export const STAGE1_NAMES = ['fly', 'host', 'runc', 'crun', 'kvm'] as const;
+
+export interface PodstageTarget {
+  /** podstage-fly, -host, -runc, -crun, -kvm-debian, -kvm-minimal. */
+  id: string;
+  label: string;
+  /** Pod flags of `podstage run` that choose it. */
+  podFlags: string[];
+}
+
+const KERNELS = ['debian', 'minimal'];
+
+export function podstageTargets(stage1s: readonly string[]): PodstageTarget[] {
+  return stage1s.flatMap((s): PodstageTarget[] => {
+    if (s === 'crun') return [{ id: 'podstage-crun', label: 'podstage (runc stage1, crun)', podFlags: ['--stage1-name=runc', '--runtime=crun'] }];
+    if (s === 'kvm') {
+      return KERNELS.map((k) => ({ id: `podstage-kvm-${k}`, label: `podstage (kvm, ${k} kernel)`, podFlags: ['--stage1-name=kvm', `--annotation=podstage.io/kvm-kernel=${k}`] }));
+    }
+    return [{ id: `podstage-${s}`, label: `podstage (${s})`, podFlags: [`--stage1-name=${s}`] }];
+  });
+}
+
+export const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
