@@ -17,6 +17,20 @@ export interface BenchContext {
   targets: PodstageTarget[];
   peers: Peer[];
   run: RunOptions;
+  /** Pods started at once in the density scenario. */
+  densities: number[];
+  quick: boolean;
+  kvm?: KvmFacts;
+}
+
+/** What the bench knows of stage1-kvm, from the caller (the CLI is the only importer of built-in stage1s). */
+export interface KvmFacts {
+  /** The accelerator stage1-kvm chooses on this host, and why. */
+  accel: string;
+  /** The uncompressed guest kernels stage1-kvm boots, by annotation value (debian, minimal); absent when not built. */
+  kernels: Record<string, string | undefined>;
+  /** qemu-system-x86_64 booting `kernel` with `initrd` and kernel `cmdline` as stage1-kvm would (accelerator, machine, memory), without a pod's devices. */
+  qemuArgv(kernel: string, initrd: string, cmdline: string): string[];
 }
 
 /** Where pods see the bench's programs (read-only) and where they write what they report (ready files, results). */

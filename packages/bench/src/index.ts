@@ -5,19 +5,23 @@
 import { mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BenchContext } from './context.js';
+import type { BenchContext, KvmFacts } from './context.js';
 import { hostFacts } from './host-facts.js';
 import { detectPeers } from './peers.js';
 import { removeBenchPods } from './pods.js';
 import { type BenchReport, type ScenarioResult, validateReport } from './report.js';
 import type { RunOptions } from './run.js';
 import * as coldStart from './scenarios/cold-start.js';
+import * as density from './scenarios/density.js';
+import * as memory from './scenarios/memory.js';
 import * as readyStop from './scenarios/ready-stop.js';
+import * as steadyState from './scenarios/steady-state.js';
 import { podstageTargets } from './targets.js';
 
 export { REPORT_SCHEMA, validateReport, type BenchReport, type MetricDef, type ScenarioResult, type VariantResult } from './report.js';
 export { interleave, median, pairedRatios, percentile, summarize, type Summary } from './stats.js';
 export { PEER_NAMES } from './peers.js';
+export type { KvmFacts } from './context.js';
 export { STAGE1_NAMES } from './targets.js';
 
 interface Scenario {
@@ -26,10 +30,12 @@ interface Scenario {
 }
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: readonly Scenario[] = [coldStart, readyStop];
+const SCENARIOS: readonly Scenario[] = [coldStart, readyStop, memory, density, steadyState];
 export const SCENARIO_IDS = SCENARIOS.map((s) => s.INFO.id);
 
 export interface BenchOptions {
+  /** Everything the bench needs to know about stage1-kvm, given by the caller (the CLI is the only importer of built-in stage1s). */
+  kvmFacts?: KvmFacts;
   cli: string;
   dataDir: string;
   image: string;
@@ -40,8 +46,6 @@ export interface BenchOptions {
   runs: number;
   warmup: number;
   quick: boolean;
-  /** The accelerator stage1-kvm chooses on this host, and why. */
-  kvm: string;
   onScenario?: (id: string, title: string) => void;
   onStep?: RunOptions['onStep'];
 }
@@ -65,7 +69,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'podstage-bench-'));
   const run: RunOptions = { runs: o.runs, warmup: o.warmup, ...(o.onStep ? { onStep: o.onStep } : {}) };
-  const ctx: BenchContext = { cli: o.cli, dataDir: o.dataDir, image: o.image, workDir, targets: podstageTargets(o.stage1s), peers: [], run };
+  const ctx: BenchContext = {
+    cli: o.cli, dataDir: o.dataDir, image: o.image, workDir, targets: podstageTargets(o.stage1s), peers: [], run,
+    densities: [...o.densities], quick: o.quick, ...(o.kvmFacts ? { kvm: o.kvmFacts } : {}),
+  };
   const { peers, skipped } = detectPeers(ctx, o.peers);
   ctx.peers = peers;
   try {
@@ -77,7 +84,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       scenarios.push(result);
     }
     const report: BenchReport = {
-      version: 2, startedAt: new Date(started).toISOString(), durationS: (Date.now() - started) / 1000, host: await hostFacts(o.kvm),
+      version: 2, startedAt: new Date(started).toISOString(), durationS: (Date.now() - started) / 1000, host: await hostFacts(o.kvmFacts?.accel ?? 'unknown'),
       options: { runs: o.runs, warmup: o.warmup, quick: o.quick, stage1s: [...o.stage1s], scenarios: [...o.scenarios], peers: [...o.peers], densities: [...o.densities] },
       scenarios,
     };

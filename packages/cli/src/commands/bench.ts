@@ -60,7 +60,7 @@ export const command: Command = {
     const bar = scenarioProgress();
     const report = await runBench({
       cli: CLI, dataDir: dataDir(global), image: (values.image as string | undefined) ?? 'podstage.io/default:latest',
-      stage1s, scenarios, peers, densities, runs, warmup, quick, kvm: `${accel.accel} (${accel.reason})`,
+      stage1s, scenarios, peers, densities, runs, warmup, quick, kvmFacts: { accel: `${accel.accel} (${accel.reason})`, kernels: {}, qemuArgv: () => [] },
       onScenario: (id) => bar.start(id),
       onStep: (done, total, variant) => bar.update(done, total, variant),
     });
