@@ -74,7 +74,10 @@ export interface QemuContext {
   cpus: number;
 }
 
-export function qemuArgs(c: QemuContext): string[] {
+/** The machine, its kernel and initramfs, and the serial console: everything but the pod's devices. */
+export type MachineContext = Pick<QemuContext, 'kernel' | 'initrd' | 'cmdline' | 'acpi' | 'accel' | 'memMiB' | 'cpus'>;
+
+export function machineArgs(c: MachineContext): string[] {
   return [
     '-M', `microvm,x-option-roms=off,pit=on,rtc=on${c.acpi ? '' : ',acpi=off'}`,
     '-accel', c.accel.accel, '-cpu', c.accel.cpu,
@@ -82,6 +85,12 @@ export function qemuArgs(c: QemuContext): string[] {
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', c.kernel, '-initrd', c.initrd, '-append', c.cmdline,
     '-serial', 'stdio',
+  ];
+}
+
+export function qemuArgs(c: QemuContext): string[] {
+  return [
+    ...machineArgs(c),
     // multidevs=remap: the export holds other file systems (the apps' overlays, volumes).
     '-fsdev', `local,id=${POD_TAG},path=${c.exportDir},security_model=none,multidevs=remap`,
     '-device', `virtio-9p-device,fsdev=${POD_TAG},mount_tag=${POD_TAG}`,

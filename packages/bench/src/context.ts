@@ -27,10 +27,11 @@ export interface BenchContext {
 export interface KvmFacts {
   /** The accelerator stage1-kvm chooses on this host, and why. */
   accel: string;
-  /** The uncompressed guest kernels stage1-kvm boots, by annotation value (debian, minimal); absent when not built. */
-  kernels: Record<string, string | undefined>;
-  /** qemu-system-x86_64 booting `kernel` with `initrd` and kernel `cmdline` as stage1-kvm would (accelerator, machine, memory), without a pod's devices. */
-  qemuArgv(kernel: string, initrd: string, cmdline: string): string[];
+  /**
+   * Per guest kernel (debian, minimal) QEMU booting it with stage1-kvm's initramfs as a pod's
+   * guest boots, whose init exits at once: the raw isolator under kvm. Absent when not built.
+   */
+  bareBoots: Record<string, string[] | undefined>;
 }
 
 /** Where pods see the bench's programs (read-only) and where they write what they report (ready files, results). */

@@ -50,6 +50,12 @@ export function plan(ctx: BenchContext): Plan {
     const bundle = ociBundle(ctx, 'cold-start', ['/bin/true']);
     variants.push(timed('runc', 'runc run', 'baseline', (i) => ['runc', 'run', '-b', bundle, `podstage-bench-${process.pid}-${i}`]));
   } else skipped.push({ id: 'runc', reason: 'runc is not installed (apt-get install runc)' });
+  if (ctx.targets.some((t) => t.id.startsWith('podstage-kvm'))) {
+    for (const [kernel, argv] of Object.entries(ctx.kvm?.bareBoots ?? {})) {
+      if (argv) variants.push(timed(`qemu-${kernel}`, `qemu boot to exit (${kernel} kernel)`, 'baseline', () => argv));
+      else skipped.push({ id: `qemu-${kernel}`, reason: `the ${kernel} guest kernel is not built (scripts/setup.sh builds it)` });
+    }
+  }
   for (const p of ctx.peers) variants.push(timed(p.id, p.label, 'peer', (i) => p.runArgv(i, ['/bin/true'])));
   return { variants, skipped, notes: ctx.peers.flatMap((p) => p.notes) };
 }

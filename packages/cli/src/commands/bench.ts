@@ -53,14 +53,14 @@ export const command: Command = {
     const warmup = count('--warmup', values.warmup, quick ? 1 : 2, 0);
     const densities = typeof values.density === 'string'
       ? values.density.split(',').map((d) => count('--density', d, 0, 1)) : quick ? [10] : [10, 50];
-    const [{ runBench }, { reportTables }, { detectAccelerator }] = await Promise.all([
-      import('@podstage/bench'), import('@podstage/bench/text'), import('@podstage/stage1-kvm/accel'),
+    const [{ runBench }, { reportTables }, { detectAccelerator }, { bareBoots }] = await Promise.all([
+      import('@podstage/bench'), import('@podstage/bench/text'), import('@podstage/stage1-kvm/accel'), import('@podstage/stage1-kvm/bare-boot'),
     ]);
     const accel = detectAccelerator();
     const bar = scenarioProgress();
     const report = await runBench({
       cli: CLI, dataDir: dataDir(global), image: (values.image as string | undefined) ?? 'podstage.io/default:latest',
-      stage1s, scenarios, peers, densities, runs, warmup, quick, kvmFacts: { accel: `${accel.accel} (${accel.reason})`, kernels: {}, qemuArgv: () => [] },
+      stage1s, scenarios, peers, densities, runs, warmup, quick, kvmFacts: { accel: `${accel.accel} (${accel.reason})`, bareBoots: bareBoots() },
       onScenario: (id) => bar.start(id),
       onStep: (done, total, variant) => bar.update(done, total, variant),
     });
