@@ -15,7 +15,8 @@ t.after((ctx) => ctx.sb.cleanup());
 
 t('--quick on fly and host: a schema-valid report next to node, chroot, nspawn and runc', async ({ sb }) => {
   const file = join(sb.dir, 'report.json');
-  const r = await sb.run(['bench', '--quick', '--stage1s=fly,host', '--scenarios=cold-start,ready-stop', '--peers=', '--runs=2', `--json=${file}`]);
+  const html = join(sb.dir, 'report.html');
+  const r = await sb.run(['bench', '--quick', '--stage1s=fly,host', '--scenarios=cold-start,ready-stop', '--peers=', '--runs=2', `--json=${file}`, `--html=${html}`]);
   assert.is(r.exitCode, 0, String(r.stderr));
   const report: unknown = JSON.parse(readFileSync(file, 'utf8'));
   validateReport(report);
@@ -36,6 +37,8 @@ t('--quick on fly and host: a schema-valid report next to node, chroot, nspawn a
     assert.ok((v.metrics.ready?.summary.min ?? 0) > 0 && (v.metrics.stop?.summary.min ?? 0) > 0, v.id);
   }
   assert.equal(ready?.variants.map((v) => v.id).sort(), ['chroot', 'nspawn', 'podstage-fly', 'podstage-host', 'runc']);
+  const page = readFileSync(html, 'utf8');
+  for (const id of ['host', ...report.scenarios.map((s) => `scenario-${s.id}`)]) assert.ok(page.includes(`<section id="${id}"`), `the HTML report's ${id} section`);
   assert.equal(await listPods(sb), [], "the bench's pods are removed");
 });
 
