@@ -2,6 +2,8 @@
 # Everything podstage needs on a fresh Debian 12 machine, idempotent:
 # system packages (apt), Node 24 and npm dependencies, the TypeScript build,
 # and the embedded default image in the store. Run as root.
+# --peers also installs the runtimes podstage bench compares with (podman,
+# containerd's ctr); not part of the default set-up, so CI does not pay for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,14 @@ APT_PACKAGES=(
   golang-github-opencontainers-specs-dev              # official OCI runtime-spec schemas
   golang-github-opencontainers-image-spec-dev         # official OCI image-spec schemas
 )
+PEER_PACKAGES=(podman containerd)                     # podstage bench's peers (--peers)
+
+for arg in "$@"; do
+  case "$arg" in
+    --peers) APT_PACKAGES+=("${PEER_PACKAGES[@]}") ;;
+    *) echo "setup: unknown option $arg (expected --peers)" >&2; exit 2 ;;
+  esac
+done
 
 if [ "$(id -u)" != 0 ]; then
   echo "setup: run as root (podstage creates namespaces and mounts)" >&2

@@ -2,9 +2,10 @@
  * @podstage/bench: what each isolation level costs on this machine, next to
  * the raw isolators, Node itself and the peers (podman, ctr) where installed.
  */
-import { mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BENCH_CGROUP, removeCgroupTree } from './cgroups.js';
 import type { BenchContext, KvmFacts } from './context.js';
 import { hostFacts } from './host-facts.js';
 import { detectPeers } from './peers.js';
@@ -50,21 +51,6 @@ export interface BenchOptions {
   onStep?: RunOptions['onStep'];
 }
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
-
-/** The cgroups the raw OCI baselines ran in (runc removes each container's own; the parent is the bench's). */
-function removeBaselineCgroups(): void {
-  for (const h of readdirSync(CGROUP_ROOT)) {
-    const parent = join(CGROUP_ROOT, h, 'podstage-bench');
-    try {
-      for (const child of readdirSync(parent, { withFileTypes: true })) if (child.isDirectory()) rmdirSync(join(parent, child.name));
-      rmdirSync(parent);
-    } catch {
-      // not there, or not a hierarchy
-    }
-  }
-}
-
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'podstage-bench-'));
@@ -93,7 +79,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } finally {
     removeBenchPods(ctx);
     for (const p of ctx.peers) p.cleanUp();
-    removeBaselineCgroups();
+    removeCgroupTree(BENCH_CGROUP);
     rmSync(workDir, { recursive: true, force: true });
   }
 }
