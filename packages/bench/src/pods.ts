@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT } from './context.js';
+import type { Peer } from './peers.js';
 import type { PodstageTarget } from './targets.js';
 
 export const READY_TIMEOUT_MS = 120_000;
@@ -41,23 +42,51 @@ export async function waitForFile(file: string, child: ChildProcess | undefined,
   }
 }
 
-/** Start a pod running `benchload ready` and time it until the ready file appears. */
-export async function startReadyPod(ctx: BenchContext, target: PodstageTarget, extraArgs: string[] = []): Promise<RunningPod> {
-  const token = uniqueToken(target);
+/** A background process whose app (`benchload ready FILE`) has signalled readiness. */
+export interface ReadyProcess {
+  child: ChildProcess;
+  readyMs: number;
+  /** The end of its stderr, for errors. */
+  stderr(): string;
+}
+
+/**
+ * Run `argv(file)` in the background, where `file` is the pod-side path `benchload ready` is given,
+ * and resolve once that file exists, with the time it took; kills the process when it never gets ready.
+ */
+export async function startReadyProcess(ctx: BenchContext, argv: (file: string) => string[], token: string): Promise<ReadyProcess> {
   const start = process.hrtime.bigint();
-  const [cmd, ...args] = podRunArgv(ctx, target, [`${POD_BIN}/benchload`, 'ready', `${POD_OUT}/ready-${token}`, ...extraArgs], token);
+  const [cmd, ...args] = argv(`${POD_OUT}/ready-${token}`);
   const child = spawn(cmd as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+  const stderr = () => err.trim();
   try {
-    await waitForFile(join(benchOutDir(ctx), `ready-${token}`), child, () => err.trim());
+    await waitForFile(join(benchOutDir(ctx), `ready-${token}`), child, stderr);
   } catch (e) {
     child.kill('SIGKILL');
     throw e;
   }
-  const readyMs = Number(process.hrtime.bigint() - start) / 1e6;
-  await waitForFile(uuidFile(ctx, token), child, () => err.trim());
+  return { child, readyMs: Number(process.hrtime.bigint() - start) / 1e6, stderr };
+}
+
+/** Resolves when `child` has exited (at once when it already has); call it before asking the child to stop. */
+export const childExit = (child: ChildProcess | undefined): Promise<void> =>
+  child && child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
+
+/** Start a pod running `benchload ready` and time it until the ready file appears. */
+export async function startReadyPod(ctx: BenchContext, target: PodstageTarget, extraArgs: string[] = []): Promise<RunningPod> {
+  const token = uniqueToken(target);
+  const { child, readyMs, stderr } = await startReadyProcess(ctx, (file) => podRunArgv(ctx, target, [`${POD_BIN}/benchload`, 'ready', file, ...extraArgs], token), token);
+  await waitForFile(uuidFile(ctx, token), child, stderr);
   return { name: readFileSync(uuidFile(ctx, token), 'utf8').trim(), child, readyMs };
+}
+
+/** Start `benchload ready` in a detached container of `peer` (run `i`) and wait until it is ready; its name. */
+export async function startReadyPeer(ctx: BenchContext, peer: Peer, i: number, token: string): Promise<string> {
+  const name = await peer.start(i, [`${POD_BIN}/benchload`, 'ready', `${POD_OUT}/ready-${token}`]);
+  await waitForFile(join(benchOutDir(ctx), `ready-${token}`), undefined, () => `${peer.id} container ${name}`);
+  return name;
 }
 
 /**
@@ -66,7 +95,7 @@ export async function startReadyPod(ctx: BenchContext, target: PodstageTarget, e
  */
 export async function stopPod(ctx: BenchContext, pod: RunningPod): Promise<number> {
   const start = process.hrtime.bigint();
-  const exited = pod.child && pod.child.exitCode === null ? new Promise((resolve) => pod.child?.once('exit', resolve)) : Promise.resolve();
+  const exited = childExit(pod.child);
   await execCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', pod.name]);
   await exited;
   return Number(process.hrtime.bigint() - start) / 1e6;
@@ -83,9 +112,13 @@ export function execCommand(argv: string[]): Promise<void> {
   });
 }
 
+/** The uuids of every pod the bench has made so far (those `podstage run` has saved). */
+export const savedPodUuids = (ctx: BenchContext): string[] =>
+  readdirSync(ctx.workDir).filter((f) => f.endsWith('.uuid')).map((f) => readFileSync(join(ctx.workDir, f), 'utf8').trim()).filter(Boolean);
+
 /** Stop and remove every pod the bench made (and only those), by the uuid files the runs saved. */
 export function removeBenchPods(ctx: BenchContext): void {
-  const uuids = readdirSync(ctx.workDir).filter((f) => f.endsWith('.uuid')).map((f) => readFileSync(join(ctx.workDir, f), 'utf8').trim()).filter(Boolean);
+  const uuids = savedPodUuids(ctx);
   if (uuids.length === 0) return;
   spawnSync(ctx.cli, [`--dir=${ctx.dataDir}`, 'stop', '--force', ...uuids], { stdio: 'ignore' });
   spawnSync(ctx.cli, [`--dir=${ctx.dataDir}`, 'rm', ...uuids], { stdio: 'ignore' });
