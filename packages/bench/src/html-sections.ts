@@ -53,7 +53,7 @@ const referencesOf = (s: ScenarioResult, metric: MetricDef): VariantResult[] =>
 function metricTable(s: ScenarioResult, metric: MetricDef): Raw {
   const refs = referencesOf(s, metric);
   const header = ['variant', 'kind', 'median', 'p90', 'min', 'max', 'runs', 'failures', ...refs.map((r) => `× ${r.id}`)];
-  const rows = s.variants.map((v) => {
+  const rows = s.variants.filter((v) => v.metrics[metric.id]).map((v) => {
     const r = v.metrics[metric.id];
     return el('tr', { class: `kind-${v.kind}` },
       el('td', {}, v.label), el('td', {}, v.kind),
@@ -112,7 +112,7 @@ function remarks(s: ScenarioResult): Child {
 export function scenarioSection(s: ScenarioResult, charts: ChartSpec[]): Raw {
   return el('section', { id: `scenario-${s.id}`, class: 'scenario' },
     el('h2', {}, s.title),
-    el('p', { class: 'description' }, s.description),
+    el('p', { class: 'description' }, `${s.description} (${s.durationS.toFixed(0)} s)`),
     s.metrics.map((m) => metricBlock(s, m, charts)),
     distributionSection(s, charts),
     processSection(s, charts),

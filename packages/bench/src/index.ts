@@ -66,7 +66,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const scenarios: ScenarioResult[] = [];
     for (const s of SCENARIOS.filter((x) => o.scenarios.includes(x.INFO.id))) {
       o.onScenario?.(s.INFO.id, s.INFO.title);
+      const scenarioStarted = Date.now();
       const result = await s.run(ctx);
+      result.durationS = (Date.now() - scenarioStarted) / 1000; // with its fixtures, which runScenario does not see
       result.skipped.push(...skipped);
       scenarios.push(result);
     }

@@ -57,6 +57,8 @@ export interface ScenarioResult {
   skipped: Skipped[];
   /** How peers were run when they needed help on this host, and similar remarks. */
   notes: string[];
+  /** Wall time of the whole scenario (fixtures, warm-up, runs). */
+  durationS: number;
 }
 
 export interface BenchReport {
@@ -97,9 +99,9 @@ const variant = {
 } as const;
 
 const scenario = {
-  type: 'object', required: ['id', 'title', 'description', 'metrics', 'variants', 'skipped', 'notes'], additionalProperties: false,
+  type: 'object', required: ['id', 'title', 'description', 'metrics', 'variants', 'skipped', 'notes', 'durationS'], additionalProperties: false,
   properties: {
-    id: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' },
+    id: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' }, durationS: { type: 'number', minimum: 0 },
     metrics: {
       type: 'array', minItems: 1,
       items: {

@@ -44,6 +44,7 @@ export function failureText(err: unknown): string {
 }
 
 export async function runScenario(info: ScenarioInfo, plan: Plan, o: RunOptions): Promise<ScenarioResult> {
+  const started = Date.now();
   const values = new Map(plan.variants.map((v) => [v.id, [] as Record<string, number>[]]));
   const errors = new Map(plan.variants.map((v) => [v.id, [] as string[]]));
   const processes = new Map<string, ProcessMemory[]>();
@@ -85,5 +86,5 @@ export async function runScenario(info: ScenarioInfo, plan: Plan, o: RunOptions)
   const failedAll = plan.variants.filter((v) => !measured.includes(v)).map((v) => ({
     id: v.id, reason: `every run failed (${errors.get(v.id)?.length} of ${o.runs + o.warmup}): ${errors.get(v.id)?.[0] ?? ''}`,
   }));
-  return { ...info, variants, skipped: [...plan.skipped, ...failedAll], notes: plan.notes ?? [] };
+  return { ...info, variants, skipped: [...plan.skipped, ...failedAll], notes: plan.notes ?? [], durationS: (Date.now() - started) / 1000 };
 }

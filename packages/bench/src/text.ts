@@ -32,6 +32,6 @@ export function reportTables(report: BenchReport): TextTable[] {
       String(v.failures),
     ]);
     const lines = [...s.skipped.map((k) => `skipped ${k.id}: ${k.reason}`), ...s.notes.map((n) => `note: ${n}`)];
-    return { title: `${s.title}: ${s.description}`, header, rows, lines };
+    return { title: `${s.title} (${s.durationS.toFixed(0)} s): ${s.description}`, header, rows, lines };
   });
 }

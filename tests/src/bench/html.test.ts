@@ -39,7 +39,7 @@ const coldStart: ScenarioResult = {
     ['podman', HOSTILE, 'peer', { ms: [153, 160, 170] }],
   ]),
   skipped: [{ id: 'ctr', reason: 'ctr is not installed' }],
-  notes: ['podman runs with --runtime runc'],
+  notes: ['podman runs with --runtime runc'], durationS: 10,
 };
 
 const readyStop: ScenarioResult = {
@@ -49,7 +49,7 @@ const readyStop: ScenarioResult = {
     ['podstage-host', 'podstage (host)', 'podstage', { ready: [300, 310, 330], stop: [90, 95, 99] }],
     ['nspawn', 'systemd-nspawn', 'baseline', { ready: [60, 62, 70], stop: [20, 22, 25] }],
   ]),
-  skipped: [], notes: [],
+  skipped: [], notes: [], durationS: 10,
 };
 
 const MIB: MetricDef[] = [{ id: 'pss', label: 'PSS per pod', unit: 'MiB', ratios: true }, { id: 'rss', label: 'RSS per pod', unit: 'MiB', ratios: true }];
@@ -64,7 +64,7 @@ const memory: ScenarioResult = {
     ['runc', 'runc run', 'baseline', { pss: [9, 9, 10], rss: [13, 13, 14] },
       [{ name: 'runc', rssKiB: 10_000, pssKiB: 7_500 }, { name: 'busybox', rssKiB: 3_000, pssKiB: 1_000 }]],
   ]),
-  skipped: [], notes: [],
+  skipped: [], notes: [], durationS: 10,
 };
 
 const REPORT: BenchReport = {

@@ -33,7 +33,7 @@ export const command: Command = {
   summary: 'Time and weigh what each stage1 costs on this machine next to the raw isolators, Node and podman/ctr where installed.',
   usage: 'bench [--quick] [--scenarios=LIST] [--stage1s=LIST] [--peers=LIST] [--runs=N] [--warmup=N] [--density=LIST] [--image=IMAGE] [--json=FILE] [--html=FILE]',
   options: {
-    quick: { type: 'boolean', description: 'few runs (3, 1 warm-up) and density 10 only: under two minutes on a 2-core machine' },
+    quick: { type: 'boolean', description: 'few runs (2 after 1 warm-up; memory and steady state fewer) and density 10 only: under two minutes on a 2-core machine' },
     scenarios: { type: 'string', valueName: 'LIST', description: `scenarios to run, comma-separated (default ${SCENARIOS.join(',')})` },
     stage1s: { type: 'string', valueName: 'LIST', description: `stage1s to measure, comma-separated (default ${STAGE1S.join(',')}; kvm runs once per guest kernel)` },
     peers: { type: 'string', valueName: 'LIST', description: `other runtimes to measure where installed (default ${PEERS.join(',')}; empty for none)` },
@@ -49,7 +49,7 @@ export const command: Command = {
     const stage1s = subset('--stage1s', values.stage1s, STAGE1S, STAGE1S);
     const scenarios = subset('--scenarios', values.scenarios, SCENARIOS, SCENARIOS);
     const peers = subset('--peers', values.peers, PEERS, PEERS);
-    const runs = count('--runs', values.runs, quick ? 3 : 10, 1);
+    const runs = count('--runs', values.runs, quick ? 2 : 10, 1);
     const warmup = count('--warmup', values.warmup, quick ? 1 : 2, 0);
     const densities = typeof values.density === 'string'
       ? values.density.split(',').map((d) => count('--density', d, 0, 1)) : quick ? [10] : [10, 50];
