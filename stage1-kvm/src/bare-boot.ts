@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { POD_MANIFEST_API_VERSION, POD_MANIFEST_KIND } from '@podstage/contract';
 import { detectAccelerator } from './accel.js';
 import { DEFAULT_GUEST_DIR, MINIMAL_KERNEL_DIR, QEMU } from './guest-boot.js';
-import { guestResources, KERNEL_CMDLINE, machineArgs } from './translate.js';
+import { hostTscKhz } from './host-tsc.js';
+import { guestResources, kernelCmdline, machineArgs } from './translate.js';
 
 /** The guest kernels by annotation value (podstage.io/kvm-kernel), as guest-boot.ts resolves them. */
 const KERNELS = { debian: { dir: DEFAULT_GUEST_DIR, acpi: true }, minimal: { dir: MINIMAL_KERNEL_DIR, acpi: false } };
@@ -23,6 +24,6 @@ export function bareBoots(): Record<string, string[] | undefined> {
   return Object.fromEntries(Object.entries(KERNELS).map(([name, k]) => {
     const kernel = join(k.dir, 'vmlinux');
     if (!existsSync(kernel) || !existsSync(initrd) || !existsSync(QEMU)) return [name, undefined];
-    return [name, [QEMU, ...machineArgs({ kernel, initrd, acpi: k.acpi, accel, memMiB, cpus, cmdline: `${KERNEL_CMDLINE} rdinit=/bin/busybox -- true` })]];
+    return [name, [QEMU, ...machineArgs({ kernel, initrd, acpi: k.acpi, accel, memMiB, cpus, cmdline: kernelCmdline(hostTscKhz(), 'rdinit=/bin/busybox -- true') })]];
   }));
 }

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { annotationValue, PodstageError, type PodManifest } from '@podstage/contract';
-import { CMDLINE_ANNOTATION, INITRD_ANNOTATION, KERNEL_ANNOTATION, KERNEL_CMDLINE } from './translate.js';
+import { hostTscKhz } from './host-tsc.js';
+import { CMDLINE_ANNOTATION, INITRD_ANNOTATION, KERNEL_ANNOTATION, kernelCmdline } from './translate.js';
 
 export const QEMU = '/usr/bin/qemu-system-x86_64';
 const installRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -44,5 +45,5 @@ export function guestBoot(m: PodManifest): GuestBoot {
       : requireFile(chosen, `annotation ${KERNEL_ANNOTATION}: guest kernel`, 'give `debian`, `minimal` or the path of an uncompressed vmlinux');
   const custom = annotationValue(m.annotations, INITRD_ANNOTATION);
   const initrd = custom === undefined ? requireFile(join(DEFAULT_GUEST_DIR, 'initrd.cpio'), 'guest initramfs') : requireFile(custom, `annotation ${INITRD_ANNOTATION}: initramfs`, 'give the path of an initramfs (cpio)');
-  return { kernel, initrd, cmdline: [KERNEL_CMDLINE, annotationValue(m.annotations, CMDLINE_ANNOTATION)].filter(Boolean).join(' '), acpi: chosen !== 'minimal' };
+  return { kernel, initrd, cmdline: kernelCmdline(hostTscKhz(), annotationValue(m.annotations, CMDLINE_ANNOTATION)), acpi: chosen !== 'minimal' };
 }

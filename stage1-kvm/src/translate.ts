@@ -18,7 +18,10 @@ import { GUEST_RUN_DIR, GUEST_SHM, OUTPUT_TAG, POD_TAG } from './guest/init-scri
 export const GUEST_OVERHEAD_MIB = 128;
 /** Debian's kernel panics below this. */
 export const MIN_GUEST_MIB = 256;
-export const KERNEL_CMDLINE = 'console=ttyS0 quiet loglevel=0 reboot=t panic=-1 tsc_early_khz=2100000';
+export const KERNEL_CMDLINE = 'console=ttyS0 quiet loglevel=0 reboot=t panic=-1';
+
+/** The guest kernel's command line: the fixed part, the host's TSC rate (see host-tsc.ts), and any extra. */
+export const kernelCmdline = (tscKhz: number, extra?: string): string => [KERNEL_CMDLINE, `tsc_early_khz=${tscKhz}`, extra].filter(Boolean).join(' ');
 export const KERNEL_ANNOTATION = 'podstage.io/kvm-kernel';
 export const INITRD_ANNOTATION = 'podstage.io/kvm-initrd';
 export const CMDLINE_ANNOTATION = 'podstage.io/kvm-cmdline';

@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_CAPABILITIES, effectiveIsolators } from '@podstage/contract';
 import type { AppPlan } from '@podstage/stage1-common';
 import { AgentChannel } from '@podstage/stage1-kvm/agent-channel';
-import { appScript, capabilityMask, execScript, qemuArgs, seccompProgram } from '@podstage/stage1-kvm/translate';
+import { tscKhzFromCpuinfo } from '@podstage/stage1-kvm/host-tsc';
+import { appScript, capabilityMask, execScript, kernelCmdline, qemuArgs, seccompProgram } from '@podstage/stage1-kvm/translate';
 
 function plan(over: Partial<AppPlan> = {}): AppPlan {
   return {
@@ -101,6 +102,15 @@ test('agent channel: what the guest says is parsed strictly; anything else is ig
   rmSync(dir, { recursive: true });
   assert.equal(seen, ['ready', 'exited web 3', 'exec-exited 0123456789abcdef 0', 'exited db 137']);
   assert.equal(received.join(''), 'kill web TERM\n');
+});
+
+test('the guest is told the host TSC rate: cpu MHz on a constant-TSC host without cpufreq, else the model name\'s nominal clock', () => {
+  const vm = 'processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\ncpu MHz\t\t: 2600.000\nflags\t\t: fpu tsc constant_tsc nonstop_tsc\n\nprocessor\t: 1\ncpu MHz\t\t: 1.000\n';
+  assert.is(tscKhzFromCpuinfo(vm, false), 2_600_000);
+  const metal = 'processor\t: 0\nmodel name\t: Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz\ncpu MHz\t\t: 3391.812\nflags\t\t: fpu tsc constant_tsc\n';
+  assert.is(tscKhzFromCpuinfo(metal, true), 1_900_000, 'cpufreq varies cpu MHz: the nominal clock');
+  assert.is(tscKhzFromCpuinfo('processor\t: 0\nmodel name\t: AMD EPYC\ncpu MHz\t\t: 2000.000\nflags\t\t: fpu tsc\n', false), undefined, 'no constant TSC, no nominal clock');
+  assert.is(kernelCmdline(2_600_000, 'quiet=1'), 'console=ttyS0 quiet loglevel=0 reboot=t panic=-1 tsc_early_khz=2600000 quiet=1');
 });
 
 test.run();
