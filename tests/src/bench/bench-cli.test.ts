@@ -13,13 +13,19 @@ t.before(async (ctx) => {
 });
 t.after((ctx) => ctx.sb.cleanup());
 
-t('--quick on fly and host: a schema-valid report next to node, chroot, nspawn and runc', async ({ sb }) => {
+t('--quick on fly and host: every scenario in a schema-valid report and an HTML page, next to node, chroot, nspawn and runc', async ({ sb }) => {
   const file = join(sb.dir, 'report.json');
   const html = join(sb.dir, 'report.html');
-  const r = await sb.run(['bench', '--quick', '--stage1s=fly,host', '--scenarios=cold-start,ready-stop', '--peers=', '--runs=2', `--json=${file}`, `--html=${html}`]);
+  const r = await sb.run(['bench', '--quick', '--stage1s=fly,host', '--density=2', '--peers=', `--json=${file}`, `--html=${html}`]);
   assert.is(r.exitCode, 0, String(r.stderr));
   const report: unknown = JSON.parse(readFileSync(file, 'utf8'));
   validateReport(report);
+  assert.equal(report.scenarios.map((s) => s.id), ['cold-start', 'ready-stop', 'memory', 'density', 'steady-state']);
+  for (const s of report.scenarios) {
+    const ids = s.variants.map((v) => v.id);
+    assert.ok(ids.includes('podstage-fly') && ids.includes('podstage-host'), `${s.id}: both stage1s measured (${ids.join(', ')}; skipped ${JSON.stringify(s.skipped)})`);
+    for (const v of s.variants) assert.is(v.failures, 0, `${s.id} ${v.id}: ${v.errors.join('; ')}`);
+  }
   const cold = report.scenarios.find((s) => s.id === 'cold-start');
   assert.ok(cold, 'the cold-start scenario');
   assert.equal(cold.variants.map((v) => v.id).sort(), ['chroot', 'node', 'nspawn', 'podstage-fly', 'podstage-host', 'runc']);
