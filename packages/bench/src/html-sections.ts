@@ -52,12 +52,14 @@ const referencesOf = (s: ScenarioResult, metric: MetricDef): VariantResult[] =>
 
 function metricTable(s: ScenarioResult, metric: MetricDef): Raw {
   const refs = referencesOf(s, metric);
-  const header = ['variant', 'kind', 'median', 'p90', 'min', 'max', 'runs', 'failures', ...refs.map((r) => `× ${r.id}`)];
+  const overRaw = s.variants.some((v) => v.metrics[metric.id]?.overRaw);
+  const header = ['variant', 'kind', 'median', 'p90', 'min', 'max', 'runs', 'failures', ...(overRaw ? [`${metric.unit} over raw isolator`] : []), ...refs.map((r) => `× ${r.id}`)];
   const rows = s.variants.filter((v) => v.metrics[metric.id]).map((v) => {
     const r = v.metrics[metric.id];
     return el('tr', { class: `kind-${v.kind}` },
       el('td', {}, v.label), el('td', {}, v.kind),
       num(r?.summary.median), num(r?.summary.p90), num(r?.summary.min), num(r?.summary.max), count(r?.summary.runs), count(v.failures),
+      overRaw ? el('td', { class: 'num' }, r?.overRaw && v.rawIsolator ? `+${fmt(r.overRaw.median)} (${v.rawIsolator})` : '-') : null,
       refs.map((ref) => num(r?.ratios[ref.id]?.median)));
   });
   return el('table', {},

@@ -20,7 +20,7 @@ import * as steadyState from './scenarios/steady-state.js';
 import { podstageTargets } from './targets.js';
 
 export { REPORT_SCHEMA, validateReport, type BenchReport, type MetricDef, type ScenarioResult, type VariantResult } from './report.js';
-export { interleave, median, pairedRatios, percentile, summarize, type Summary } from './stats.js';
+export { interleave, median, pairedDifferences, pairedRatios, percentile, summarize, type Summary } from './stats.js';
 export { PEER_NAMES } from './peers.js';
 export { belongingPids, memoryTotals, ownedPids, parseCgroups, parseSmapsRollup, parseStat, type ProcEntry } from './processes.js';
 export type { KvmFacts } from './context.js';

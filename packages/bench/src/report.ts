@@ -20,6 +20,8 @@ export interface MetricResult {
   summary: Summary;
   /** This variant's value over each baseline's and peer's, pair by pair (only for metrics with `ratios`). */
   ratios: Record<string, Summary>;
+  /** This variant's value minus its raw isolator's, pair by pair (see VariantResult.rawIsolator). */
+  overRaw?: Summary;
 }
 
 /** One host process that belongs to a running pod (apps excluded), from /proc/PID/smaps_rollup. */
@@ -34,6 +36,8 @@ export interface VariantResult {
   id: string;
   label: string;
   kind: VariantKind;
+  /** A podstage variant's raw isolator (a baseline of the same scenario): fly chroot, host nspawn, runc runc run, kvm QEMU. */
+  rawIsolator?: string;
   failures: number;
   /** The first failures' messages (at most three), so a failing variant says why. */
   errors: string[];
@@ -79,13 +83,13 @@ const strings = { type: 'array', items: { type: 'string' } } as const;
 
 const metricResult = {
   type: 'object', required: ['samples', 'summary', 'ratios'], additionalProperties: false,
-  properties: { samples: { type: 'array', minItems: 1, items: { type: 'number' } }, summary, ratios: { type: 'object', additionalProperties: summary } },
+  properties: { samples: { type: 'array', minItems: 1, items: { type: 'number' } }, summary, ratios: { type: 'object', additionalProperties: summary }, overRaw: summary },
 } as const;
 
 const variant = {
   type: 'object', required: ['id', 'label', 'kind', 'failures', 'errors', 'metrics'], additionalProperties: false,
   properties: {
-    id: { type: 'string' }, label: { type: 'string' }, kind: { enum: ['podstage', 'baseline', 'peer'] },
+    id: { type: 'string' }, label: { type: 'string' }, kind: { enum: ['podstage', 'baseline', 'peer'] }, rawIsolator: { type: 'string' },
     failures: { type: 'integer', minimum: 0 }, errors: strings,
     metrics: { type: 'object', additionalProperties: metricResult },
     processes: {

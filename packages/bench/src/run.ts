@@ -1,6 +1,6 @@
 /** Run a scenario's variants interleaved (A B C A B C …) after warm-up rounds, and summarize each metric. */
 import type { MetricDef, MetricResult, ProcessMemory, ScenarioResult, Skipped, VariantKind, VariantResult } from './report.js';
-import { interleave, pairedRatios, summarize } from './stats.js';
+import { interleave, pairedDifferences, pairedRatios, summarize } from './stats.js';
 
 /** What one measured run gives: a value per metric, and for the memory scenario the processes. */
 export interface Measurement {
@@ -12,6 +12,8 @@ export interface Variant {
   id: string;
   label: string;
   kind: VariantKind;
+  /** A podstage variant's baseline without podstage, when the scenario runs it. */
+  rawIsolator?: string;
   /** Run `i` (a counter unique within the scenario); throws when the run failed. */
   measure(i: number): Promise<Measurement>;
 }
@@ -77,11 +79,14 @@ export async function runScenario(info: ScenarioInfo, plan: Plan, o: RunOptions)
           if (r.id !== v.id && theirs.length > 0 && theirs.every((x) => x > 0)) ratios[r.id] = pairedRatios(own, theirs);
         }
       }
-      metrics[def.id] = { samples: own, summary: summarize(own), ratios };
+      const raw = v.rawIsolator === undefined ? [] : series(v.rawIsolator, def.id);
+      const overRaw = def.ratios && raw.length > 0 ? { overRaw: pairedDifferences(own, raw) } : {};
+      metrics[def.id] = { samples: own, summary: summarize(own), ratios, ...overRaw };
     }
     const errs = errors.get(v.id) ?? [];
     const procs = processes.get(v.id);
-    return { id: v.id, label: v.label, kind: v.kind, failures: errs.length, errors: errs.slice(0, 3), metrics, ...(procs ? { processes: procs } : {}) };
+    const raw = v.rawIsolator !== undefined && measured.some((m) => m.id === v.rawIsolator) ? { rawIsolator: v.rawIsolator } : {};
+    return { id: v.id, label: v.label, kind: v.kind, ...raw, failures: errs.length, errors: errs.slice(0, 3), metrics, ...(procs ? { processes: procs } : {}) };
   });
   const failedAll = plan.variants.filter((v) => !measured.includes(v)).map((v) => ({
     id: v.id, reason: `every run failed (${errors.get(v.id)?.length} of ${o.runs + o.warmup}): ${errors.get(v.id)?.[0] ?? ''}`,

@@ -36,6 +36,13 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): Summar
   return summarize(Array.from({ length: n }, (_, i) => (a[i] as number) / (b[i] as number)));
 }
 
+/** Differences `a - b` taken pair by pair, then summarized (podstage's own cost over the raw isolator's). */
+export function pairedDifferences(a: readonly number[], b: readonly number[]): Summary {
+  const n = Math.min(a.length, b.length);
+  if (n === 0) throw new Error('no pairs');
+  return summarize(Array.from({ length: n }, (_, i) => (a[i] as number) - (b[i] as number)));
+}
+
 /** The order variants run in: `warmup` rounds, then `runs` rounds, each round every variant once (A B C A B C …). */
 export function interleave<T>(variants: readonly T[], runs: number, warmup: number): { variant: T; warmup: boolean }[] {
   const out: { variant: T; warmup: boolean }[] = [];

@@ -12,17 +12,21 @@ export interface PodstageTarget {
   label: string;
   /** Pod flags of `podstage run` that choose it. */
   podFlags: string[];
+  /** The baseline that runs the same isolation without podstage (its stage0 overhead is the difference). */
+  rawIsolator: string;
 }
 
 const KERNELS = ['debian', 'minimal'];
 
+const RAW_ISOLATORS: Record<string, string> = { fly: 'chroot', host: 'nspawn', runc: 'runc' };
+
 export function podstageTargets(stage1s: readonly string[]): PodstageTarget[] {
   return stage1s.flatMap((s): PodstageTarget[] => {
-    if (s === 'crun') return [{ id: 'podstage-crun', label: 'podstage (runc stage1, crun)', podFlags: ['--stage1-name=runc', '--runtime=crun'] }];
+    if (s === 'crun') return [{ id: 'podstage-crun', label: 'podstage (runc stage1, crun)', podFlags: ['--stage1-name=runc', '--runtime=crun'], rawIsolator: 'runc' }];
     if (s === 'kvm') {
-      return KERNELS.map((k) => ({ id: `podstage-kvm-${k}`, label: `podstage (kvm, ${k} kernel)`, podFlags: ['--stage1-name=kvm', `--annotation=podstage.io/kvm-kernel=${k}`] }));
+      return KERNELS.map((k) => ({ id: `podstage-kvm-${k}`, label: `podstage (kvm, ${k} kernel)`, podFlags: ['--stage1-name=kvm', `--annotation=podstage.io/kvm-kernel=${k}`], rawIsolator: `qemu-${k}` }));
     }
-    return [{ id: `podstage-${s}`, label: `podstage (${s})`, podFlags: [`--stage1-name=${s}`] }];
+    return [{ id: `podstage-${s}`, label: `podstage (${s})`, podFlags: [`--stage1-name=${s}`], rawIsolator: RAW_ISOLATORS[s] ?? 'chroot' }];
   });
 }
 

@@ -1,6 +1,6 @@
 /** The bench's statistics on fixed data: nothing here depends on a clock. */
 import * as assert from 'uvu/assert';
-import { interleave, median, pairedRatios, percentile, summarize, validateReport } from '@podstage/bench';
+import { interleave, median, pairedDifferences, pairedRatios, percentile, summarize, validateReport } from '@podstage/bench';
 import { test } from '../helpers/suite.js';
 
 test('median of odd and even counts; nearest-rank percentiles', () => {
@@ -22,6 +22,10 @@ test('ratios are taken pair by pair, not from the medians', () => {
   const a = [20, 200, 22];
   const b = [10, 100, 11];
   assert.equal(pairedRatios(a, b), { runs: 3, min: 2, median: 2, p90: 2, max: 2 });
+});
+
+test('stage0 overhead: differences are taken pair by pair too', () => {
+  assert.equal(pairedDifferences([310, 400, 305], [10, 100, 5]), { runs: 3, min: 300, median: 300, p90: 300, max: 300 });
 });
 
 test('interleaving: warm-up rounds first, then A B C A B C', () => {

@@ -33,12 +33,12 @@ export function timeCommand(argv: string[]): Promise<number> {
   });
 }
 
-const timed = (id: string, label: string, kind: Variant['kind'], argv: (i: number) => string[]): Variant => ({
-  id, label, kind, measure: async (i) => ({ values: { ms: await timeCommand(argv(i)) } }),
+const timed = (id: string, label: string, kind: Variant['kind'], argv: (i: number) => string[], rawIsolator?: string): Variant => ({
+  id, label, kind, ...(rawIsolator === undefined ? {} : { rawIsolator }), measure: async (i) => ({ values: { ms: await timeCommand(argv(i)) } }),
 });
 
 export function plan(ctx: BenchContext): Plan {
-  const variants: Variant[] = ctx.targets.map((t) => timed(t.id, t.label, 'podstage', () => podRunArgv(ctx, t, ['/bin/true'])));
+  const variants: Variant[] = ctx.targets.map((t) => timed(t.id, t.label, 'podstage', () => podRunArgv(ctx, t, ['/bin/true']), t.rawIsolator));
   const skipped: Plan['skipped'] = [];
   variants.push(timed('node', 'node -e 0', 'baseline', () => [process.execPath, '-e', '0']));
   const root = baselineRootfs(ctx);

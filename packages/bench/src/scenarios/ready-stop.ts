@@ -25,7 +25,7 @@ const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 export function plan(ctx: BenchContext): Plan {
   const variants: Variant[] = ctx.targets.map((t): Variant => ({
-    id: t.id, label: t.label, kind: 'podstage',
+    id: t.id, label: t.label, kind: 'podstage', rawIsolator: t.rawIsolator,
     async measure() {
       const pod = await startReadyPod(ctx, t);
       return { values: { ready: pod.readyMs, stop: await stopPod(ctx, pod) } };
