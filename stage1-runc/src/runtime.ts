@@ -1,20 +1,28 @@
 /**
- * The OCI runtime's own commands, argv only: runc, or crun through
- * crun-wrapper (its private mount namespace without the cgroup2 mount). Container IDs
+ * The OCI runtime's own commands, argv only: runc, or crun in a private mount
+ * namespace without the cgroup2 mount (CRUN_IN_V1_VIEW). Container IDs
  * are `podstage-<uuid>-<app>` (and `-sandbox`), so a pod's containers can be
  * found again by prefix.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa, execaSync } from 'execa';
 import { annotationValue, PodstageError } from '@podstage/contract';
 import { RUNTIME_ANNOTATION } from './translate.js';
 
 export const RUNTIMES = ['runc', 'crun'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
-const CRUN_WRAPPER = fileURLToPath(new URL('./crun-wrapper.js', import.meta.url));
+/**
+ * crun refuses a hybrid cgroup layout ("cgroups in hybrid mode not supported")
+ * unless the cgroup2 mount is out of sight: util-linux unshare gives it a private
+ * mount namespace, sh unmounts /sys/fs/cgroup/unified there and execs crun (no Node
+ * start per crun command: a pod start runs several).
+ */
+const CRUN_IN_V1_VIEW = [
+  '/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c',
+  'if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then umount -l /sys/fs/cgroup/unified || exit 125; fi; exec "$0" "$@"',
+];
 
 export const containerId = (uuid: string, app: string) => `podstage-${uuid}-${app}`;
 export const sandboxId = (uuid: string) => containerId(uuid, 'sandbox');
@@ -29,7 +37,8 @@ export function runtimeBinary(name: RuntimeName): string {
 
 function argv(name: RuntimeName, args: string[]): [string, string[]] {
   const bin = runtimeBinary(name);
-  return name === 'crun' ? [process.execPath, [CRUN_WRAPPER, ...args]] : [bin, args];
+  const [unshare, ...view] = CRUN_IN_V1_VIEW as [string, ...string[]];
+  return name === 'crun' ? [unshare, [...view, bin, ...args]] : [bin, args];
 }
 
 /** The pod's runtime: the pod option (--runtime), else the annotation, else runc. */
