@@ -179,8 +179,7 @@ function applyAppOption(app: AppRequest, flag: string, value: string | true, pod
   }
 }
 
-function applyPodOption(req: PodRequest, flags: PodArgs['flags'], flag: string, value: string | true): void {
-  const spec = POD_OPTIONS[flag] as OptionSpec;
+function applyPodOption(req: PodRequest, flags: PodArgs['flags'], flag: string, spec: OptionSpec, value: string | true): void {
   if (spec.type === 'string' && value === true) throw usage(`--${flag} needs a value`);
   if (flag === 'volume') addVolume(req, parseVolume(value as string), flagText(flag, value as string));
   else if (flag === 'set-env') { const [k, v] = keyValue(flag, value as string); req.env[k] = v; }
@@ -210,14 +209,16 @@ export function parsePodArgs(argv: string[], extraPodOptions: Record<string, Opt
       request.apps.push(app);
       continue;
     }
-    const eq = tok.indexOf('=');
-    const flag = tok.slice(2, eq < 0 ? undefined : eq);
+    const short = /^-([a-zA-Z])$/.exec(tok)?.[1];
+    const long = short === undefined ? tok : `--${Object.keys(podOptions).find((k) => podOptions[k]?.short === short) ?? short}`;
+    const eq = long.indexOf('=');
+    const flag = long.slice(2, eq < 0 ? undefined : eq);
     // Flags known at both levels (volume, set-env, annotation) belong to the app once an image is named.
     const perApp = APP_OPTIONS[flag] !== undefined && (podOptions[flag] === undefined || app !== undefined);
     const spec = perApp ? APP_OPTIONS[flag] : podOptions[flag];
-    if (!tok.startsWith('--') || spec === undefined) throw usage(`unknown flag ${tok.split('=')[0]}; see podstage run --help`);
+    if (!long.startsWith('--') || spec === undefined) throw usage(`unknown flag ${tok.split('=')[0]}; see podstage run --help`);
     let value: string | true = true;
-    if (eq >= 0) value = tok.slice(eq + 1);
+    if (eq >= 0) value = long.slice(eq + 1);
     else if (spec.type === 'string') {
       const next = argv[++i];
       if (next === undefined) throw usage(`--${flag} needs a value`);
@@ -226,7 +227,7 @@ export function parsePodArgs(argv: string[], extraPodOptions: Record<string, Opt
     if (perApp) {
       if (app === undefined) throw usage(`--${flag} is an app flag: put it after the image it applies to`);
       applyAppOption(app, flag, value, request, pending);
-    } else applyPodOption(request, flags, flag, value);
+    } else applyPodOption(request, flags, flag, spec, value);
   }
   return { request, flags };
 }

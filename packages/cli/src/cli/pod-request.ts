@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { expandInsecureOptions, parsePodManifest, PodstageError, type OutputMode, type PodManifest } from '@podstage/contract';
 import { parsePullPolicy, type FetchImageOptions } from '@podstage/images';
 import { discardPod, prepare, type PreparedPod } from '@podstage/runtime';
-import type { GlobalOptions } from './command.js';
+import type { GlobalOptions, OptionSpec } from './command.js';
 import { configDir, dataDir, openStore } from './context.js';
 import { parsePodArgs, type PodArgs } from './pod-args.js';
 import { withProgress } from './progress.js';
@@ -52,8 +52,17 @@ export interface PreparedRequest {
   insecureOptions: string[];
 }
 
-export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutable = false } = {}): Promise<PreparedRequest> {
-  const { request, flags } = parsePodArgs(argv);
+export interface PrepareFromArgsOptions {
+  mutable?: boolean;
+  /** A command's own pod flags (run's --detach). */
+  extraPodOptions?: Record<string, OptionSpec>;
+  /** Refuse flag combinations before anything is written. */
+  checkFlags?: (flags: PodArgs['flags']) => void;
+}
+
+export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutable = false, extraPodOptions = {}, checkFlags }: PrepareFromArgsOptions = {}): Promise<PreparedRequest> {
+  const { request, flags } = parsePodArgs(argv, extraPodOptions);
+  checkFlags?.(flags);
   const manifestFile = flags['pod-manifest'];
   if (typeof manifestFile === 'string' && request.apps.length > 0) throw new PodstageError('ERR_PODSTAGE_USAGE', '--pod-manifest cannot be combined with images');
   if (typeof manifestFile !== 'string' && request.apps.length === 0 && !mutable) {
