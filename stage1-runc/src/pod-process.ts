@@ -12,7 +12,7 @@ import {
 } from '@podstage/contract';
 import { createCgroup, joinCgroup, mountAppRootfs, PodSupervisor, planApp, podCgroup, unmountAppRootfs, type AppLauncher } from '@podstage/stage1-common';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
-import { containerId, containerPid, kill, podRuntime, remove, runContainer, runDetached, sandboxId, type RuntimeName } from './runtime.js';
+import { containerId, kill, podRuntime, remove, runContainer, runDetached, sandboxId, type RuntimeName } from './runtime.js';
 import { mountPodShm, unmountPodShm } from './pod-shm.js';
 import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
 
@@ -25,16 +25,16 @@ function writeBundle(dir: string, config: object): string {
   return dir;
 }
 
-async function startSandbox(o: RunOptions, options: PodOptions, runtime: RuntimeName): Promise<number> {
+function startSandbox(o: RunOptions, options: PodOptions, runtime: RuntimeName): number {
   const dir = bundleDir(o.podDir, 'sandbox');
   mkdirSync(join(dir, 'rootfs'), { recursive: true });
   const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
   if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
   writeBundle(dir, sandboxConfig({ uuid: o.uuid, rootfs: join(dir, 'rootfs'), net: options.net === 'none' ? 'none' : 'host', insecureOptions: options.insecureOptions }));
-  await runDetached(runtime, dir, sandboxId(o.uuid));
-  return containerPid(runtime, sandboxId(o.uuid));
+  return runDetached(runtime, dir, sandboxId(o.uuid));
 }
 
+/** SIGKILL, then delete: runc's `delete --force` of a running container sleeps 100 ms after its own SIGKILL. */
 function stopSandbox(runtime: RuntimeName, uuid: string): void {
   kill(runtime, sandboxId(uuid), 'KILL');
   remove(runtime, sandboxId(uuid));
@@ -61,7 +61,7 @@ export async function runPodProcess(o: RunOptions): Promise<never> {
   createCgroup(podCgroup(o.uuid));
   joinCgroup(podCgroup(o.uuid));
   const shm = mountPodShm(o.podDir);
-  const sandboxPid = await startSandbox(o, options, runtime);
+  const sandboxPid = startSandbox(o, options, runtime);
   const ctx: AppContext = {
     uuid: o.uuid, sandboxPid, sharePid: sharesPidNamespace(readPodManifest(o.podDir)), shm, insecureOptions: options.insecureOptions, ...runtimeLimits(),
   };

@@ -58,10 +58,12 @@ export function runContainer(name: RuntimeName, bundle: string, id: string, inte
 
 /**
  * `run --detach`: the container keeps the stdio it is given, so it gets a file
- * (a pipe would never close and we would wait for it forever).
+ * (a pipe would never close and we would wait for it forever). Its pid comes
+ * from --pid-file: no `state` call after it.
  */
-export async function runDetached(name: RuntimeName, bundle: string, id: string): Promise<void> {
-  const [cmd, args] = argv(name, ['run', '--detach', '--bundle', bundle, id]);
+export function runDetached(name: RuntimeName, bundle: string, id: string): number {
+  const pidFile = join(bundle, 'container.pid');
+  const [cmd, args] = argv(name, ['run', '--detach', '--pid-file', pidFile, '--bundle', bundle, id]);
   const logFile = join(bundle, 'runtime.log');
   const fd = openSync(logFile, 'w');
   try {
@@ -70,13 +72,9 @@ export async function runDetached(name: RuntimeName, bundle: string, id: string)
   } finally {
     closeSync(fd);
   }
-}
-
-export async function containerPid(name: RuntimeName, id: string): Promise<number> {
-  const [cmd, args] = argv(name, ['state', id]);
-  const r = await execa(cmd, args, { reject: false });
-  if (r.exitCode !== 0) throw new PodstageError('ERR_PODSTAGE_STAGE1', `${name} state ${id}: ${String(r.stderr).trim()}`);
-  return (JSON.parse(String(r.stdout)) as { pid: number }).pid;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+  if (!(pid > 0)) throw new PodstageError('ERR_PODSTAGE_STAGE1', `${name} run ${id}: no pid in ${pidFile}`);
+  return pid;
 }
 
 export function kill(name: RuntimeName, id: string, signal: string): void {
