@@ -30,7 +30,7 @@ function subset(flag: string, value: unknown, known: readonly string[], fallback
 
 export const command: Command = {
   name: 'bench',
-  summary: 'Time and weigh what each stage1 costs on this machine next to the raw isolators, Node and podman/ctr where installed.',
+  summary: 'What each stage1 costs here (start, stop, memory, density, steady state) next to the raw isolators, Node, podman and ctr where installed.',
   usage: 'bench [--quick] [--scenarios=LIST] [--stage1s=LIST] [--peers=LIST] [--runs=N] [--warmup=N] [--density=LIST] [--image=IMAGE] [--json=FILE] [--html=FILE]',
   options: {
     quick: { type: 'boolean', description: 'few runs (2 after 1 warm-up; memory and steady state fewer) and density 10 only: under two minutes on a 2-core machine' },
