@@ -36,15 +36,21 @@ export function removeGuestFile(path: string): void {
   }
 }
 
-/** A Readable over a file the guest is still writing; ends after `finish()` once drained. */
+/**
+ * A Readable over a file the guest is still writing (polled every 100 ms); ends after
+ * `finish()` once drained. finish() reads at once rather than at the next poll: a pod's
+ * end waits for its output.
+ */
 export function followFile(path: string): { stream: Readable; finish(): void } {
   let offset = 0;
   let fd: number | undefined;
   let finishing = false;
+  let nextPoll: { timer: NodeJS.Timeout; pump: () => void } | undefined;
   const buf = Buffer.alloc(CHUNK);
   const stream = new Readable({
     read() {
       const pump = () => {
+        nextPoll = undefined;
         fd ??= openRegular(path);
         const n = fd === undefined ? 0 : readSync(fd, buf, 0, CHUNK, offset);
         if (n > 0) {
@@ -53,10 +59,16 @@ export function followFile(path: string): { stream: Readable; finish(): void } {
         } else if (finishing) {
           if (fd !== undefined) closeSync(fd);
           this.push(null);
-        } else setTimeout(pump, 100);
+        } else nextPoll = { timer: setTimeout(pump, 100), pump };
       };
       pump();
     },
   });
-  return { stream, finish: () => void (finishing = true) };
+  const finish = () => {
+    finishing = true;
+    if (nextPoll === undefined) return;
+    clearTimeout(nextPoll.timer);
+    nextPoll.pump();
+  };
+  return { stream, finish };
 }

@@ -5,3 +5,4 @@ export * from './terminate.js';
 export * from './users.js';
 export * from './pod-processes.js';
 export * from './execve.js';
+export * from './backoff.js';

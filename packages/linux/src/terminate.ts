@@ -1,7 +1,7 @@
 /** Ending processes the way `stop` does (ABI.md): SIGTERM, a grace period, SIGKILL, and back when they are gone. */
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PodstageError, STOP_TIMEOUT_MS } from '@podstage/contract';
+import { backoff } from './backoff.js';
 
 /**
  * Whether `pid` has exited. A zombie has: its parent reaps it when it gets to it (PID 1
@@ -54,13 +54,15 @@ export async function terminate(
   const left = () => pids().filter((pid) => !processGone(pid));
   if (!force && signalAll(left(), 'SIGTERM') > 0) {
     const graceEnd = Date.now() + graceMs;
-    while (left().length > 0 && Date.now() < graceEnd) await sleep(50);
+    const pause = backoff();
+    while (left().length > 0 && Date.now() < graceEnd) await pause();
   }
   const deadline = Date.now() + killTimeoutMs;
+  const pause = backoff();
   while (signalAll(left(), 'SIGKILL') > 0) {
     if (Date.now() > deadline) {
       throw new PodstageError('ERR_PODSTAGE_HOST', `processes ${left().join(', ')} of ${owner} survive SIGKILL after ${killTimeoutMs} ms`);
     }
-    await sleep(50);
+    await pause();
   }
 }

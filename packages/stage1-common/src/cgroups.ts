@@ -7,12 +7,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, podCgroup, PodstageError, type EffectiveIsolators,
 } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
-import { CGROUP_ROOT, cgroupHierarchies, podProcesses, signalAll } from '@podstage/linux';
+import { backoff, CGROUP_ROOT, cgroupHierarchies, podProcesses, signalAll } from '@podstage/linux';
 
 /** Hierarchies a pod gets a cgroup in; `systemd` is the name=systemd one nspawn needs. */
 export const POD_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'systemd'] as const;
@@ -107,6 +106,7 @@ function removeTree(dir: string): boolean {
 /** Kill what is left in the pod's cgroups and remove them; waits for the kernel (and PID 1's slow reaping). */
 export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const pause = backoff();
   for (;;) {
     signalAll(podProcesses(uuid, root), 'SIGKILL');
     let left = false;
@@ -115,6 +115,6 @@ export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeout
     if (Date.now() > deadline) {
       throw new PodstageError('ERR_PODSTAGE_HOST', `cgroups of pod ${uuid} are still busy after ${timeoutMs} ms`, { hint: 'run podstage gc again' });
     }
-    await sleep(50);
+    await pause();
   }
 }

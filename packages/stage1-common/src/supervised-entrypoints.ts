@@ -2,8 +2,8 @@
  * stop and the app-* entrypoints of every stage1 whose pods have a
  * PodSupervisor: they talk to it over the control socket.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readPidFile, type AppOptions, type StopOptions } from '@podstage/contract';
+import { backoff } from '@podstage/linux';
 import { control, sendControl } from './control/client.js';
 
 export function processAlive(pid: number): boolean {
@@ -26,9 +26,10 @@ export async function supervisedStop(o: StopOptions): Promise<void> {
   const reply = await sendControl(o.podDir, { op: 'stop', force: o.force }, 5_000).catch(() => undefined);
   if (reply === undefined || !reply.ok) process.kill(pid, o.force ? 'SIGKILL' : 'SIGTERM');
   const deadline = Date.now() + (o.force ? 5_000 : 15_000);
-  while (processAlive(pid) && Date.now() < deadline) await sleep(50);
+  const pause = backoff();
+  while (processAlive(pid) && Date.now() < deadline) await pause();
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-  while (processAlive(pid)) await sleep(50);
+  while (processAlive(pid)) await pause();
 }
 
 export async function supervisedAppStart(o: AppOptions): Promise<void> {

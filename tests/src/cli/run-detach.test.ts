@@ -37,8 +37,9 @@ for (const { label, flags } of TARGETS) {
     const uuid = String(r.stdout).trim();
     assert.match(uuid, UUID);
     assert.is((await status(sb, uuid)).state, 'running', 'running when run -d returns');
-    await waitFor('the detached app', () => existsSync(join(out, 'ready')) || undefined, STARTUP_MS);
-    assert.match(readFileSync(join(out, 'ready'), 'utf8'), /^\d+\n$/);
+    // The shell creates the file before it writes the pid: wait for the whole line.
+    const ready = join(out, 'ready');
+    await waitFor('the detached app', () => (existsSync(ready) && /^\d+\n$/.test(readFileSync(ready, 'utf8'))) || undefined, STARTUP_MS);
     const stop = await sb.run(['stop', uuid]);
     assert.is(stop.exitCode, 0, String(stop.stderr));
     assert.is((await status(sb, uuid)).state, 'exited');

@@ -7,9 +7,8 @@
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { formatRunArgs, LOCK_FD_ENV, pod, PodstageError, readPidFile } from '@podstage/contract';
-import type { DirLock } from '@podstage/linux';
+import { backoff, type DirLock } from '@podstage/linux';
 import { entrypointPath, readPodStage1, stage1Env } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { beginRun, type LaunchFlags } from './launch.js';
@@ -59,6 +58,7 @@ export async function startDetached(
     closeSync(lock.fd);
   }
   const deadline = Date.now() + timeoutMs;
+  const pause = backoff();
   for (;;) {
     const pid = readPidFile(opts.podDir);
     if (pid !== undefined) return { uuid: ref.uuid, pid };
@@ -66,6 +66,6 @@ export async function startDetached(
       throw new PodstageError('ERR_PODSTAGE_STAGE1', `stage1 ${choice.manifest.name} run exited (${exited.code ?? exited.signal}) before the pod started: ${tail(pod.runOutput(opts.podDir))}`);
     }
     if (Date.now() > deadline) throw new PodstageError('ERR_PODSTAGE_STAGE1', `pod ${ref.uuid} did not start within ${timeoutMs} ms`);
-    await sleep(20);
+    await pause();
   }
 }
