@@ -34,6 +34,9 @@ export interface KvmFacts {
   bareBoots: Record<string, string[] | undefined>;
 }
 
+/** The parent of every cgroup the bench asks a runtime for (raw OCI baselines, peers), relative to a hierarchy's root. */
+export const BENCH_CGROUP = 'podstage-bench';
+
 /** Where pods see the bench's programs (read-only) and where they write what they report (ready files, results). */
 export const POD_BIN = '/podstage-bench';
 export const POD_OUT = '/podstage-bench-out';
@@ -103,7 +106,7 @@ export function ociBundle(ctx: BenchContext, name: string, args: string[]): stri
   config.process.args = args;
   config.root = { path: baselineRootfs(ctx), readonly: true };
   config.mounts.push({ destination: POD_OUT, type: 'bind', source: benchOutDir(ctx), options: ['rbind', 'rw'] });
-  config.linux.cgroupsPath = `/podstage-bench/${name}`;
+  config.linux.cgroupsPath = `/${BENCH_CGROUP}/${name}`;
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, 2));
   return bundle;
 }

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_CGROUP, removeCgroupTree } from './cgroups.js';
-import type { BenchContext, KvmFacts } from './context.js';
+import { removeCgroupTrees } from '@podstage/linux';
+import { BENCH_CGROUP, type BenchContext, type KvmFacts } from './context.js';
 import { hostFacts } from './host-facts.js';
 import { detectPeers } from './peers.js';
 import { removeBenchPods } from './pods.js';
@@ -82,7 +82,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } finally {
     removeBenchPods(ctx);
     for (const p of ctx.peers) p.cleanUp();
-    removeCgroupTree(BENCH_CGROUP);
+    removeCgroupTrees(BENCH_CGROUP);
     rmSync(workDir, { recursive: true, force: true });
   }
 }

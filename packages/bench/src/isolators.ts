@@ -4,7 +4,8 @@
  * the way their users would stop them.
  */
 import { baselineRootfs, benchOutDir, type BenchContext, ociBundle, POD_BIN, POD_OUT } from './context.js';
-import { childExit, execCommand, type ReadyProcess, startReadyProcess } from './pods.js';
+import { msSince, runCommand } from './command.js';
+import { childExit, type ReadyProcess, startReadyProcess } from './pods.js';
 import type { Skipped } from './report.js';
 import { onPath } from './targets.js';
 
@@ -47,7 +48,7 @@ export function backgroundIsolators(ctx: BenchContext, scenario: string): { isol
     isolators.push({
       id: 'runc', label: 'runc run', scenario,
       argv: (f, i) => ['runc', 'run', '-b', ociBundle(ctx, `${scenario}-${i}`, [program, 'ready', f]), name(i)],
-      stop: (_pid, i) => { void execCommand(['runc', 'kill', name(i), 'TERM']).catch(() => undefined); },
+      stop: (_pid, i) => { void runCommand(['runc', 'kill', name(i), 'TERM']).catch(() => undefined); },
     });
   } else skipped.push({ id: 'runc', reason: 'runc is not installed (apt-get install runc)' });
   return { isolators, skipped };
@@ -63,7 +64,7 @@ export async function startIsolator(ctx: BenchContext, iso: BackgroundIsolator, 
       const exited = childExit(ready.child);
       iso.stop(ready.child.pid as number, i);
       await exited;
-      return Number(process.hrtime.bigint() - start) / 1e6;
+      return msSince(start);
     },
   };
 }

@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { msSince, runCommand } from './command.js';
 import { benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT } from './context.js';
 import type { Peer } from './peers.js';
 import type { PodstageTarget } from './targets.js';
@@ -67,7 +68,7 @@ export async function startReadyProcess(ctx: BenchContext, argv: (file: string) 
     child.kill('SIGKILL');
     throw e;
   }
-  return { child, readyMs: Number(process.hrtime.bigint() - start) / 1e6, stderr };
+  return { child, readyMs: msSince(start), stderr };
 }
 
 /** Resolves when `child` has exited (at once when it already has); call it before asking the child to stop. */
@@ -96,20 +97,9 @@ export async function startReadyPeer(ctx: BenchContext, peer: Peer, i: number, t
 export async function stopPod(ctx: BenchContext, pod: RunningPod): Promise<number> {
   const start = process.hrtime.bigint();
   const exited = childExit(pod.child);
-  await execCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', pod.name]);
+  await runCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', pod.name]);
   await exited;
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-/** Run a command to its exit without blocking the event loop (children must go on being reaped); throws with its stderr when it fails. */
-export function execCommand(argv: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${argv.join(' ')}: exit ${code}: ${err.trim()}`))));
-  });
+  return msSince(start);
 }
 
 /** The uuids of every pod the bench has made so far (those `podstage run` has saved). */

@@ -3,7 +3,7 @@
  * layout is contract's podCgroup): what shows whether a pod still runs, and how
  * a pod whose monitor is gone is stopped (ABI.md, Lifecycle).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { podCgroup } from '@podstage/contract';
 import { terminate } from './terminate.js';
@@ -30,9 +30,31 @@ export function cgroupHierarchies(root: string): string[] {
   return readdirSync(root).filter((h) => existsSync(join(root, h, 'cgroup.procs')));
 }
 
+/** The processes in the cgroup at `relative` and below it, on every hierarchy (zombies are not listed). */
+export function cgroupProcesses(relative: string, root = CGROUP_ROOT): number[] {
+  return [...new Set(cgroupHierarchies(root).flatMap((h) => pidsIn(join(root, h, relative))))];
+}
+
 /** The processes in the pod's cgroups, on every hierarchy (zombies are not listed). */
-export function podProcesses(uuid: string, root = CGROUP_ROOT): number[] {
-  return [...new Set(cgroupHierarchies(root).flatMap((h) => pidsIn(join(root, h, podCgroup(uuid)))))];
+export const podProcesses = (uuid: string, root = CGROUP_ROOT): number[] => cgroupProcesses(podCgroup(uuid), root);
+
+/** Remove the cgroup `dir` and those below it, deepest first (only empty cgroups go); whether none is left. */
+function removeTree(dir: string): boolean {
+  if (!existsSync(dir)) return true;
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(dir, e.name));
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the cgroup at `relative` with those below it on every hierarchy; whether none is left (a busy one stays). */
+export function removeCgroupTrees(relative: string, root = CGROUP_ROOT): boolean {
+  let gone = true;
+  for (const h of cgroupHierarchies(root)) if (!removeTree(join(root, h, relative))) gone = false;
+  return gone;
 }
 
 /**

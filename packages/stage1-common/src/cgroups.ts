@@ -5,13 +5,13 @@
  *   /sys/fs/cgroup/<ctrl>/podstage/<uuid>/apps/<app>/  one app, with the app's limits
  * Paths are always absolute and computed here: runtimes never guess them.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, podCgroup, PodstageError, type EffectiveIsolators,
 } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
-import { backoff, CGROUP_ROOT, cgroupHierarchies, podProcesses, signalAll } from '@podstage/linux';
+import { backoff, CGROUP_ROOT, podProcesses, removeCgroupTrees, signalAll } from '@podstage/linux';
 
 /** Hierarchies a pod gets a cgroup in; `systemd` is the name=systemd one nspawn needs. */
 export const POD_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'systemd'] as const;
@@ -92,26 +92,13 @@ export function joinCgroup(rel: string, pid = 0, root = CGROUP_ROOT, controllers
   }
 }
 
-function removeTree(dir: string): boolean {
-  if (!existsSync(dir)) return true;
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(dir, e.name));
-  try {
-    rmdirSync(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Kill what is left in the pod's cgroups and remove them; waits for the kernel (and PID 1's slow reaping). */
 export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pause = backoff();
   for (;;) {
     signalAll(podProcesses(uuid, root), 'SIGKILL');
-    let left = false;
-    for (const c of cgroupHierarchies(root)) if (!removeTree(join(root, c, podCgroup(uuid)))) left = true;
-    if (!left) return;
+    if (removeCgroupTrees(podCgroup(uuid), root)) return;
     if (Date.now() > deadline) {
       throw new PodstageError('ERR_PODSTAGE_HOST', `cgroups of pod ${uuid} are still busy after ${timeoutMs} ms`, { hint: 'run podstage gc again' });
     }

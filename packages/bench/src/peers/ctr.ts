@@ -5,11 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BENCH_CGROUP, cgroupProcs } from '../cgroups.js';
-import { benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT, run } from '../context.js';
+import { backoff, cgroupProcesses } from '@podstage/linux';
+import { BENCH_CGROUP, benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT, run } from '../context.js';
 import type { Detection, Peer } from '../peers.js';
-import { execCommand } from '../pods.js';
+import { runCommand } from '../command.js';
 import { failureText } from '../run.js';
 import { onPath } from '../targets.js';
 import { attempt, containerName, imageArchive, retry, STOP_TIMEOUT_S } from './shared.js';
@@ -22,9 +21,10 @@ const cgroupOf = (name: string) => `${BENCH_CGROUP}/${name}`;
 
 /** Resolves true once no process is left in the container's cgroup, false after `timeoutMs`. */
 async function exited(name: string, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; cgroupProcs(cgroupOf(name)).length > 0;) {
+  const pause = backoff();
+  for (const deadline = Date.now() + timeoutMs; cgroupProcesses(cgroupOf(name)).length > 0;) {
     if (Date.now() > deadline) return false;
-    await sleep(1);
+    await pause();
   }
   return true;
 }
@@ -87,21 +87,21 @@ function ctrPeer(version: string, ctr: string[], runArgs: (flags: string[], args
     runArgv: (_i, args) => runArgs(['--rm'], args),
     async start(_i, args) {
       const name = containerName('ctr');
-      await execCommand(runArgs(['--detach'], args, name));
+      await runCommand(runArgs(['--detach'], args, name));
       return name;
     },
     async stop(name) {
-      await execCommand([...ctr, 'tasks', 'kill', '--signal', 'SIGTERM', name]);
+      await runCommand([...ctr, 'tasks', 'kill', '--signal', 'SIGTERM', name]);
       if (!(await exited(name, STOP_TIMEOUT_S * 1000))) {
-        await execCommand([...ctr, 'tasks', 'kill', '--signal', 'SIGKILL', name]);
+        await runCommand([...ctr, 'tasks', 'kill', '--signal', 'SIGKILL', name]);
         await exited(name, STOP_TIMEOUT_S * 1000);
       }
       // The shim may not have recorded the exit yet when the cgroup is already empty.
-      await retry(() => execCommand([...ctr, 'tasks', 'delete', name]));
-      await execCommand([...ctr, 'containers', 'delete', name]);
+      await retry(() => runCommand([...ctr, 'tasks', 'delete', name]));
+      await runCommand([...ctr, 'containers', 'delete', name]);
     },
     monitorPids(name) {
-      const inside = cgroupProcs(cgroupOf(name));
+      const inside = cgroupProcesses(cgroupOf(name));
       // The shim is the parent of the container's first process, outside its cgroup.
       return [...new Set(inside.map(parentPid).filter((p): p is number => p !== undefined && p > 0 && !inside.includes(p)))];
     },

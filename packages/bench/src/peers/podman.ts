@@ -7,10 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_CGROUP } from '../cgroups.js';
-import { benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT, run } from '../context.js';
+import { BENCH_CGROUP, benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT, run } from '../context.js';
 import type { Detection, Peer } from '../peers.js';
-import { execCommand } from '../pods.js';
+import { runCommand } from '../command.js';
 import { failureText } from '../run.js';
 import { onPath } from '../targets.js';
 import { attempt, containerName, imageArchive, STOP_TIMEOUT_S } from './shared.js';
@@ -99,12 +98,12 @@ function podmanPeer(version: string, global: string[], runFlags: string[], notes
     runArgv: (_i, args) => [...global, 'run', '--rm', ...runFlags, ...args],
     async start(_i, args) {
       const name = containerName('podman');
-      await execCommand([...global, 'run', '--detach', '--name', name, ...runFlags, ...args]);
+      await runCommand([...global, 'run', '--detach', '--name', name, ...runFlags, ...args]);
       return name;
     },
     async stop(name) {
-      await execCommand([...global, 'stop', '--time', String(STOP_TIMEOUT_S), name]);
-      await execCommand([...global, 'rm', name]);
+      await runCommand([...global, 'stop', '--time', String(STOP_TIMEOUT_S), name]);
+      await runCommand([...global, 'rm', name]);
     },
     monitorPids(name) {
       const conmon = Number(run([...global, 'inspect', '--format', '{{.State.ConmonPid}}', name]).trim());

@@ -37,10 +37,11 @@ export function attempt(argv: string[]): string | undefined {
 }
 
 /** Run `action` until it succeeds, `tries` times at most, `gapMs` apart; the last failure is thrown. */
-export async function retry(action: () => Promise<void>, tries = 50, gapMs = 10): Promise<void> {
+export async function retry(action: () => Promise<unknown>, tries = 50, gapMs = 10): Promise<void> {
   for (let n = 1; ; n++) {
     try {
-      return await action();
+      await action();
+      return;
     } catch (err) {
       if (n >= tries) throw err;
       await sleep(gapMs);

@@ -3,7 +3,7 @@
  * user types it, next to the raw isolators on the same root filesystem,
  * `node -e 0` (the floor of any Node program) and the peers.
  */
-import { spawn } from 'node:child_process';
+import { runCommand } from '../command.js';
 import { baselineRootfs, type BenchContext, ociBundle } from '../context.js';
 import { podRunArgv } from '../pods.js';
 import type { ScenarioResult } from '../report.js';
@@ -17,24 +17,8 @@ export const INFO: ScenarioInfo = {
   metrics: [{ id: 'ms', label: 'start to exit', unit: 'ms', ratios: true }],
 };
 
-/** Time a command to its exit; throws with its stderr when it fails. */
-export function timeCommand(argv: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (code === 0) resolve(ms);
-      else reject(new Error(`${argv[0]} exited ${code}: ${err.trim()}`));
-    });
-  });
-}
-
 const timed = (id: string, label: string, kind: Variant['kind'], argv: (i: number) => string[], rawIsolator?: string): Variant => ({
-  id, label, kind, ...(rawIsolator === undefined ? {} : { rawIsolator }), measure: async (i) => ({ values: { ms: await timeCommand(argv(i)) } }),
+  id, label, kind, ...(rawIsolator === undefined ? {} : { rawIsolator }), measure: async (i) => ({ values: { ms: await runCommand(argv(i)) } }),
 });
 
 export function plan(ctx: BenchContext): Plan {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { BenchContext } from '../context.js';
 import type { Peer } from '../peers.js';
-import { execCommand, savedPodUuids, startReadyPeer, startReadyPod, stopPod } from '../pods.js';
+import { msSince, runCommand } from '../command.js';
+import { savedPodUuids, startReadyPeer, startReadyPod, stopPod } from '../pods.js';
 import { belongingPids, type Owner, podCgroupMemoryMiB, type ProcEntry, readProcessTable, weigh } from '../processes.js';
 import type { MetricDef, ScenarioResult, Skipped } from '../report.js';
 import { type Plan, runScenario, type ScenarioInfo, type Variant } from '../run.js';
@@ -61,8 +62,6 @@ interface Started {
 /** How a variant starts one of its N. */
 type Starter = () => Promise<Started>;
 
-const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-
 function podStarter(ctx: BenchContext, t: PodstageTarget): Starter {
   return async () => {
     const pod = await startReadyPod(ctx, t);
@@ -96,7 +95,7 @@ async function round(ctx: BenchContext, n: number, start: Starter): Promise<Roun
   const before = new Set(savedPodUuids(ctx));
   const t0 = process.hrtime.bigint();
   const settled = await Promise.allSettled(Array.from({ length: n }, () => start()));
-  const total = since(t0);
+  const total = msSince(t0);
   const up = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const values: Record<string, number> = { [metricId('total', n)]: total, [metricId('failures', n)]: n - up.length };
   let perPodMiB: number | undefined;
@@ -122,7 +121,7 @@ async function ensureNoneLeft(ctx: BenchContext, up: readonly Started[], before:
   const table = readProcessTable();
   const leftUp = up.filter((s) => s.left(table).length > 0);
   const leftPods = savedPodUuids(ctx).filter((u) => !before.has(u) && belongingPids(table, { roots: [], uuid: u }).length > 0);
-  if (leftPods.length > 0) await execCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', '--force', ...leftPods]);
+  if (leftPods.length > 0) await runCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', '--force', ...leftPods]);
   if (leftUp.length > 0) throw new Error(`${leftUp.length} of ${up.length} still running after stop: pids ${leftUp.flatMap((s) => s.left(table)).join(', ')}`);
 }
 

@@ -5,6 +5,7 @@
  * until the pod has exited.
  */
 import { join } from 'node:path';
+import { msSince } from '../command.js';
 import { benchOutDir, type BenchContext, POD_BIN, POD_OUT } from '../context.js';
 import { backgroundIsolators, startIsolator } from '../isolators.js';
 import { startReadyPod, stopPod, waitForFile } from '../pods.js';
@@ -20,8 +21,6 @@ export const INFO: ScenarioInfo = {
     { id: 'stop', label: 'stop', unit: 'ms', ratios: true },
   ],
 };
-
-const since = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 export function plan(ctx: BenchContext): Plan {
   const variants: Variant[] = ctx.targets.map((t): Variant => ({
@@ -51,10 +50,10 @@ export function plan(ctx: BenchContext): Plan {
         const start = process.hrtime.bigint();
         const name = await p.start(i, [program, 'ready', `${POD_OUT}/${token}`]);
         await waitForFile(join(out, token), undefined, () => '');
-        const ready = since(start);
+        const ready = msSince(start);
         const stopStart = process.hrtime.bigint();
         await p.stop(name);
-        return { values: { ready, stop: since(stopStart) } };
+        return { values: { ready, stop: msSince(stopStart) } };
       },
     });
   }

@@ -12,7 +12,7 @@ import { podRunArgv } from '../pods.js';
 import type { ScenarioResult } from '../report.js';
 import { type Measurement, type Plan, type RunOptions, runScenario, type ScenarioInfo, type Variant } from '../run.js';
 import { onPath } from '../targets.js';
-import { timeCommand } from './cold-start.js';
+import { runCommand } from '../command.js';
 
 export const INFO: ScenarioInfo = {
   id: 'steady-state',
@@ -106,7 +106,7 @@ const mtimeMs = (file: string) => Number(statSync(file, { bigint: true }).mtimeN
 async function runObserved(argv: string[], result: string): Promise<{ line: SteadyLine; hostSpanMs: number }> {
   const files = [result, `${result}.begin`, `${result}.end`];
   for (const f of files) rmSync(f, { force: true });
-  await timeCommand(argv);
+  await runCommand(argv);
   const line = JSON.parse(readFileSync(result, 'utf8')) as SteadyLine;
   const hostSpanMs = mtimeMs(`${result}.end`) - mtimeMs(`${result}.begin`);
   for (const f of files) rmSync(f, { force: true });
