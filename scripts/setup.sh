@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   busybox-static util-linux iproute2                  # default image, nsenter/setpriv, ip
-  systemd-container runc crun                         # stage1-host, stage1-runc
+  systemd-container runc crun conmon                  # stage1-host, stage1-runc (conmon: its per-container monitor)
   qemu-system-x86 gcc libc6-dev                       # stage1-kvm (gcc: the guest's static exec-app)
   linux-source make flex bison bc libelf-dev          # stage1-kvm's optional minimal guest kernel
   containernetworking-plugins                         # CNI pod networking

@@ -4,15 +4,21 @@
  * are `podstage-<uuid>-<app>` (and `-sandbox`), so a pod's containers can be
  * found again by prefix.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { execa, execaSync } from 'execa';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { annotationValue, PodstageError } from '@podstage/contract';
 import { RUNTIME_ANNOTATION } from './translate.js';
 
 export const RUNTIMES = ['runc', 'crun'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
+
+/**
+ * The fd at which the pod's monitor (the sandbox's conmon) holds the pod lock.
+ * Every runtime command conmon starts closes it first: a host directory fd
+ * must never reach a container (runc's CVE-2024-21626).
+ */
+export const MONITOR_LOCK_FD = 9;
+const EXEC_RUNTIME = `exec ${MONITOR_LOCK_FD}<&- "$0" "$@"`;
 /**
  * crun refuses a hybrid cgroup layout ("cgroups in hybrid mode not supported")
  * unless the cgroup2 mount is out of sight: util-linux unshare gives it a private
@@ -21,7 +27,7 @@ export type RuntimeName = (typeof RUNTIMES)[number];
  */
 const CRUN_IN_V1_VIEW = [
   '/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c',
-  'if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then umount -l /sys/fs/cgroup/unified || exit 125; fi; exec "$0" "$@"',
+  `if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then umount -l /sys/fs/cgroup/unified || exit 125; fi; ${EXEC_RUNTIME}`,
 ];
 
 export const containerId = (uuid: string, app: string) => `podstage-${uuid}-${app}`;
@@ -33,6 +39,12 @@ export function runtimeBinary(name: RuntimeName): string {
     throw new PodstageError('ERR_PODSTAGE_HOST', `stage1 runc needs ${name}, which is not installed`, { hint: `apt-get install ${name} (scripts/setup.sh does)` });
   }
   return path;
+}
+
+/** The command line that runs the runtime with `args` appended: what conmon is given as --runtime and --runtime-arg. */
+export function runtimeCommand(name: RuntimeName): [string, ...string[]] {
+  const bin = runtimeBinary(name);
+  return name === 'crun' ? [...CRUN_IN_V1_VIEW as [string, ...string[]], bin] : ['/bin/sh', '-c', EXEC_RUNTIME, bin];
 }
 
 function argv(name: RuntimeName, args: string[]): [string, string[]] {
@@ -50,48 +62,35 @@ export function podRuntime(option: string | undefined, annotations: { name: stri
   return value as RuntimeName;
 }
 
-/** `run` in the foreground: the child's exit status is the container's. */
-export function runContainer(name: RuntimeName, bundle: string, id: string, interactive: boolean): ChildProcess {
-  const [cmd, args] = argv(name, ['run', '--bundle', bundle, id]);
-  return spawn(cmd, args, { stdio: interactive ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+function runtime(name: RuntimeName, args: string[]): { status: number | null; output: string } {
+  const [cmd, rest] = argv(name, args);
+  const r = spawnSync(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
 
-/**
- * `run --detach`: the container keeps the stdio it is given, so it gets a file
- * (a pipe would never close and we would wait for it forever). Its pid comes
- * from --pid-file: no `state` call after it.
- */
-export function runDetached(name: RuntimeName, bundle: string, id: string): number {
-  const pidFile = join(bundle, 'container.pid');
-  const [cmd, args] = argv(name, ['run', '--detach', '--pid-file', pidFile, '--bundle', bundle, id]);
-  const logFile = join(bundle, 'runtime.log');
-  const fd = openSync(logFile, 'w');
-  try {
-    const r = spawnSync(cmd, args, { stdio: ['ignore', fd, fd] });
-    if (r.status !== 0) throw new PodstageError('ERR_PODSTAGE_STAGE1', `${name} run ${id}: ${readFileSync(logFile, 'utf8').trim()}`);
-  } finally {
-    closeSync(fd);
-  }
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-  if (!(pid > 0)) throw new PodstageError('ERR_PODSTAGE_STAGE1', `${name} run ${id}: no pid in ${pidFile}`);
-  return pid;
+/** `start` of a container conmon created: its process runs from here. Asynchronous, so a pod's containers start side by side. */
+export function start(name: RuntimeName, id: string): Promise<void> {
+  const [cmd, args] = argv(name, ['start', id]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${name} start ${id}: ${err.trim()}`))));
+  });
 }
 
 export function kill(name: RuntimeName, id: string, signal: string): void {
-  const [cmd, args] = argv(name, ['kill', id, signal]);
-  execaSync(cmd, args, { reject: false, stdio: 'ignore' });
+  runtime(name, ['kill', id, signal]);
 }
 
 export function remove(name: RuntimeName, id: string): void {
-  const [cmd, args] = argv(name, ['delete', '--force', id]);
-  execaSync(cmd, args, { reject: false, stdio: 'ignore' });
+  runtime(name, ['delete', '--force', id]);
 }
 
 /** IDs of this pod's containers the runtime still knows. */
 export function listPodContainers(name: RuntimeName, uuid: string): string[] {
-  const [cmd, args] = argv(name, ['list', '--quiet']);
-  const r = execaSync(cmd, args, { reject: false });
-  return String(r.stdout).split('\n').filter((id) => id.startsWith(`podstage-${uuid}-`));
+  return runtime(name, ['list', '--quiet']).output.split('\n').filter((id) => id.startsWith(`podstage-${uuid}-`));
 }
 
 export function execArgv(name: RuntimeName, id: string, processFile: string): [string, string[]] {

@@ -104,7 +104,7 @@ export interface AppContext {
   sandboxPid: number;
   /** Join the sandbox's pid namespace (apps see each other) instead of getting one of their own. */
   sharePid: boolean;
-  /** The pod's /dev/shm on the host, shared by its apps as Kubernetes' pods share theirs (pod-process.ts). */
+  /** The pod's /dev/shm on the host, shared by its apps as Kubernetes' pods share theirs (pod-shm.ts). */
   shm: string;
   insecureOptions: readonly string[];
   /** The runtime's own oom_score_adj: going below it needs CAP_SYS_RESOURCE. */

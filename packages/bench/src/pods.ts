@@ -1,4 +1,4 @@
-/** A podstage pod run in the background as a user would (`podstage run` in the foreground of its own process), until its app is ready. */
+/** podstage pods as the bench runs them: `run` to exit in the foreground (cold start), or detached (`run -d`) like the peers' containers, until the app is ready. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +16,9 @@ let podsStarted = 0;
 export const uniqueToken = (target: PodstageTarget) => `${target.id}-${++podsStarted}`;
 
 /** `podstage run` of the bench's image with the bench volumes, running `args`; the bench finds the pod by its uuid file (and removes it at the end). */
-export function podRunArgv(ctx: BenchContext, target: PodstageTarget, args: string[], token = uniqueToken(target)): string[] {
+export function podRunArgv(ctx: BenchContext, target: PodstageTarget, args: string[], token = uniqueToken(target), { detach = false } = {}): string[] {
   return [
-    ctx.cli, `--dir=${ctx.dataDir}`, 'run', ...target.podFlags, `--uuid-file-save=${uuidFile(ctx, token)}`,
+    ctx.cli, `--dir=${ctx.dataDir}`, 'run', ...(detach ? ['--detach'] : []), ...target.podFlags, `--uuid-file-save=${uuidFile(ctx, token)}`,
     ctx.image, `--volume=${benchBinDir(ctx)}:${POD_BIN}:ro`, `--volume=${benchOutDir(ctx)}:${POD_OUT}`, '--', ...args,
   ];
 }
@@ -26,10 +26,10 @@ export function podRunArgv(ctx: BenchContext, target: PodstageTarget, args: stri
 const uuidFile = (ctx: BenchContext, token: string) => join(ctx.workDir, `pod-${token}.uuid`);
 
 export interface RunningPod {
-  /** The pod's uuid (read from --uuid-file-save), or a peer's container name. */
+  /** The pod's uuid (read from --uuid-file-save). */
   name: string;
-  /** The `podstage run` process (absent for a peer's detached container). */
-  child?: ChildProcess;
+  /** The pod's monitor (its `pid` file): nspawn, conmon, the kvm pod process, the app itself under fly. */
+  pid: number;
   readyMs: number;
 }
 
@@ -75,12 +75,16 @@ export async function startReadyProcess(ctx: BenchContext, argv: (file: string) 
 export const childExit = (child: ChildProcess | undefined): Promise<void> =>
   child && child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
 
-/** Start a pod running `benchload ready` and time it until the ready file appears. */
+/** Start a detached pod running `benchload ready` (`run -d`, as the peers start theirs) and time it until the ready file appears. */
 export async function startReadyPod(ctx: BenchContext, target: PodstageTarget, extraArgs: string[] = []): Promise<RunningPod> {
   const token = uniqueToken(target);
-  const { child, readyMs, stderr } = await startReadyProcess(ctx, (file) => podRunArgv(ctx, target, [`${POD_BIN}/benchload`, 'ready', file, ...extraArgs], token), token);
-  await waitForFile(uuidFile(ctx, token), child, stderr);
-  return { name: readFileSync(uuidFile(ctx, token), 'utf8').trim(), child, readyMs };
+  const start = process.hrtime.bigint();
+  const ready = `ready-${token}`;
+  await runCommand(podRunArgv(ctx, target, [`${POD_BIN}/benchload`, 'ready', `${POD_OUT}/${ready}`, ...extraArgs], token, { detach: true }));
+  const name = readFileSync(uuidFile(ctx, token), 'utf8').trim();
+  await waitForFile(join(benchOutDir(ctx), ready), undefined, () => `pod ${name} (${target.id})`);
+  const readyMs = msSince(start);
+  return { name, pid: Number.parseInt(readFileSync(join(ctx.dataDir, 'pods', 'run', name, 'pid'), 'utf8'), 10), readyMs };
 }
 
 /** Start `benchload ready` in a detached container of `peer` (run `i`) and wait until it is ready; its name. */
@@ -90,17 +94,8 @@ export async function startReadyPeer(ctx: BenchContext, peer: Peer, i: number, t
   return name;
 }
 
-/**
- * `podstage stop` the pod and wait for its `podstage run` to return; the time both took.
- * Asynchronous on purpose: the run process is our child and must be reaped while stop waits for it.
- */
-export async function stopPod(ctx: BenchContext, pod: RunningPod): Promise<number> {
-  const start = process.hrtime.bigint();
-  const exited = childExit(pod.child);
-  await runCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', pod.name]);
-  await exited;
-  return msSince(start);
-}
+/** `podstage stop` the pod; the time it took. */
+export const stopPod = (ctx: BenchContext, pod: RunningPod): Promise<number> => runCommand([ctx.cli, `--dir=${ctx.dataDir}`, 'stop', pod.name]);
 
 /** The uuids of every pod the bench has made so far (those `podstage run` has saved). */
 export const savedPodUuids = (ctx: BenchContext): string[] =>

@@ -14,6 +14,7 @@ export function formatRunArgs(o: RunOptions): string[] {
   if (o.debug) args.push('--debug');
   if (o.interactive) args.push('--interactive');
   if (o.mutable) args.push('--mutable');
+  if (o.detach === true) args.push('--detach');
   if (o.insecureOptions.length > 0) args.push(`--insecure-options=${o.insecureOptions.join(',')}`);
   args.push(o.uuid);
   return args;
@@ -29,7 +30,7 @@ function positionalUuid(entry: string, positionals: string[]): string {
 export function parseRunArgs(argv: string[], podDir = process.cwd()): RunOptions {
   const { values, positionals } = parseArgs({
     args: argv, strict: false, allowPositionals: true,
-    options: { net: { type: 'string' }, debug: { type: 'boolean' }, interactive: { type: 'boolean' }, mutable: { type: 'boolean' }, 'insecure-options': { type: 'string' } },
+    options: { net: { type: 'string' }, debug: { type: 'boolean' }, interactive: { type: 'boolean' }, mutable: { type: 'boolean' }, detach: { type: 'boolean' }, 'insecure-options': { type: 'string' } },
   });
   const lockFd = Number.parseInt(process.env[LOCK_FD_ENV] ?? '', 10);
   if (!Number.isInteger(lockFd)) throw new PodstageError('ERR_PODSTAGE_USAGE', `run: ${LOCK_FD_ENV} must hold the pod lock's fd`);
@@ -38,7 +39,7 @@ export function parseRunArgs(argv: string[], podDir = process.cwd()): RunOptions
     uuid: positionalUuid('run', positionals), podDir,
     net: typeof values.net === 'string' ? values.net : 'host',
     debug: values.debug === true, interactive: values.interactive === true, mutable: values.mutable === true,
-    insecureOptions: insecure, lockFd,
+    insecureOptions: insecure, lockFd, ...(values.detach === true ? { detach: true } : {}),
   };
 }
 

@@ -8,7 +8,7 @@ import type { PodManifest } from './manifest/types.js';
 import type { OutputMode } from './pod-files.js';
 
 /** Bumped whenever an entrypoint gains a flag or a file; stage0 checks it. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export const ENTRYPOINTS = ['run', 'enter', 'stop', 'gc', 'app-add', 'app-start', 'app-stop', 'app-rm'] as const;
 export type EntrypointName = (typeof ENTRYPOINTS)[number];
@@ -86,6 +86,12 @@ export interface RunOptions {
   insecureOptions: string[];
   /** Inherited fd holding the pod's flock; the stage1 keeps it open for the pod's lifetime. */
   lockFd: number;
+  /**
+   * ABI 2: stage0 does not wait for this run (detach mode). A stage1 whose pod
+   * lives on in processes of its own (runc: conmon) may return once the pod
+   * runs, having handed the lock to them; others ignore it.
+   */
+  detach?: boolean;
 }
 
 /** How long `stop` gives apps between SIGTERM and SIGKILL. */

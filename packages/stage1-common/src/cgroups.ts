@@ -105,3 +105,14 @@ export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeout
     await pause();
   }
 }
+
+/**
+ * A command-line prefix that puts the command in the cgroup on every hierarchy
+ * before it runs: for host processes started into a pod (a monitor such as
+ * conmon) from a process that stays outside it.
+ */
+export function inCgroupArgv(rel: string, root = CGROUP_ROOT): string[] {
+  const procs = POD_CONTROLLERS.map((c) => join(cgroupDir(c, rel, root), 'cgroup.procs')).filter((f) => existsSync(f));
+  const files = procs.map((p) => `'${p}'`).join(' ');
+  return ['/bin/sh', '-c', `for f in ${files}; do echo $$ > "$f" || exit 125; done; exec "$0" "$@"`];
+}

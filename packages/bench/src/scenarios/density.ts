@@ -66,7 +66,7 @@ function podStarter(ctx: BenchContext, t: PodstageTarget): Starter {
   return async () => {
     const pod = await startReadyPod(ctx, t);
     return {
-      owner: () => ({ roots: [pod.child?.pid ?? -1], uuid: pod.name }),
+      owner: () => ({ roots: [pod.pid], uuid: pod.name }),
       cgroupMiB: () => podCgroupMemoryMiB(pod.name),
       stop: () => stopPod(ctx, pod),
       left: (table) => belongingPids(table, { roots: [], uuid: pod.name }),

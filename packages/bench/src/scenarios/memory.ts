@@ -13,7 +13,7 @@ import { type Measurement, type Plan, type RunOptions, runScenario, type Scenari
 export const INFO: ScenarioInfo = {
   id: 'memory',
   title: 'Memory of an idle pod',
-  description: 'The host processes a running pod adds once its app (benchload ready, itself excluded) is ready and idle: '
+  description: 'The host processes a detached pod (run -d, as the peers run theirs) adds once its app (benchload ready, itself excluded) is ready and idle: '
     + 'the PSS and RSS of each from /proc/PID/smaps_rollup, the pod cgroup\'s own accounting where the stage1 has one '
     + '(it includes the app and page cache), and how many Node processes stay resident; next to the same app under raw '
     + 'systemd-nspawn and runc run, and the peers\' monitors. --quick measures one run without warm-up.',
@@ -38,7 +38,7 @@ export function plan(ctx: BenchContext): Plan {
       const pod = await startReadyPod(ctx, t);
       try {
         // Weighed as soon as the app is ready: the RSS of every stage1's processes is flat from then on.
-        const m = measureOwner({ roots: [pod.child?.pid ?? -1], uuid: pod.name });
+        const m = measureOwner({ roots: [pod.pid], uuid: pod.name });
         const cgroup = podCgroupMemoryMiB(pod.name);
         return cgroup === undefined ? m : { ...m, values: { ...m.values, cgroup } };
       } finally {

@@ -15,7 +15,7 @@ import { type Measurement, type Plan, runScenario, type ScenarioInfo, type Varia
 export const INFO: ScenarioInfo = {
   id: 'ready-stop',
   title: 'Start to ready, and stop',
-  description: 'A long-running app that signals readiness by creating a file in a volume: the time from the command until the file exists, then the time to stop the pod (SIGTERM to the app) until it has exited.',
+  description: 'A long-running app, in a detached pod (run -d) or container, that signals readiness by creating a file in a volume: the time from the command until the file exists, then the time to stop the pod (SIGTERM to the app) until it has exited.',
   metrics: [
     { id: 'ready', label: 'start to ready', unit: 'ms', ratios: true },
     { id: 'stop', label: 'stop', unit: 'ms', ratios: true },

@@ -16,7 +16,7 @@ import type { PodRef } from './lifecycle.js';
 
 export interface DetachedPod {
   uuid: string;
-  /** The pod's process on the host (the `pid` file): nspawn, the runc pod process, the app itself for fly. */
+  /** The pod's process on the host (the `pid` file): nspawn, the runc sandbox's conmon, the app itself for fly. */
   pid: number;
 }
 
@@ -42,7 +42,7 @@ export async function startDetached(
   const output = openSync(pod.runOutput(opts.podDir), 'a', 0o600);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   try {
-    const child = spawn(file, formatRunArgs({ ...opts, lockFd: CHILD_LOCK_FD }), {
+    const child = spawn(file, formatRunArgs({ ...opts, lockFd: CHILD_LOCK_FD, detach: true }), {
       cwd: opts.podDir,
       detached: true,
       env: stage1Env({ [LOCK_FD_ENV]: String(CHILD_LOCK_FD) }),
