@@ -1,7 +1,8 @@
-/** stage1 host: systemd-nspawn namespace isolation, a supervisor as PID 2, apps chrooted in their own rootfs. */
+/** stage1 host: systemd-nspawn namespace isolation, apps entered one by one under conmon, chrooted in their own rootfs. */
 import { readFileSync } from 'node:fs';
 import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
-import { supervisedAppAdd, supervisedAppRm, supervisedAppStart, supervisedAppStop, supervisedStop } from '@podstage/stage1-common';
+import { monitoredEntrypoints } from '@podstage/stage1-common/monitored';
+import { hostDriver } from './driver.js';
 import { enter } from './entrypoints/enter.js';
 import { gc } from './entrypoints/gc.js';
 import { run } from './entrypoints/run.js';
@@ -10,7 +11,6 @@ import { checkHostSupport } from './translate.js';
 export const manifest = JSON.parse(readFileSync(new URL('../stage1.json', import.meta.url), 'utf8')) as Stage1Manifest;
 
 export const stage1: Stage1Implementation = {
-  manifest, check: checkHostSupport, run, gc, enter,
-  stop: supervisedStop, appAdd: supervisedAppAdd, appStart: supervisedAppStart, appStop: supervisedAppStop, appRm: supervisedAppRm,
+  manifest, check: checkHostSupport, run, gc, enter, ...monitoredEntrypoints(hostDriver()),
 };
 export default stage1;

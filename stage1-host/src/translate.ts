@@ -1,8 +1,9 @@
 /**
  * Pod manifest → the systemd-nspawn command line (pure; snapshot-tested).
  * nspawn gives the pod its own pid, mount, UTS, IPC and cgroup namespaces
- * (and a private network for --net=none); the supervisor runs as PID 2 under
- * nspawn's stub init, which reaps orphans and forwards signals.
+ * (and a private network for --net=none); its payload only holds them open
+ * (PID 2, under nspawn's stub init, which reaps orphans). Apps are entered
+ * into them one by one under their own conmon (driver.ts).
  */
 import { dirname, join } from 'node:path';
 import { effectiveCapabilities, effectiveIsolators, pod, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
@@ -11,23 +12,23 @@ import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from 
 
 export const NSPAWN = 'systemd-nspawn';
 
-/** The only parts of the pod directory writable inside the pod (ABI.md, "What a pod can write"). */
-export const WRITABLE_POD_DIRS = [pod.appsDir, pod.volumesDir, pod.stage1Run] as const;
+/** The only parts of the pod directory writable inside the pod (ABI.md, "What a pod can write"): the apps' layers and the volumes. */
+export const WRITABLE_POD_DIRS = [pod.appsDir, pod.volumesDir] as const;
+/** nspawn's payload: it only keeps the pod's namespaces alive (`sleep` from the host's /usr). */
+export const PAUSE = ['/usr/bin/sleep', 'infinity'] as const;
 
 /** What the host side knows when it builds the command line. */
 export interface NspawnContext {
   podDir: string;
   uuid: string;
   net: string;
-  interactive: boolean;
   insecureOptions: readonly string[];
   /** Directory holding node_modules/ and the stage1 packages, bound read-only at the same path. */
   installRoot: string;
+  /** The Node the stage2 helper runs on, bound read-only at the same path. */
   nodeBinary: string;
-  supervisorScript: string;
   /** Image trees the apps' lower layers point into, bound read-only at the same path. */
   treesDir: string;
-  debug: boolean;
 }
 
 /** Capabilities nspawn does not grant its payload by default but an app asks for. */
@@ -65,7 +66,7 @@ export interface NspawnBind {
  * Everything bound into the stage1 rootfs. The pod directory is read-only inside:
  * what stage0 trusts later (pod, stage1.json, options.json, pid) cannot be rewritten
  * from the pod. Writable: apps' layers, exit statuses and logs, empty volumes, the
- * control socket, the pod's cgroups (for the apps' own cgroups and limits).
+ * the pod's cgroups (for the apps' own cgroups and limits).
  */
 export function nspawnBinds(m: PodManifest, c: NspawnContext): NspawnBind[] {
   const ro = (source: string, target = source): NspawnBind => ({ source, target, readOnly: true });
@@ -89,8 +90,7 @@ export function nspawnBinds(m: PodManifest, c: NspawnContext): NspawnBind[] {
 
 export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
   const args = [
-    '--quiet', '--register=no', '--keep-unit', '--as-pid2',
-    `--console=${c.interactive ? 'interactive' : 'pipe'}`,
+    '--quiet', '--register=no', '--keep-unit', '--as-pid2', '--console=pipe',
     `--directory=${stage1Rootfs(c.podDir)}`,
     `--machine=${machineName(c.uuid)}`,
     // The stage1 rootfs too: exec.ts creates every bind's mount point beforehand.
@@ -100,7 +100,6 @@ export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
   if (c.net === 'none') args.push('--private-network');
   const caps = extraCapabilities(m, c.insecureOptions);
   if (caps.length > 0) args.push(`--capability=${caps.join(',')}`);
-  if (c.debug) args.push('--setenv=PODSTAGE_DEBUG=1');
-  args.push('--', c.nodeBinary, c.supervisorScript, POD_DIR);
+  args.push('--', ...PAUSE);
   return args;
 }

@@ -9,7 +9,7 @@ import {
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
 import {
-  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, type AppPlan,
+  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, shellQuote, type AppPlan,
 } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
@@ -105,8 +105,7 @@ export function qemuArgs(c: QemuContext): string[] {
   ];
 }
 
-/** POSIX shell single-quoting. */
-export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+export { shellQuote };
 
 /** Where the guest sees an app's root and its volumes (host: guest-share.ts). */
 export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;

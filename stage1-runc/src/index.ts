@@ -1,15 +1,20 @@
 /** stage1 runc: a pod is OCI runtime-spec bundles run by runc under conmon — a sandbox holding the namespaces, one container per app. */
 import { readFileSync } from 'node:fs';
-import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
+import { readPodManifest, readPodOptions, type RunOptions, type Stage1Implementation, type Stage1Manifest } from '@podstage/contract';
+import { monitoredEntrypoints, runMonitoredPod } from '@podstage/stage1-common/monitored';
+import { runcDriver } from './driver.js';
 import { enter } from './entrypoints/enter.js';
 import { gc } from './entrypoints/gc.js';
-import { appAdd, appRm, appStart, appStop, stop } from './entrypoints/lifecycle.js';
-import { run } from './entrypoints/run.js';
 import { checkRuncSupport } from './translate.js';
 
 export const manifest = JSON.parse(readFileSync(new URL('../stage1.json', import.meta.url), 'utf8')) as Stage1Manifest;
 
+async function run(o: RunOptions): Promise<never> {
+  checkRuncSupport(readPodManifest(o.podDir), { ...readPodOptions(o.podDir), net: o.net, mutable: o.mutable, insecureOptions: o.insecureOptions });
+  return runMonitoredPod(o, runcDriver, 'runc');
+}
+
 export const stage1: Stage1Implementation = {
-  manifest, check: checkRuncSupport, run, gc, enter, stop, appAdd, appStart, appStop, appRm,
+  manifest, check: checkRuncSupport, run, gc, enter, ...monitoredEntrypoints(runcDriver),
 };
 export default stage1;

@@ -1,24 +1,18 @@
 /**
- * The OCI runtime's own commands, argv only: runc, or crun in a private mount
- * namespace without the cgroup2 mount (CRUN_IN_V1_VIEW). Container IDs
- * are `podstage-<uuid>-<app>` (and `-sandbox`), so a pod's containers can be
- * found again by prefix.
+ * The OCI runtime's command line: runc, or crun in a private mount namespace
+ * without the cgroup2 mount (CRUN_IN_V1_VIEW). Container IDs are
+ * `podstage-<uuid>-<app>` (and `-sandbox`), so a pod's containers can be found
+ * again by prefix (gc).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { annotationValue, PodstageError } from '@podstage/contract';
+import { EXEC_WITHOUT_LOCK } from '@podstage/stage1-common/monitored';
 import { RUNTIME_ANNOTATION } from './translate.js';
 
 export const RUNTIMES = ['runc', 'crun'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
-/**
- * The fd at which the pod's monitor (the sandbox's conmon) holds the pod lock.
- * Every runtime command conmon starts closes it first: a host directory fd
- * must never reach a container (runc's CVE-2024-21626).
- */
-export const MONITOR_LOCK_FD = 9;
-const EXEC_RUNTIME = `exec ${MONITOR_LOCK_FD}<&- "$0" "$@"`;
 /**
  * crun refuses a hybrid cgroup layout ("cgroups in hybrid mode not supported")
  * unless the cgroup2 mount is out of sight: util-linux unshare gives it a private
@@ -27,11 +21,8 @@ const EXEC_RUNTIME = `exec ${MONITOR_LOCK_FD}<&- "$0" "$@"`;
  */
 const CRUN_IN_V1_VIEW = [
   '/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c',
-  `if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then umount -l /sys/fs/cgroup/unified || exit 125; fi; ${EXEC_RUNTIME}`,
+  `if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then umount -l /sys/fs/cgroup/unified || exit 125; fi; ${EXEC_WITHOUT_LOCK}`,
 ];
-
-export const containerId = (uuid: string, app: string) => `podstage-${uuid}-${app}`;
-export const sandboxId = (uuid: string) => containerId(uuid, 'sandbox');
 
 export function runtimeBinary(name: RuntimeName): string {
   const path = `/usr/bin/${name}`;
@@ -41,16 +32,18 @@ export function runtimeBinary(name: RuntimeName): string {
   return path;
 }
 
-/** The command line that runs the runtime with `args` appended: what conmon is given as --runtime and --runtime-arg. */
+/**
+ * The command line that runs the runtime with arguments appended: what conmon is given as
+ * --runtime and --runtime-arg, and how podstage runs the runtime's own commands too.
+ */
 export function runtimeCommand(name: RuntimeName): [string, ...string[]] {
   const bin = runtimeBinary(name);
-  return name === 'crun' ? [...CRUN_IN_V1_VIEW as [string, ...string[]], bin] : ['/bin/sh', '-c', EXEC_RUNTIME, bin];
+  return name === 'crun' ? [...CRUN_IN_V1_VIEW as [string, ...string[]], bin] : ['/bin/sh', '-c', EXEC_WITHOUT_LOCK, bin];
 }
 
 function argv(name: RuntimeName, args: string[]): [string, string[]] {
-  const bin = runtimeBinary(name);
-  const [unshare, ...view] = CRUN_IN_V1_VIEW as [string, ...string[]];
-  return name === 'crun' ? [unshare, [...view, bin, ...args]] : [bin, args];
+  const [cmd, ...rest] = runtimeCommand(name);
+  return [cmd, [...rest, ...args]];
 }
 
 /** The pod's runtime: the pod option (--runtime), else the annotation, else runc. */
@@ -66,22 +59,6 @@ function runtime(name: RuntimeName, args: string[]): { status: number | null; ou
   const [cmd, rest] = argv(name, args);
   const r = spawnSync(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
-}
-
-/** `start` of a container conmon created: its process runs from here. Asynchronous, so a pod's containers start side by side. */
-export function start(name: RuntimeName, id: string): Promise<void> {
-  const [cmd, args] = argv(name, ['start', id]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new PodstageError('ERR_PODSTAGE_STAGE1', `${name} start ${id}: ${err.trim()}`))));
-  });
-}
-
-export function kill(name: RuntimeName, id: string, signal: string): void {
-  runtime(name, ['kill', id, signal]);
 }
 
 export function remove(name: RuntimeName, id: string): void {

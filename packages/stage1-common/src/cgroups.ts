@@ -67,11 +67,11 @@ export function createCgroup(rel: string, limits: CgroupLimits = {}, root = CGRO
 }
 
 /**
- * Put the caller in `rel` on the devices hierarchy, limited to ALLOWED_DEVICES. For stage1s that
- * run the apps' processes themselves (runc applies the same rules per container). Never bound into
- * a pod: a process there could widen its own rules.
+ * `rel` on the devices hierarchy, limited to ALLOWED_DEVICES: for stage1s that run the apps'
+ * processes themselves (runc applies the same rules per container). Never bound into a pod:
+ * a process there could widen its own rules. Returns its cgroup.procs, to join.
  */
-export function joinDevicesCgroup(rel: string, root = CGROUP_ROOT): void {
+export function limitDevicesCgroup(rel: string, root = CGROUP_ROOT): string {
   const dir = join(root, 'devices', rel);
   if (!existsSync(join(root, 'devices', 'devices.allow'))) {
     throw new PodstageError('ERR_PODSTAGE_HOST', `${join(root, 'devices')}: the cgroup v1 devices controller is not mounted`, {
@@ -81,7 +81,7 @@ export function joinDevicesCgroup(rel: string, root = CGROUP_ROOT): void {
   mkdirSync(dir, { recursive: true });
   write(join(dir, 'devices.deny'), 'a');
   for (const rule of ALLOWED_DEVICES) write(join(dir, 'devices.allow'), devicesV1Rule(rule));
-  write(join(dir, 'cgroup.procs'), 0);
+  return join(dir, 'cgroup.procs');
 }
 
 /** Move `pid` into the cgroup on every hierarchy (0 = the caller). */

@@ -16,3 +16,4 @@ export * from './supervisor/pod-supervisor.js';
 export * from './supervisor/app-output.js';
 export * from './supervised-entrypoints.js';
 export * from './app-rootfs.js';
+export * from './shell.js';

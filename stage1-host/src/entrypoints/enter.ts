@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PodstageError, readPidFile, type EnterOptions } from '@podstage/contract';
-import { control, execve } from '@podstage/stage1-common';
+import { PodstageError, type EnterOptions } from '@podstage/contract';
+import { execve } from '@podstage/stage1-common';
+import { appPid, appRunning, loadPod, sandboxPid } from '@podstage/stage1-common/monitored';
+import { childOf, hostDriver } from '../driver.js';
 import { POD_DIR } from '../layout.js';
 
 const EXEC_APP = fileURLToPath(new URL('../stage2/exec-app.js', import.meta.url));
 const NSENTER = '/usr/bin/nsenter';
 
-/** The pod's PID 1 (nspawn's stub init) on the host: nspawn's one remaining child. */
-function podInitPid(nspawnPid: number): number {
-  const children = readFileSync(`/proc/${nspawnPid}/task/${nspawnPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  if (children.length !== 1) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `nspawn ${nspawnPid} has ${children.length} children, expected the pod's init`);
-  return Number(children[0]);
+/** A host process's pid in the innermost pid namespace it is in (NSpid's last field). */
+function pidInNamespace(pid: number): number | undefined {
+  const fields = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.split(/\s+/);
+  return fields === undefined ? undefined : Number(fields[fields.length - 1]);
 }
 
 /**
@@ -21,14 +22,15 @@ function podInitPid(nspawnPid: number): number {
  * app got — and exec it. The caller's stdio is the command's.
  */
 export async function enter(o: EnterOptions): Promise<number> {
-  const nspawn = readPidFile(o.podDir);
-  if (nspawn === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${o.uuid} has no pid file: is it running?`);
-  const status = await control(o.podDir, { op: 'status' });
-  const app = status.apps?.find((a) => a.name === o.app);
-  if (app?.state !== 'running' || app.pid === undefined) {
-    throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} of pod ${o.uuid} is ${app?.state ?? 'not started'}, not running`);
+  const p = loadPod(o.uuid, o.podDir, hostDriver());
+  const sandbox = sandboxPid(p);
+  const nsenter = appPid(p, o.app);
+  const app = nsenter === undefined ? undefined : childOf(nsenter);
+  const init = sandbox === undefined ? undefined : childOf(sandbox);
+  if (!appRunning(p, o.app) || app === undefined || init === undefined) {
+    throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} of pod ${o.uuid} is not running`);
   }
-  const args = [NSENTER, `--target=${podInitPid(nspawn)}`, '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--',
-    process.execPath, EXEC_APP, '--enter', POD_DIR, o.app, String(app.pid), '--', ...o.command];
+  const args = [NSENTER, `--target=${init}`, '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--',
+    process.execPath, EXEC_APP, '--enter', POD_DIR, o.app, String(pidInNamespace(app)), '--', ...o.command];
   return execve(NSENTER, args, { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
 }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { PodstageError, writeFileAtomic, type EnterOptions } from '@podstage/contract';
 import { execve, planApp } from '@podstage/stage1-common';
-import { appContext, appRunning, bundleDir, loadPod } from '../pod.js';
-import { containerId, execArgv } from '../runtime.js';
+import { appRunning, bundleDir, containerId, loadPod } from '@podstage/stage1-common/monitored';
+import { appContext, podRuntimeName, runcDriver } from '../driver.js';
+import { execArgv } from '../runtime.js';
 import { appConfig } from '../translate.js';
 
 /**
@@ -11,12 +12,12 @@ import { appConfig } from '../translate.js';
  * gives the namespaces, cgroup and seccomp filter. The caller's stdio is the command's.
  */
 export async function enter(o: EnterOptions): Promise<number> {
-  const p = loadPod(o.uuid, o.podDir);
+  const p = loadPod(o.uuid, o.podDir, runcDriver);
   if (!appRunning(p, o.app)) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} of pod ${o.uuid} is not running`);
   const plan = planApp(o.podDir, p.manifest, o.app, p.options.insecureOptions);
   const spec = appConfig(plan, appContext(p, 0));
   const processFile = join(bundleDir(o.podDir, o.app), `enter-${process.pid}.json`);
   writeFileAtomic(processFile, JSON.stringify({ ...spec.process, args: o.command.length > 0 ? o.command : ['/bin/sh'], terminal: false }));
-  const [cmd, args] = execArgv(p.runtime, containerId(o.uuid, o.app), processFile);
+  const [cmd, args] = execArgv(podRuntimeName(p), containerId(o.uuid, o.app), processFile);
   return execve(cmd, [cmd, ...args], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
 }

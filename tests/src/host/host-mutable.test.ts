@@ -54,7 +54,8 @@ test('mutable pod: sandbox, add, start, stop, rm, list, status', async () => {
   const { child, uuid: pending } = start(['app', 'sandbox', '--stage1-name=host', '@', '--net=none']);
   const uuid = await pending;
   await waitForState(sb, uuid, 'running');
-  await waitFor('the supervisor', () => (existsSync(join(sb.dir, 'pods', 'run', uuid, 'stage1', 'run', 'control.sock')) ? true : undefined));
+  // The sandbox runs once its monitor's pid is written.
+  await waitFor('the sandbox', () => (existsSync(join(sb.dir, 'pods', 'run', uuid, 'pid')) ? true : undefined));
   assert.equal(lines((await sb.run(['app', 'list', '--no-legend', uuid])).stdout), []);
 
   const add = await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=web', '--', 'sh', '-c', 'echo up; echo hi | nc -l -p 8080']);

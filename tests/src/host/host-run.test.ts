@@ -58,7 +58,8 @@ test('logs: CRI format per app, with F for full lines and P for a partial one', 
   assert.is(r.exitCode, 0, String(r.stderr));
   const uuid = readFileSync(uuidFile, 'utf8').trim();
   const log = lines(readFileSync(join(podDir(uuid), 'apps', 'logger', 'log'), 'utf8'));
-  const RFC3339NANO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z';
+  // RFC 3339 with nanoseconds in UTC, as conmon writes it.
+  const RFC3339NANO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|\\+00:00)';
   assert.is(log.length, 3);
   assert.ok(log.some((l) => new RegExp(`^${RFC3339NANO} stdout F first$`).test(l)), log.join('\n'));
   assert.ok(log.some((l) => new RegExp(`^${RFC3339NANO} stderr F oops$`).test(l)), log.join('\n'));

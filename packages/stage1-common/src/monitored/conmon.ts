@@ -2,7 +2,7 @@
  * conmon, the monitor CRI-O and podman put beside every container: it runs
  * `<runtime> create`, holds the container's stdio, writes its CRI log and its
  * exit status, and runs an exit command when it ends. It is a 2 MB C process:
- * with it no Node process stays resident for a runc pod.
+ * with it no Node process stays resident for a pod (stage1 runc and host).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -78,7 +78,7 @@ function parseSync(text: string, id: string): number {
 export function createMonitored(
   m: MonitorSpec, opts: { prefix: readonly string[]; lockFd?: { fd: number; at: number }; stdio: 'ignore' | 'inherit' },
 ): Promise<MonitoredContainer> {
-  if (!existsSync(CONMON)) throw new PodstageError('ERR_PODSTAGE_HOST', 'stage1 runc needs conmon, which is not installed', { hint: 'apt-get install conmon (scripts/setup.sh does)' });
+  if (!existsSync(CONMON)) throw new PodstageError('ERR_PODSTAGE_HOST', 'podstage needs conmon (the monitor of runc and host pods), which is not installed', { hint: 'apt-get install conmon (scripts/setup.sh does)' });
   const [cmd, ...prefixArgs] = [...opts.prefix, CONMON];
   const stdio: (number | 'ignore' | 'inherit' | 'pipe')[] = [opts.stdio, opts.stdio, opts.stdio, 'pipe'];
   if (opts.lockFd !== undefined) {

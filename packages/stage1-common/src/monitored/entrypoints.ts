@@ -1,0 +1,78 @@
+/** run, stop and the app-* entrypoints of a stage1 whose pods run under conmon, given its driver. */
+import { closeSync, writeFileSync } from 'node:fs';
+import { pod, PodstageError, writePidFile, type AppOptions, type RunOptions, type StopOptions } from '@podstage/contract';
+import { createCgroup, podCgroup } from '../cgroups.js';
+import { CriLogTee } from '../cri-log.js';
+import {
+  appRunning, containerId, createSandbox, loadPod, podEnded, podExitCode, recordFailure, removeContainer, startApp, startSandbox, stopApp, stopPod,
+  type MonitoredPod, type PodDriver,
+} from './pod.js';
+
+/** What an app that could not even be started makes the pod exit with. */
+const START_FAILED = 254;
+
+/**
+ * Start the pod: the sandbox created under the conmon that takes over the pod
+ * lock, then, side by side, its start and every app under a conmon of its own.
+ * Detached (ABI 2 `--detach`), this returns as soon as the pod runs. In the
+ * foreground it stays as the user's end of the pod, like `podman run`: it
+ * copies the apps' logs to its stdout and stderr, turns SIGINT/SIGTERM/SIGHUP
+ * into a stop, and exits with the pod's code. Killing it leaves the pod running.
+ */
+export async function runMonitoredPod(o: RunOptions, driver: PodDriver, stage1: string): Promise<never> {
+  const p = loadPod(o.uuid, o.podDir, driver);
+  writeFileSync(pod.started(o.podDir), `${new Date().toISOString()}\n`);
+  createCgroup(podCgroup(o.uuid));
+  const sandbox = await createSandbox(p, o.lockFd);
+  closeSync(o.lockFd);
+  try {
+    const { interactive } = o;
+    await Promise.all([startSandbox(p), ...p.manifest.apps.map((app) => startApp(p, app.name, { interactive }))]);
+    writePidFile(o.podDir, sandbox.monitorPid);
+  } catch (err) {
+    const hint = (err as { hint?: string }).hint;
+    process.stderr.write(`stage1 ${stage1}: ${(err as Error).message}${hint ? `; ${hint}` : ''}\n`);
+    recordFailure(o.podDir, START_FAILED);
+    await stopPod(p, true);
+    process.exit(START_FAILED);
+  }
+  if (p.manifest.apps.length === 0 && !o.mutable) await stopPod(p, false);
+  if (o.detach === true) process.exit(0);
+  return foreground(p);
+}
+
+async function foreground(p: MonitoredPod): Promise<never> {
+  const tee = new CriLogTee({ stdout: p.options.stdout ?? 'stream', stderr: p.options.stderr ?? 'stream' });
+  for (const app of p.manifest.apps) tee.follow(pod.appLog(p.podDir, app.name));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stopPod(loadPod(p.uuid, p.podDir, p.driver), false));
+  await podEnded(p, Infinity, () => tee.poll());
+  tee.poll();
+  tee.close();
+  process.exit(podExitCode(p));
+}
+
+/** The stop and app-* entrypoints for `driver`. */
+export function monitoredEntrypoints(driver: PodDriver) {
+  const load = (o: { uuid: string; podDir: string }) => loadPod(o.uuid, o.podDir, driver);
+  return {
+    async stop(o: StopOptions): Promise<void> {
+      await stopPod(load(o), o.force);
+    },
+    /** The app is already in the pod manifest (stage0 added it); nothing to prepare before app-start. */
+    async appAdd(_o: AppOptions): Promise<void> {},
+    async appStart(o: AppOptions): Promise<void> {
+      const p = load(o);
+      if (appRunning(p, o.app)) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} is already running`);
+      await startApp(p, o.app);
+    },
+    async appStop(o: AppOptions): Promise<void> {
+      await stopApp(load(o), o.app, o.force);
+    },
+    async appRm(o: AppOptions): Promise<void> {
+      const p = load(o);
+      if (appRunning(p, o.app)) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} is running: stop it first`);
+      removeContainer(p, containerId(o.uuid, o.app));
+      driver.appRemoved?.(p, o.app);
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './conmon.js';
+export * from './pod.js';
+export * from './entrypoints.js';

@@ -1,0 +1,93 @@
+/**
+ * How conmon runs a host pod (@podstage/stage1-common/monitored). The runtime
+ * is libexec/nspawn-runtime; each bundle holds run.sh, the container's first
+ * command: systemd-nspawn for the sandbox (in a private mount namespace, with
+ * the pod's device allowlist), nsenter into the pod's namespaces and the stage2
+ * helper for an app, which builds the app's isolation and execs it in place.
+ */
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PodstageError, type RunOptions } from '@podstage/contract';
+import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote } from '@podstage/stage1-common';
+import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
+import { POD_DIR, stage1Rootfs } from './layout.js';
+import { writeStage1Rootfs } from './stage1-rootfs.js';
+import { NSPAWN, nspawnArgs, nspawnBinds, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
+
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
+const STAGE2 = join(packageDir, 'dist', 'stage2', 'exec-app.js');
+const NSENTER = '/usr/bin/nsenter';
+/** nspawn cleans its propagation directory with rm_rf, which refuses a disk filesystem: it gets a tmpfs in its own mount namespace. */
+const NSPAWN_PROPAGATION = '/run/systemd/nspawn';
+
+export function findNspawn(): string {
+  for (const dir of ['/usr/bin', '/bin', '/usr/local/bin']) {
+    const p = join(dir, NSPAWN);
+    if (existsSync(p)) return p;
+  }
+  throw new PodstageError('ERR_PODSTAGE_HOST', 'stage1 host needs systemd-nspawn, which is not installed', { hint: 'apt-get install systemd-container (scripts/setup.sh does)' });
+}
+
+/** DATA/pods/run/<uuid> → DATA/images/trees, where every app's lower layer lives. */
+function treesDirOf(podDir: string): string {
+  const dir = join(dirname(dirname(dirname(podDir))), 'images', 'trees');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function nspawnContext(o: Pick<RunOptions, 'podDir' | 'uuid' | 'net' | 'insecureOptions'>): NspawnContext {
+  return {
+    podDir: o.podDir, uuid: o.uuid, net: o.net, insecureOptions: o.insecureOptions,
+    installRoot: dirname(packageDir), nodeBinary: process.execPath, treesDir: treesDirOf(realpathSync(o.podDir)),
+  };
+}
+
+/** The first child of a host process (nspawn → the pod's init; nsenter → the app). */
+export function childOf(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeRunScript(dir: string, lines: string[]): void {
+  writeFileSync(join(dir, 'run.sh'), `${lines.join('\n')}\n`, { mode: 0o644 });
+}
+
+/** `debug`: nspawn's own log level (the run entrypoint's --debug). */
+export function hostDriver(debug = false): PodDriver {
+  const devicesProcs = (p: MonitoredPod) => join(CGROUP_ROOT, 'devices', podCgroup(p.uuid), 'cgroup.procs');
+  return {
+    runtime: (p) => [NSPAWN_RUNTIME, p.podDir, process.execPath],
+    preparePod(p) {
+      for (const dir of WRITABLE_POD_DIRS) mkdirSync(dir(p.podDir), { recursive: true });
+      mkdirSync(NSPAWN_PROPAGATION, { recursive: true });
+      limitDevicesCgroup(podCgroup(p.uuid));
+    },
+    writeSandboxBundle(p, dir) {
+      const ctx = nspawnContext({ ...p.options, podDir: p.podDir, uuid: p.uuid });
+      writeStage1Rootfs(stage1Rootfs(p.podDir), nspawnBinds(p.manifest, ctx).map((b) => b.target));
+      const nspawn = findNspawn();
+      const privateMounts = ['/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c',
+        `mount -t tmpfs -o mode=0755 tmpfs ${NSPAWN_PROPAGATION} && exec "$0" "$@"`];
+      writeRunScript(dir, [
+        `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
+        `export SYSTEMD_SECCOMP=0 SYSTEMD_LOG_LEVEL=${debug ? 'info' : 'err'}`,
+        `exec ${shellCommand([...privateMounts, nspawn, ...nspawnArgs(p.manifest, ctx)])}`,
+      ]);
+    },
+    writeAppBundle(p, app, dir, sandboxPid) {
+      const init = childOf(sandboxPid);
+      if (init === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${p.uuid}: nspawn ${sandboxPid} has no init`);
+      writeRunScript(dir, [
+        `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
+        `exec ${shellCommand([NSENTER, `--target=${init}`, '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--', process.execPath, STAGE2, POD_DIR, app])}`,
+      ]);
+    },
+  };
+}
+

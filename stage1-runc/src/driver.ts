@@ -1,0 +1,55 @@
+/**
+ * How conmon runs a runc pod (@podstage/stage1-common/monitored): runc or crun
+ * as the runtime, OCI bundles from translate.ts. The sandbox's root holds only
+ * Debian's static busybox; each app's overlay root is mounted on the host.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@podstage/contract';
+import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
+import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
+import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
+import { mountPodShm, podShm } from './pod-shm.js';
+import { podRuntime, runtimeCommand } from './runtime.js';
+import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
+
+export const PAUSE_BINARY = '/bin/busybox';
+
+/** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */
+export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFiles'> {
+  const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+  return {
+    minOomScoreAdj: Number.parseInt(readFileSync('/proc/self/oom_score_adj', 'utf8'), 10),
+    maxOpenFiles: hard === undefined || hard === 'unlimited' ? 1_048_576 : Number(hard),
+  };
+}
+
+export function appContext(p: MonitoredPod, sandboxPid: number): AppContext {
+  return {
+    uuid: p.uuid, sandboxPid, sharePid: sharesPidNamespace(p.manifest), shm: podShm(p.podDir), insecureOptions: p.options.insecureOptions, ...runtimeLimits(),
+  };
+}
+
+export const podRuntimeName = (p: MonitoredPod) => podRuntime(p.options.ociRuntime, p.manifest.annotations);
+
+function writeConfig(dir: string, config: object): void {
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export const runcDriver: PodDriver = {
+  runtime: (p) => runtimeCommand(podRuntimeName(p)),
+  preparePod: (p) => void mountPodShm(p.podDir),
+  writeSandboxBundle(p, dir) {
+    mkdirSync(join(dir, 'rootfs'), { recursive: true });
+    const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
+    if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
+    writeConfig(dir, sandboxConfig({ uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', insecureOptions: p.options.insecureOptions }));
+  },
+  writeAppBundle(p, app, dir, sandboxPid) {
+    const plan = planApp(p.podDir, p.manifest, app, p.options.insecureOptions);
+    mountAppRootfs(p.podDir, app);
+    writeConfig(dir, appConfig(plan, appContext(p, sandboxPid)));
+  },
+  appRemoved: (p, app) => unmountAppRootfs(p.podDir, app),
+};
+
