@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@podstage/contract';
+import { replaceFile } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
@@ -33,7 +33,7 @@ export function appContext(p: MonitoredPod, sandboxPid: number): AppContext {
 export const podRuntimeName = (p: MonitoredPod) => podRuntime(p.options.ociRuntime, p.manifest.annotations);
 
 function writeConfig(dir: string, config: object): void {
-  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  replaceFile(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
 export const runcDriver: PodDriver = {

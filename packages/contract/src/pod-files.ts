@@ -5,18 +5,24 @@ import { parsePodManifest } from './manifest/validate.js';
 import type { PodManifest } from './manifest/types.js';
 import { pod } from './paths.js';
 
-/** Write `data` to `file` so that readers see the old or the new content, never half. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+/** Write `data` to `file` so that readers see the old or the new content, never half, also after a power loss (fsync). */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, { durable = true } = {}): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', mode);
   try {
     writeFileSync(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
 }
+
+/**
+ * writeFileAtomic without the fsync, for files every start rewrites (the pid, start stamps, bundles):
+ * readers still never see half a file; a power loss, which ends every pod, may leave one empty.
+ */
+export const replaceFile = (file: string, data: string | Uint8Array, mode = 0o644) => writeFileAtomic(file, data, mode, { durable: false });
 
 export function readPodManifest(podDir: string): PodManifest {
   const file = pod.manifest(podDir);
@@ -45,7 +51,7 @@ export function readPidFile(podDir: string): number | undefined {
 }
 
 export function writePidFile(podDir: string, pid: number): void {
-  writeFileAtomic(pod.pid(podDir), `${pid}\n`);
+  replaceFile(pod.pid(podDir), `${pid}\n`);
 }
 
 /** An app's exit status as its stage1 wrote it (rkt's status/<app>), or undefined. */

@@ -149,6 +149,14 @@ for (const { label, flags, vm } of TARGETS) {
     assert.equal(readdirSync(dir), ['given']);
   });
 
+  if (!vm) {
+    t("--interactive: the app reads the caller's stdin and writes to its stdout", async ({ sb }) => {
+      const r = await execa(PODSTAGE, ['--dir', sb.dir, 'run', ...flags, '--interactive', DEFAULT_IMAGE, '--', 'sh', '-c', 'read line; echo "got $line"; exit 7'], { reject: false, input: 'hello\n' });
+      assert.is(r.exitCode, 7, String(r.stderr));
+      assert.is(r.stdout, 'got hello');
+    });
+  }
+
   t('CRI logs with a partial line, and exit statuses on disk', async ({ sb }) => {
     const uuidFile = join(sb.dir, 'log-uuid');
     await run(sb, [`--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=logger', '--', 'sh', '-c', 'echo line; printf tail']);

@@ -45,6 +45,8 @@ export interface RemoveResult {
 
 const ID_PREFIX_PATTERN = /^(?:sha256:)?([0-9a-f]{12,64})$/;
 
+const MARK_USED_EVERY_MS = 60_000;
+
 export class ImageStore {
   readonly dataDir: string;
   readonly root: string;
@@ -220,7 +222,13 @@ export class ImageStore {
     return parseRunConfig(readFileSync(path, 'utf8'), `config blob ${record.configDigest} of image ${record.id}`);
   }
 
+  /**
+   * Record that a pod uses the image now. At most once a minute: the record is written durably
+   * (two fsyncs), and `image gc`'s cut-offs are hours.
+   */
   markUsed(id: string): void {
+    const last = Date.parse(this.get(id).lastUsedAt ?? '');
+    if (Date.now() - last < MARK_USED_EVERY_MS) return;
     this.#records.locked(() => this.#records.write({ ...this.get(id), lastUsedAt: new Date().toISOString() }));
   }
 

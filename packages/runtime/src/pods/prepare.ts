@@ -4,7 +4,7 @@
  * and deletes it; a crash leaves an unlocked pod in prepare/, which gc collects.
  */
 import { chownSync, mkdirSync, symlinkSync } from 'node:fs';
-import { pod, writeFileAtomic, writePodManifest, writePodOptions, type PodManifest, type PodOptions, type RuntimeApp, type Volume } from '@podstage/contract';
+import { pod, replaceFile, writeFileAtomic, writePodManifest, writePodOptions, type PodManifest, type PodOptions, type RuntimeApp, type Volume } from '@podstage/contract';
 import type { DirLock } from '@podstage/linux';
 import type { ImageStore } from '@podstage/images';
 import type { Stage1Choice } from '../stage1/select.js';
@@ -37,11 +37,11 @@ export async function preparePod(
   const { ref, lock } = createPod(dataDir);
   try {
     const dir = ref.path;
-    writeFileAtomic(pod.created(dir), `${new Date().toISOString()}\n`);
+    replaceFile(pod.created(dir), `${new Date().toISOString()}\n`);
     writePodManifest(dir, manifest);
     writeFileAtomic(pod.stage1(dir), `${JSON.stringify(stage1, null, 2)}\n`);
     writePodOptions(dir, defaults);
-    writeFileAtomic(pod.manifestLock(dir), '');
+    replaceFile(pod.manifestLock(dir), '');
     for (const app of manifest.apps) await layOutApp(dir, store, app);
     for (const v of manifest.volumes ?? []) layOutVolume(dir, v);
     return { ref: move(dataDir, ref, 'prepared'), lock };

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, STOP_TIMEOUT_MS, writeFileAtomic, type PodManifest, type PodOptions,
+  pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
 } from '@podstage/contract';
 import { backoff, podProcesses, processGone, signalAll } from '@podstage/linux';
 import { inCgroupArgv, podCgroup } from '../cgroups.js';
@@ -158,7 +158,7 @@ export async function startApp(p: MonitoredPod, app: string, { interactive = fal
   await createMonitored(monitor(p, id, dir, logPath, [APP_EXITED, p.podDir, p.uuid, app, ...p.driver.runtime(p)]), {
     prefix: inCgroupArgv(podCgroup(p.uuid)), stdio: interactive ? 'inherit' : 'ignore',
   });
-  writeFileAtomic(pod.appStarted(p.podDir, app), `${new Date().toISOString()}\n`);
+  replaceFile(pod.appStarted(p.podDir, app), `${new Date().toISOString()}\n`);
   await startContainer(p, id);
 }
 
