@@ -1,21 +1,21 @@
 /**
  * Pod manifest → the systemd-nspawn command line (pure; snapshot-tested).
  * nspawn gives the pod its own pid, mount, UTS, IPC and cgroup namespaces
- * (and a private network for --net=none); its payload only holds them open
- * (PID 2, under nspawn's stub init, which reaps orphans). Apps are entered
- * into them one by one under their own conmon (driver.ts).
+ * (and a private network for --net=none); its payload, PID 1, only holds
+ * them open and reaps orphans (the shared pod init loop, on the host's static
+ * busybox). Apps are entered into them one by one under their own conmon (driver.ts).
  */
 import { dirname, join } from 'node:path';
 import { effectiveCapabilities, effectiveIsolators, pod, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
-import { POD_CONTROLLERS, cgroupDir, checkSeccompIsolators, podCgroup } from '@podstage/stage1-common';
+import { POD_CONTROLLERS, cgroupDir, checkSeccompIsolators, podCgroup, podInitArgs } from '@podstage/stage1-common';
 import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from './layout.js';
 
 export const NSPAWN = 'systemd-nspawn';
 
 /** The only parts of the pod directory writable inside the pod (ABI.md, "What a pod can write"): the apps' layers and the volumes. */
 export const WRITABLE_POD_DIRS = [pod.appsDir, pod.volumesDir] as const;
-/** nspawn's payload: it only keeps the pod's namespaces alive (`sleep` from the host's /usr). */
-export const PAUSE = ['/usr/bin/sleep', 'infinity'] as const;
+/** nspawn's payload: the pod's init, from the host's /usr (bound into the stage1 rootfs). */
+export const POD_INIT = podInitArgs('/usr/bin/busybox');
 
 /** What the host side knows when it builds the command line. */
 export interface NspawnContext {
@@ -90,7 +90,7 @@ export function nspawnBinds(m: PodManifest, c: NspawnContext): NspawnBind[] {
 
 export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
   const args = [
-    '--quiet', '--register=no', '--keep-unit', '--as-pid2', '--console=pipe',
+    '--quiet', '--register=no', '--keep-unit', '--console=pipe',
     `--directory=${stage1Rootfs(c.podDir)}`,
     `--machine=${machineName(c.uuid)}`,
     // The stage1 rootfs too: exec.ts creates every bind's mount point beforehand.
@@ -100,6 +100,6 @@ export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
   if (c.net === 'none') args.push('--private-network');
   const caps = extraCapabilities(m, c.insecureOptions);
   if (caps.length > 0) args.push(`--capability=${caps.join(',')}`);
-  args.push('--', ...PAUSE);
+  args.push('--', ...POD_INIT);
   return args;
 }

@@ -7,7 +7,7 @@
  */
 import { annotationValue, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import {
-  ALLOWED_DEVICES, appCgroup, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, READONLY_PATHS, type AppPlan,
+  ALLOWED_DEVICES, appCgroup, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
 } from '@podstage/stage1-common';
 import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
 
@@ -121,16 +121,8 @@ export interface AppContext {
 /** Where the sandbox rootfs holds Debian's static busybox. */
 export const SANDBOX_BUSYBOX = '/busybox';
 
-/**
- * The sandbox's init. busybox picks its applet from argv[0], so it must be
- * called "busybox", not "pause". A shell loop rather than a bare `sleep`:
- * as the pid namespace's init it must reap the orphans apps leave behind
- * (ash's `wait` collects any child), and exit on SIGTERM (a pid-1 ignores
- * signals it has no handler for).
- */
-export const SANDBOX_INIT_ARGS: readonly string[] = Object.freeze([
-  SANDBOX_BUSYBOX, 'sh', '-c', `trap "exit 0" TERM INT; while :; do ${SANDBOX_BUSYBOX} sleep 2147483647 & wait; done`,
-]);
+/** The sandbox's init (the shared pod init loop), from the sandbox's own busybox. */
+export const SANDBOX_INIT_ARGS = podInitArgs(SANDBOX_BUSYBOX);
 
 /** containerd's default; capped by what the runtime itself may hand out. */
 export const DEFAULT_OPEN_FILES = 1_048_576;

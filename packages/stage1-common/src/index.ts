@@ -17,3 +17,4 @@ export * from './supervisor/app-output.js';
 export * from './supervised-entrypoints.js';
 export * from './app-rootfs.js';
 export * from './shell.js';
+export * from './pod-init.js';

@@ -15,16 +15,16 @@ const context = (o: Partial<NspawnContext> = {}): NspawnContext => ({
   treesDir: '/var/lib/podstage/images/trees', ...o,
 });
 
-test('nspawnArgs: the pod directory read-only, only apps/ and volumes/ writable, a pause as payload, the pod cgroups bound', () => {
+test('nspawnArgs: the pod directory read-only, only apps/ and volumes/ writable, the pod init loop as payload, the pod cgroups bound', () => {
   const m: PodManifest = { apiVersion: 'podstage.io/v1alpha1', kind: 'PodManifest', apps: [app('web')] };
   const cg = (c: string) => `--bind=/sys/fs/cgroup/${c}/podstage/${UUID}:/run/podstage/cgroup/${c}`;
   assert.equal(nspawnArgs(m, context()), [
-    '--quiet', '--register=no', '--keep-unit', '--as-pid2', '--console=pipe',
+    '--quiet', '--register=no', '--keep-unit', '--console=pipe',
     `--directory=${POD_DIR}/stage1/rootfs`, `--machine=podstage-${UUID}`, '--read-only',
     `--bind-ro=${POD_DIR}:/pod`, `--bind=${POD_DIR}/apps:/pod/apps`, `--bind=${POD_DIR}/volumes:/pod/volumes`,
     '--bind-ro=/usr:/usr', '--bind-ro=/opt/podstage:/opt/podstage', '--bind-ro=/var/lib/podstage/images/trees:/var/lib/podstage/images/trees',
     cg('memory'), cg('cpu'), cg('cpuacct'), cg('pids'),
-    '--', '/usr/bin/sleep', 'infinity',
+    '--', '/usr/bin/busybox', 'sh', '-c', 'trap "exit 0" TERM INT; while :; do /usr/bin/busybox sleep 2147483647 & wait; done',
   ]);
 });
 
