@@ -132,6 +132,12 @@ export interface Stage1Implementation {
   /** Refuse, before anything is written, a pod this stage1 cannot honour. */
   check?(m: PodManifest, o: Stage1CheckOptions): void;
   run(opts: RunOptions): Promise<never>;
+  /**
+   * Detach mode in-process, for a stage1 whose pods live in processes of their own (runc,
+   * host: conmon): start the pod, hand the lock over, return the monitor's pid once it runs.
+   * Without it stage0 starts the run entrypoint as a process of its own.
+   */
+  start?(opts: RunOptions): Promise<number>;
   gc(opts: GcOptions): Promise<void>;
   stop?(opts: StopOptions): Promise<void>;
   enter?(opts: EnterOptions): Promise<number>;

@@ -1,15 +1,16 @@
 /**
  * Start a prepared pod in detach mode, the mode every long-lived front end
- * needs: the stage1's `run` entrypoint becomes a process of its own (a new
- * session, holding the pod lock), and the caller gets the pod's pid back once
- * the stage1 has written it. Built-ins run from their stage1 directory exactly
- * as a stage1 found by path does (ABI.md).
+ * needs: the caller gets the pod's pid back once the pod runs. A built-in whose
+ * pods live in processes of their own (runc, host: conmon) starts it in this
+ * process and hands the lock over; otherwise the stage1's `run` entrypoint
+ * becomes a process of its own (a new session, holding the pod lock), run from
+ * its stage1 directory exactly as a stage1 found by path is (ABI.md).
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { formatRunArgs, LOCK_FD_ENV, pod, PodstageError, readPidFile } from '@podstage/contract';
 import { backoff, type DirLock } from '@podstage/linux';
-import { entrypointPath, readPodStage1, stage1Env } from '../stage1/invoke.js';
+import { entrypointPath, readPodStage1, stage1Env, startInProcess } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { beginRun, type LaunchFlags } from './launch.js';
 import type { PodRef } from './lifecycle.js';
@@ -37,6 +38,8 @@ export async function startDetached(
 ): Promise<DetachedPod> {
   const { opts, lock } = beginRun(dataDir, ref, flags, held);
   const choice = readPodStage1(opts.podDir);
+  const started = await startInProcess(stage1s, choice, opts);
+  if (started !== undefined) return { uuid: ref.uuid, pid: started };
   const file = entrypointPath(choice, 'run', stage1s);
   if (file === undefined) throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${choice.manifest.name} has no run entrypoint`);
   const output = openSync(pod.runOutput(opts.podDir), 'a', 0o600);

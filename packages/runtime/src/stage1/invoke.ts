@@ -51,6 +51,16 @@ export async function handOverRun(stage1s: Stage1Registry, choice: Stage1Choice,
   return execve(file, [file, ...formatRunArgs(o)], stage1Env({ [LOCK_FD_ENV]: String(o.lockFd) }));
 }
 
+/**
+ * Detach mode in-process: a built-in whose pods live in processes of their own starts the pod
+ * here and returns its monitor's pid (no run process to spawn); undefined when it cannot.
+ */
+export async function startInProcess(stage1s: Stage1Registry, choice: Stage1Choice, o: RunOptions): Promise<number | undefined> {
+  if (choice.builtin === undefined) return undefined;
+  const impl = await loadBuiltin(stage1s, choice.builtin);
+  return impl.start === undefined ? undefined : impl.start({ ...o, detach: true });
+}
+
 export async function handOverEnter(stage1s: Stage1Registry, choice: Stage1Choice, o: EnterOptions): Promise<number> {
   if (choice.builtin !== undefined) {
     const impl = await loadBuiltin(stage1s, choice.builtin);

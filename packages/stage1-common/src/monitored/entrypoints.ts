@@ -14,31 +14,45 @@ const START_FAILED = 254;
 /**
  * Start the pod: the sandbox created under the conmon that takes over the pod
  * lock, then, side by side, its start and every app under a conmon of its own.
- * Detached (ABI 2 `--detach`), this returns as soon as the pod runs. In the
- * foreground it stays as the user's end of the pod, like `podman run`: it
- * copies the apps' logs to its stdout and stderr, turns SIGINT/SIGTERM/SIGHUP
- * into a stop, and exits with the pod's code. Killing it leaves the pod running.
+ * Returns the monitor's pid once every app runs; an app that cannot start ends
+ * the pod (254) and is thrown.
  */
-export async function runMonitoredPod(o: RunOptions, driver: PodDriver, stage1: string): Promise<never> {
+export async function startMonitoredPod(o: RunOptions, driver: PodDriver): Promise<{ pod: MonitoredPod; monitorPid: number }> {
   const p = loadPod(o.uuid, o.podDir, driver);
   writeFileSync(pod.started(o.podDir), `${new Date().toISOString()}\n`);
   createCgroup(podCgroup(o.uuid));
-  const sandbox = await createSandbox(p, o.lockFd);
-  closeSync(o.lockFd);
+  // From here conmon holds the lock; without a sandbox nobody does (a long-lived caller must not keep it).
+  const sandbox = await createSandbox(p, o.lockFd).finally(() => closeSync(o.lockFd));
   try {
     const { interactive } = o;
     await Promise.all([startSandbox(p), ...p.manifest.apps.map((app) => startApp(p, app.name, { interactive }))]);
     writePidFile(o.podDir, sandbox.monitorPid);
   } catch (err) {
-    const hint = (err as { hint?: string }).hint;
-    process.stderr.write(`stage1 ${stage1}: ${(err as Error).message}${hint ? `; ${hint}` : ''}\n`);
     recordFailure(o.podDir, START_FAILED);
     await stopPod(p, true);
-    process.exit(START_FAILED);
+    throw err;
   }
   if (p.manifest.apps.length === 0 && !o.mutable) await stopPod(p, false);
+  return { pod: p, monitorPid: sandbox.monitorPid };
+}
+
+/**
+ * The run entrypoint: startMonitoredPod, then either return (ABI 2 `--detach`) or stay in
+ * the foreground as the user's end of the pod, like `podman run`: copy the apps' logs to
+ * stdout and stderr, turn SIGINT/SIGTERM/SIGHUP into a stop, exit with the pod's code.
+ * Killing it leaves the pod running.
+ */
+export async function runMonitoredPod(o: RunOptions, driver: PodDriver, stage1: string): Promise<never> {
+  let started: MonitoredPod;
+  try {
+    started = (await startMonitoredPod(o, driver)).pod;
+  } catch (err) {
+    const hint = (err as { hint?: string }).hint;
+    process.stderr.write(`stage1 ${stage1}: ${(err as Error).message}${hint ? `; ${hint}` : ''}\n`);
+    process.exit(START_FAILED);
+  }
   if (o.detach === true) process.exit(0);
-  return foreground(p);
+  return foreground(started);
 }
 
 async function foreground(p: MonitoredPod): Promise<never> {
