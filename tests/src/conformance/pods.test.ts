@@ -157,6 +157,19 @@ for (const { label, flags, vm } of TARGETS) {
     });
   }
 
+  t('when one app fails the pod ends with its code and the others are stopped; apps that all succeed end it with 0', async ({ sb }) => {
+    const uuidFile = join(sb.dir, `policy-uuid-${Date.now()}`);
+    const t0 = Date.now();
+    const failed = await run(sb, [`--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=long', '--', 'sh', '-c', 'trap "exit 143" TERM; while :; do sleep 1; done',
+      '---', DEFAULT_IMAGE, '--name=failing', '--', 'sh', '-c', 'sleep 1; exit 9']);
+    assert.is(failed.exitCode, 9, String(failed.stderr));
+    assert.ok(Date.now() - t0 < STARTUP_MS / 2, 'the long app was stopped, not waited for');
+    const codes = Object.fromEntries((await status(sb, readFileSync(uuidFile, 'utf8').trim())).apps.map((a) => [a.name, a.exitCode]));
+    assert.equal(codes, { long: 143, failing: 9 });
+    const ok = await run(sb, [DEFAULT_IMAGE, '--name=quick', '--', 'true', '---', DEFAULT_IMAGE, '--name=slow', '--', 'sh', '-c', 'sleep 1']);
+    assert.is(ok.exitCode, 0, String(ok.stderr));
+  });
+
   t('CRI logs with a partial line, and exit statuses on disk', async ({ sb }) => {
     const uuidFile = join(sb.dir, 'log-uuid');
     await run(sb, [`--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=logger', '--', 'sh', '-c', 'echo line; printf tail']);

@@ -98,17 +98,6 @@ test('two apps share the network and IPC namespaces but not their files', async 
   assert.ok(out.includes('sees-server-queue'), `a POSIX message queue the server made is visible to the client: ${out.join('|')}`);
 });
 
-test('when one app fails the pod ends with its exit code and the others are stopped', async () => {
-  const uuidFile = join(sb.dir, 'fail-uuid');
-  const t0 = Date.now();
-  const r = await run([`--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=long', '--', 'sleep', '60', '---', DEFAULT_IMAGE, '--name=failing', '--', 'sh', '-c', 'exit 9']);
-  assert.is(r.exitCode, 9);
-  assert.ok(Date.now() - t0 < 20_000);
-  const s = await status(sb, readFileSync(uuidFile, 'utf8').trim());
-  const codes = Object.fromEntries(s.apps.map((a) => [a.name, a.exitCode]));
-  assert.equal(codes, { long: 143, failing: 9 });
-});
-
 /** cgroup v1's cpu.shares before one is written. */
 const DEFAULT_SHARES = '1024';
 

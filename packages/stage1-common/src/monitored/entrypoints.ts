@@ -21,8 +21,12 @@ export async function startMonitoredPod(o: RunOptions, driver: PodDriver): Promi
   const p = loadPod(o.uuid, o.podDir, driver);
   writeFileSync(pod.started(o.podDir), `${new Date().toISOString()}\n`);
   createCgroup(podCgroup(o.uuid));
-  // From here conmon holds the lock; without a sandbox nobody does (a long-lived caller must not keep it).
-  const sandbox = await createSandbox(p, o.lockFd).finally(() => closeSync(o.lockFd));
+  // From here conmon holds the lock. A detached start lets go of its own copy whatever happens (a
+  // long-lived caller must not keep it); the foreground run keeps it until it has read the pod's exit
+  // code, so no gc collects the pod in between.
+  const sandbox = await createSandbox(p, o.lockFd).finally(() => {
+    if (o.detach === true) closeSync(o.lockFd);
+  });
   try {
     const { interactive } = o;
     await Promise.all([startSandbox(p), ...p.manifest.apps.map((app) => startApp(p, app.name, { interactive }))]);
