@@ -23,7 +23,6 @@ export interface MonitorSpec {
   logPath: string;
   /** Run when the container has exited, after conmon wrote its exit file. */
   exitCommand?: readonly string[];
-  debug?: boolean;
 }
 
 export const containerPidFile = (bundle: string) => join(bundle, 'container.pid');
@@ -46,7 +45,6 @@ export function conmonArgs(m: MonitorSpec): string[] {
     const [command, ...commandArgs] = m.exitCommand;
     args.push('--exit-command', command as string, ...commandArgs.flatMap((a) => ['--exit-command-arg', a]));
   }
-  if (m.debug === true) args.push('--log-level', 'debug');
   return args;
 }
 
@@ -63,7 +61,7 @@ function parseSync(text: string, id: string): number {
   try {
     reply = JSON.parse(text.split('\n')[0] as string) as typeof reply;
   } catch {
-    throw new PodstageError('ERR_PODSTAGE_STAGE1', `conmon for ${id} ended without creating the container${text ? `: ${text.trim()}` : ''}`, { hint: 'run with --debug for conmon\'s own log' });
+    throw new PodstageError('ERR_PODSTAGE_STAGE1', `conmon for ${id} ended without creating the container${text ? `: ${text.trim()}` : ''}`);
   }
   const pid = reply.pid ?? reply.data ?? -1;
   if (pid <= 0) throw new PodstageError('ERR_PODSTAGE_STAGE1', `create ${id}: ${reply.message ?? 'failed'}`);
@@ -90,8 +88,8 @@ export function createMonitored(
     cwd: m.bundle, stdio, env: { _OCI_SYNCPIPE: '3', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
   });
   const sync = child.stdio[3]!;
-  // Resolved once conmon answered and its first process (which daemonizes) was reaped:
-  // a child left unreaped while a later spawnSync runs can miss its SIGCHLD in libuv.
+  // Resolved once conmon answered and its first process, which only daemonizes, has exited:
+  // nothing of this start is left as this process's child.
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let text = '';
