@@ -17,8 +17,14 @@ import { NSPAWN, nspawnArgs, nspawnBinds, WRITABLE_POD_DIRS, type NspawnContext 
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
-const STAGE2 = join(packageDir, 'dist', 'stage2', 'exec-app.js');
+/** The stage2 helper (Node): builds an app's isolation inside the pod and execs it (or, with --enter, a command in it). */
+export const STAGE2 = join(packageDir, 'dist', 'stage2', 'exec-app.js');
 const NSENTER = '/usr/bin/nsenter';
+
+/** nsenter into every namespace of the pod whose init is `init` (on the host), then the stage2 helper with `args`. */
+export const stage2InPod = (init: number, args: readonly string[]): string[] => [
+  NSENTER, `--target=${init}`, '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--', process.execPath, STAGE2, ...args,
+];
 /** nspawn cleans its propagation directory with rm_rf, which refuses a disk filesystem: it gets a tmpfs in its own mount namespace. */
 const NSPAWN_PROPAGATION = '/run/systemd/nspawn';
 
@@ -85,7 +91,7 @@ export function hostDriver(debug = false): PodDriver {
       if (init === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${p.uuid}: nspawn ${sandboxPid} has no init`);
       writeRunScript(dir, [
         `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
-        `exec ${shellCommand([NSENTER, `--target=${init}`, '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--', process.execPath, STAGE2, POD_DIR, app])}`,
+        `exec ${shellCommand(stage2InPod(init, [POD_DIR, app]))}`,
       ]);
     },
   };

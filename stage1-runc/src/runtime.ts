@@ -4,10 +4,9 @@
  * `podstage-<uuid>-<app>` (and `-sandbox`), so a pod's containers can be found
  * again by prefix (gc).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { annotationValue, PodstageError } from '@podstage/contract';
-import { EXEC_WITHOUT_LOCK } from '@podstage/stage1-common/monitored';
+import { EXEC_WITHOUT_LOCK, runRuntime } from '@podstage/stage1-common/monitored';
 import { RUNTIME_ANNOTATION } from './translate.js';
 
 export const RUNTIMES = ['runc', 'crun'] as const;
@@ -55,11 +54,7 @@ export function podRuntime(option: string | undefined, annotations: { name: stri
   return value as RuntimeName;
 }
 
-function runtime(name: RuntimeName, args: string[]): { status: number | null; output: string } {
-  const [cmd, rest] = argv(name, args);
-  const r = spawnSync(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
-}
+const runtime = (name: RuntimeName, args: string[]) => runRuntime(runtimeCommand(name), args);
 
 export function remove(name: RuntimeName, id: string): void {
   runtime(name, ['delete', '--force', id]);

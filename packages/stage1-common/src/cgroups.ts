@@ -11,6 +11,7 @@ import {
   cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, podCgroup, PodstageError, type EffectiveIsolators,
 } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
+import { shellCommand } from './shell.js';
 import { backoff, CGROUP_ROOT, podProcesses, removeCgroupTrees, signalAll } from '@podstage/linux';
 
 /** Hierarchies a pod gets a cgroup in; `systemd` is the name=systemd one nspawn needs. */
@@ -69,9 +70,9 @@ export function createCgroup(rel: string, limits: CgroupLimits = {}, root = CGRO
 /**
  * `rel` on the devices hierarchy, limited to ALLOWED_DEVICES: for stage1s that run the apps'
  * processes themselves (runc applies the same rules per container). Never bound into a pod:
- * a process there could widen its own rules. Returns its cgroup.procs, to join.
+ * a process there could widen its own rules.
  */
-export function limitDevicesCgroup(rel: string, root = CGROUP_ROOT): string {
+export function limitDevicesCgroup(rel: string, root = CGROUP_ROOT): void {
   const dir = join(root, 'devices', rel);
   if (!existsSync(join(root, 'devices', 'devices.allow'))) {
     throw new PodstageError('ERR_PODSTAGE_HOST', `${join(root, 'devices')}: the cgroup v1 devices controller is not mounted`, {
@@ -81,7 +82,6 @@ export function limitDevicesCgroup(rel: string, root = CGROUP_ROOT): string {
   mkdirSync(dir, { recursive: true });
   write(join(dir, 'devices.deny'), 'a');
   for (const rule of ALLOWED_DEVICES) write(join(dir, 'devices.allow'), devicesV1Rule(rule));
-  return join(dir, 'cgroup.procs');
 }
 
 /** Move `pid` into the cgroup on every hierarchy (0 = the caller). */
@@ -113,6 +113,5 @@ export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeout
  */
 export function inCgroupArgv(rel: string, root = CGROUP_ROOT): string[] {
   const procs = POD_CONTROLLERS.map((c) => join(cgroupDir(c, rel, root), 'cgroup.procs')).filter((f) => existsSync(f));
-  const files = procs.map((p) => `'${p}'`).join(' ');
-  return ['/bin/sh', '-c', `for f in ${files}; do echo $$ > "$f" || exit 125; done; exec "$0" "$@"`];
+  return ['/bin/sh', '-c', `for f in ${shellCommand(procs)}; do echo $$ > "$f" || exit 125; done; exec "$0" "$@"`];
 }

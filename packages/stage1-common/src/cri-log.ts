@@ -5,6 +5,7 @@
  * into P records, and output that ends without a newline ends with a P record.
  */
 import { closeSync, createWriteStream, openSync, readSync, writeSync, type WriteStream } from 'node:fs';
+import type { OutputMode } from '@podstage/contract';
 
 export const MAX_LINE_BYTES = 16 * 1024;
 export type LogStream = 'stdout' | 'stderr';
@@ -63,7 +64,7 @@ export function openCriLog(path: string): WriteStream {
 export class CriLogTee {
   readonly #files = new Map<string, { fd?: number; rest: Buffer }>();
 
-  constructor(private readonly modes: Record<LogStream, 'null' | 'log' | 'stream'>) {}
+  constructor(private readonly modes: Record<LogStream, OutputMode>) {}
 
   follow(path: string): void {
     if (!this.#files.has(path)) this.#files.set(path, { rest: Buffer.alloc(0) });

@@ -3,17 +3,10 @@
  * PodSupervisor: they talk to it over the control socket.
  */
 import { readPidFile, type AppOptions, type StopOptions } from '@podstage/contract';
-import { backoff } from '@podstage/linux';
+import { backoff, processGone } from '@podstage/linux';
 import { control, sendControl } from './control/client.js';
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const processAlive = (pid: number) => !processGone(pid);
 
 /**
  * Ask the supervisor to stop the apps (SIGTERM, 10 s, SIGKILL; --force: SIGKILL),

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { PodstageError, type EnterOptions } from '@podstage/contract';
 import { execve } from '@podstage/stage1-common';
 import { appPid, appRunning, loadPod, sandboxPid } from '@podstage/stage1-common/monitored';
-import { childOf, hostDriver } from '../driver.js';
+import { childOf, hostDriver, stage2InPod } from '../driver.js';
 import { POD_DIR } from '../layout.js';
-
-const EXEC_APP = fileURLToPath(new URL('../stage2/exec-app.js', import.meta.url));
-const NSENTER = '/usr/bin/nsenter';
 
 /** A host process's pid in the innermost pid namespace it is in (NSpid's last field). */
 function pidInNamespace(pid: number): number | undefined {
@@ -30,7 +26,6 @@ export async function enter(o: EnterOptions): Promise<number> {
   if (!appRunning(p, o.app) || app === undefined || init === undefined) {
     throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} of pod ${o.uuid} is not running`);
   }
-  const args = [NSENTER, `--target=${init}`, '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--',
-    process.execPath, EXEC_APP, '--enter', POD_DIR, o.app, String(pidInNamespace(app)), '--', ...o.command];
-  return execve(NSENTER, args, { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+  const argv = stage2InPod(init, ['--enter', POD_DIR, o.app, String(pidInNamespace(app)), '--', ...o.command]);
+  return execve(argv[0] as string, argv, { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
 }

@@ -87,11 +87,14 @@ export const alive = (pid: number | undefined): boolean => pid !== undefined && 
 
 // ---------------------------------------------------------------- the runtime's own commands
 
-function runtimeSync(p: MonitoredPod, args: string[]): { status: number | null; output: string } {
-  const [cmd, ...rest] = p.driver.runtime(p);
+/** Run an OCI-runtime command line (`command`, then `args`) to its end: its status and output. */
+export function runRuntime(command: readonly string[], args: string[]): { status: number | null; output: string } {
+  const [cmd, ...rest] = command;
   const r = spawnSync(cmd as string, [...rest, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
+
+const runtimeSync = (p: MonitoredPod, args: string[]) => runRuntime(p.driver.runtime(p), args);
 
 /** `start` of a container conmon created. Asynchronous, so a pod's containers start side by side. */
 function startContainer(p: MonitoredPod, id: string): Promise<void> {
@@ -209,10 +212,10 @@ export async function stopPod(p: MonitoredPod, force: boolean): Promise<void> {
 /** The pod's monitor has exited and its cgroup is empty (exit commands included). */
 export async function podEnded(p: MonitoredPod, deadline = Infinity, tick?: () => void): Promise<boolean> {
   const pause = backoff();
-  const monitor = monitorPid(p);
+  const monitorProcess = monitorPid(p);
   for (;;) {
     tick?.();
-    if (!alive(monitor) && podProcesses(p.uuid).length === 0) return true;
+    if (!alive(monitorProcess) && podProcesses(p.uuid).length === 0) return true;
     if (Date.now() > deadline) return false;
     await pause();
   }
