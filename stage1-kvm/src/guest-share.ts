@@ -6,13 +6,16 @@
  *   stage1/kvm/share    host-side staging, a bind of itself with shared propagation:
  *                         apps/<app>/rootfs     bind of the app's overlay
  *                         volumes/<app>/<n>     bind of the app's n-th volume source
+ *                         scripts/              the app and exec scripts the agent runs
  *   stage1/kvm/export   read-only bind of share (a peer: mounts made in share appear
  *                       here): the guest's /pod. The guest writes only inside the
  *                       mounts it holds, never into the directories the host mounts on.
  *   stage1/kvm/output   writable, the guest's /out: flat files the host opens with
- *                       O_NOFOLLOW (guest-output.ts).
+ *                       O_NOFOLLOW (host/kvm-io.c).
+ *   stage1/kvm/agent.in, agent.out
+ *                       the FIFOs of the agent's port (QEMU's pipe chardev).
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mount, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED } from '@podstage/linux';
 import { isMountPoint, unmountAll, type AppPlan } from '@podstage/stage1-common';
@@ -21,7 +24,11 @@ export const kvmDir = (podDir: string) => join(podDir, 'stage1', 'kvm');
 export const shareDir = (podDir: string) => join(kvmDir(podDir), 'share');
 export const exportDir = (podDir: string) => join(kvmDir(podDir), 'export');
 export const outputDir = (podDir: string) => join(kvmDir(podDir), 'output');
-export const agentSocket = (podDir: string) => join(kvmDir(podDir), 'agent.sock');
+/** The agent port's FIFOs, `<this>.in` and `<this>.out` (created by libexec/kvm-runtime). */
+export const agentPipe = (podDir: string) => join(kvmDir(podDir), 'agent');
+export const agentRequests = (podDir: string) => `${agentPipe(podDir)}.in`;
+/** Where the host writes the scripts the agent runs (GUEST_SCRIPTS_DIR in the guest). */
+export const scriptsDir = (podDir: string) => join(shareDir(podDir), 'scripts');
 
 const sharedRootfs = (podDir: string, app: string) => join(shareDir(podDir), 'apps', app, 'rootfs');
 const sharedVolumes = (podDir: string, app: string) => join(shareDir(podDir), 'volumes', app);
@@ -29,7 +36,7 @@ const sharedVolumes = (podDir: string, app: string) => join(shareDir(podDir), 'v
 export function setUpShares(podDir: string): void {
   const share = shareDir(podDir);
   const exported = exportDir(podDir);
-  for (const d of [share, exported, outputDir(podDir)]) mkdirSync(d, { recursive: true });
+  for (const d of [share, exported, outputDir(podDir), scriptsDir(podDir)]) mkdirSync(d, { recursive: true });
   if (!isMountPoint(share)) {
     mount(share, share, null, MS_BIND);
     mount(null, share, null, MS_SHARED);
@@ -74,4 +81,13 @@ export function unshareApp(podDir: string, app: string): void {
 export function tearDownShares(podDir: string): void {
   unmountAll(exportDir(podDir));
   unmountAll(shareDir(podDir));
+}
+
+/** Remove a file the guest may have left in the output share (unlink never follows a symlink; a directory stays). */
+export function removeGuestFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // not a file: kvm-io will refuse to read it
+  }
 }

@@ -1,10 +1,11 @@
-/** stage1 kvm: each pod in its own QEMU microvm with its own guest kernel; apps run by a guest agent over virtio-serial. */
+/** stage1 kvm: each pod in its own QEMU microvm with its own guest kernel, under conmon; apps run by a guest agent over virtio-serial. */
 import { readFileSync } from 'node:fs';
 import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
-import { supervisedAppAdd, supervisedAppRm, supervisedAppStart, supervisedAppStop, supervisedStop } from '@podstage/stage1-common';
+import { monitoredEntrypoints } from '@podstage/stage1-common/monitored';
+import { kvmDriver } from './driver.js';
 import { enter } from './entrypoints/enter.js';
 import { gc } from './entrypoints/gc.js';
-import { run } from './entrypoints/run.js';
+import { run, start } from './entrypoints/run.js';
 import { guestBoot } from './guest-boot.js';
 import { checkKvmSupport } from './translate.js';
 
@@ -16,7 +17,6 @@ export const stage1: Stage1Implementation = {
     checkKvmSupport(m, o);
     guestBoot(m);
   },
-  run, gc, enter,
-  stop: supervisedStop, appAdd: supervisedAppAdd, appStart: supervisedAppStart, appStop: supervisedAppStop, appRm: supervisedAppRm,
+  run, start, gc, enter, ...monitoredEntrypoints(kvmDriver),
 };
 export default stage1;

@@ -70,8 +70,8 @@ export interface QemuContext {
   exportDir: string;
   /** Exported writable as the guest's /out: app and exec output files. */
   outputDir: string;
-  /** Where this process listens for QEMU's end of the agent port. */
-  agentSocket: string;
+  /** The agent port's FIFOs, without their `.in` and `.out`. */
+  agentPipe: string;
   accel: Accelerator;
   memMiB: number;
   cpus: number;
@@ -100,7 +100,7 @@ export function qemuArgs(c: QemuContext): string[] {
     '-fsdev', `local,id=${OUTPUT_TAG},path=${c.outputDir},security_model=none`,
     '-device', `virtio-9p-device,fsdev=${OUTPUT_TAG},mount_tag=${OUTPUT_TAG}`,
     '-device', 'virtio-serial-device',
-    '-chardev', `socket,id=agent,path=${c.agentSocket}`,
+    '-chardev', `pipe,id=agent,path=${c.agentPipe}`,
     '-device', `virtserialport,chardev=agent,name=${AGENT_PORT_NAME}`,
   ];
 }

@@ -28,7 +28,7 @@ const uuidFile = (ctx: BenchContext, token: string) => join(ctx.workDir, `pod-${
 export interface RunningPod {
   /** The pod's uuid (read from --uuid-file-save). */
   name: string;
-  /** The pod's monitor (its `pid` file): nspawn, conmon, the kvm pod process, the app itself under fly. */
+  /** The pod's monitor (its `pid` file): the sandbox's conmon (host, runc, kvm), the app itself under fly. */
   pid: number;
   readyMs: number;
 }

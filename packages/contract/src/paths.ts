@@ -46,8 +46,6 @@ export const pod = {
   runOutput: (podDir: string) => join(podDir, 'run.out'),
   stage1Dir: (podDir: string) => join(podDir, 'stage1'),
   stage1Info: (podDir: string) => join(podDir, 'stage1', 'info.json'),
-  /** Run-time files (sockets) a stage1 makes from inside the pod's namespaces: the only writable part of stage1/. */
-  stage1Run: (podDir: string) => join(podDir, 'stage1', 'run'),
   appsDir: (podDir: string) => join(podDir, 'apps'),
   appDir: (podDir: string, app: string) => join(podDir, 'apps', app),
   appRootfs: (podDir: string, app: string) => join(podDir, 'apps', app, 'rootfs'),

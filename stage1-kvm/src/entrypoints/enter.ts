@@ -1,32 +1,35 @@
 /**
- * enter for kvm: the command runs in the running app inside the guest, asked
- * for over the pod's control socket (the pod process relays it to the guest
- * agent); its output is followed from the output share to our stdout and
- * stderr, and its exit status is ours. No terminal or stdin reaches the guest yet.
+ * enter for kvm: the command runs in the running app inside the guest. Its
+ * script goes into the pod's export, the agent is asked to run it, and
+ * `kvm-io follow` copies its output to our stdout and stderr and exits with
+ * its status. No terminal or stdin reaches the guest yet.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { finished } from 'node:stream/promises';
-import { PodstageError, type EnterOptions } from '@podstage/contract';
-import { control } from '@podstage/stage1-common';
-import { execOutputFile, followFile, removeGuestFile } from '../guest-output.js';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PodstageError, readPodManifest, readPodOptions, type EnterOptions } from '@podstage/contract';
+import { appPlan, kvmIo, removeGuestReport, sandboxQemuPid } from '../driver.js';
+import { agentRequests, outputDir, scriptsDir } from '../guest-share.js';
+import { execScript, seccompProgram } from '../translate.js';
 
 export async function enter(o: EnterOptions): Promise<number> {
   if (o.command.length === 0) {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', 'stage1 kvm: enter needs a command: there is no terminal into the guest yet', { hint: 'podstage enter --app=<app> <uuid> <command> [args...]' });
   }
-  const id = randomBytes(8).toString('hex');
-  const followers = (['stdout', 'stderr'] as const).map((s) => {
-    const f = followFile(execOutputFile(o.podDir, id, s));
-    f.stream.pipe(s === 'stdout' ? process.stdout : process.stderr, { end: false });
-    return f;
-  });
+  const io = kvmIo();
+  const options = readPodOptions(o.podDir);
+  const plan = appPlan({ podDir: o.podDir, manifest: readPodManifest(o.podDir), options }, o.app);
+  const name = `exec-${randomBytes(8).toString('hex')}`;
+  const script = join(scriptsDir(o.podDir), `${name}.sh`);
+  writeFileSync(script, execScript(plan, o.command, seccompProgram(plan, options.insecureOptions) !== undefined));
   try {
-    const reply = await control(o.podDir, { op: 'exec', app: o.app, id, argv: o.command }, 0);
-    for (const f of followers) f.finish();
-    await Promise.all(followers.map((f) => finished(f.stream)));
-    return reply.exitCode ?? 255;
+    const sent = spawnSync(io, ['send', agentRequests(o.podDir), 'exec', name.replace(/^exec-/, '')], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (sent.status !== 0) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `stage1 kvm: ${sent.stderr.trim().replace(/^kvm-io: /, '')}`);
+    const qemu = readFileSync(sandboxQemuPid(o.podDir), 'utf8').trim();
+    return spawnSync(io, ['follow', outputDir(o.podDir), name, qemu], { stdio: ['ignore', 'inherit', 'inherit'] }).status ?? 255;
   } finally {
-    for (const f of followers) f.finish();
-    for (const s of ['stdout', 'stderr'] as const) removeGuestFile(execOutputFile(o.podDir, id, s));
+    rmSync(script, { force: true });
+    removeGuestReport(o.podDir, name);
   }
 }

@@ -2,23 +2,29 @@
  * The guest agent (busybox sh, in the initramfs at /bin/podstage-agent): the
  * guest end of the control channel, a virtio-serial port named
  * `podstage.agent` (the serial console is left to the kernel and init).
- * One line per message, fields separated by spaces:
+ * One line per request, fields separated by spaces; the host's end is a pair
+ * of FIFOs that short-lived commands write to (host/kvm-io.c):
  *
- *   host → guest   start <app> <base64 script>   run the app (script from translate.ts)
- *                  kill <app> <TERM|KILL|…>       signal the running app
- *                  exec <id> <base64 script>      run a command in a running app (enter)
- *                  halt                           leave the loop; init then halts
- *   guest → host   ready                          the agent is listening
- *                  exited <app> <status>          the app ended (128+n: killed by signal n)
- *                  exec-exited <id> <status>
+ *   host → guest   start <app>     run /pod/scripts/app-<app>.sh (translate.ts appScript)
+ *                  kill <app> <TERM|KILL|…>
+ *                                  signal the running app
+ *                  exec <id>       run /pod/scripts/exec-<id>.sh in a running app (enter)
+ *                  halt            leave the loop; init then halts
+ *   guest → host   ready           once, when the agent is listening
  *
- * Scripts arrive over the channel, never through the shared directories, so
- * the host writes nothing the guest could have planted a symlink under.
- * Apps and exec'd commands never inherit the port (3>&-).
+ * Everything else the guest reports is a file in the output share (/out):
+ * <app>.stdout and <app>.stderr as the app writes them, then <app>.exit with
+ * its status (128+n: killed by signal n); exec-<id>.* likewise. A status is
+ * written aside and renamed, so the host never reads half of one.
+ * Scripts come from the pod export, which the guest cannot write, never from
+ * a share the guest could plant a symlink in. Apps and exec'd commands never
+ * inherit the port (3>&-).
  */
 import { GUEST_RUN_DIR } from './init-script.js';
 
 export const AGENT_PORT_NAME = 'podstage.agent';
+/** Where the host puts the app and exec scripts (its share/scripts, read-only in the guest). */
+export const GUEST_SCRIPTS_DIR = '/pod/scripts';
 /** A running app's pid in the guest (written by exec-app once the app runs): signals and enter use it. */
 export const guestAppPidFile = (app: string) => `${GUEST_RUN_DIR}/app-${app}.pid`;
 /** pid 1 of the pod's shared pid namespace (exec-app pod-init), started with the agent. */
@@ -35,14 +41,17 @@ for d in /sys/class/virtio-ports/*; do
 done
 [ -n "$port" ] || { echo "podstage guest: no virtio-serial port named ${AGENT_PORT_NAME}" >&2; exit 1; }
 exec 3<>"$port"
+# The status of a finished app or command ($1), written aside and renamed into place.
+report() {
+  echo "$2" >/out/.$1.exit && mv -f /out/.$1.exit /out/$1.exit
+}
 run_app() {
-  sh $P/app-$1.sh 3>&-
-  echo "exited $1 $?" >&3
+  sh ${GUEST_SCRIPTS_DIR}/app-$1.sh 3>&-
+  report "$1" $?
 }
 run_exec() {
-  sh $P/exec-$1.sh 3>&- </dev/null >/out/exec-$1.stdout 2>/out/exec-$1.stderr
-  echo "exec-exited $1 $?" >&3
-  rm -f $P/exec-$1.sh
+  sh ${GUEST_SCRIPTS_DIR}/exec-$1.sh 3>&- </dev/null >/out/exec-$1.stdout 2>/out/exec-$1.stderr
+  report "exec-$1" $?
 }
 # A kill may come before the app's pid file is written: wait for it a little.
 signal_app() {
@@ -52,9 +61,9 @@ signal_app() {
 echo ready >&3
 while read -r op name arg <&3; do
   case "$op" in
-    start) { echo "$arg" | base64 -d > $P/app-$name.sh && run_app "$name"; } & ;;
+    start) run_app "$name" & ;;
     kill) signal_app "$name" "$arg" & ;;
-    exec) { echo "$arg" | base64 -d > $P/exec-$name.sh && run_exec "$name"; } & ;;
+    exec) run_exec "$name" & ;;
     halt) break ;;
     *) echo "podstage guest: unknown request $op" >&2 ;;
   esac

@@ -5,7 +5,8 @@
  * decompressed to an ELF vmlinux (microvm boots it directly, no firmware);
  * an initramfs holds busybox-static, the virtio/9p/virtio-serial modules,
  * /init, the agent and podstage-exec-app (guest/exec-app.c, linked statically).
- * Output: DIR/vmlinux, DIR/initrd.cpio, DIR/release. Idempotent.
+ * Beside it, the host's end of the guest, kvm-io (host/kvm-io.c).
+ * Output: DIR/vmlinux, DIR/initrd.cpio, DIR/release, DIR/kvm-io. Idempotent.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -17,6 +18,7 @@ import { AGENT_SCRIPT } from './agent-script.js';
 import { GUEST_MODULES, INIT_SCRIPT } from './init-script.js';
 
 const EXEC_APP_SOURCE = fileURLToPath(new URL('../../src/guest/exec-app.c', import.meta.url));
+const KVM_IO_SOURCE = fileURLToPath(new URL('../../src/host/kvm-io.c', import.meta.url));
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 
 async function kernelPackage(): Promise<string> {
@@ -53,12 +55,24 @@ function findModule(modulesDir: string, name: string): string {
   throw new PodstageError('ERR_PODSTAGE_HOST', `kernel module ${name}.ko not found under ${modulesDir}`);
 }
 
-async function compileExecApp(out: string): Promise<void> {
-  const r = await execa('gcc', ['-static', '-Os', '-s', '-Wall', '-Wextra', '-Werror', '-o', out, EXEC_APP_SOURCE], { reject: false });
+/** A static C helper from `source` (renamed into place: a pod starting meanwhile runs the old one or the new one). */
+async function compile(source: string, out: string): Promise<void> {
+  const r = await execa('gcc', ['-static', '-Os', '-s', '-Wall', '-Wextra', '-Werror', '-o', `${out}.tmp`, source], { reject: false });
   if (r.failed) {
     const missing = (r as { code?: string }).code === 'ENOENT';
-    throw new PodstageError('ERR_PODSTAGE_HOST', missing ? 'gcc is missing' : `gcc could not build ${EXEC_APP_SOURCE}: ${String(r.stderr)}`, { hint: 'apt-get install gcc libc6-dev (scripts/setup.sh does)' });
+    throw new PodstageError('ERR_PODSTAGE_HOST', missing ? 'gcc is missing' : `gcc could not build ${source}: ${String(r.stderr)}`, { hint: 'apt-get install gcc libc6-dev (scripts/setup.sh does)' });
   }
+  renameSync(`${out}.tmp`, out);
+}
+
+/** kvm-io, rebuilt when its source changes. */
+async function buildKvmIo(outDir: string): Promise<void> {
+  const out = join(outDir, 'kvm-io');
+  const recipe = createHash('sha256').update(readFileSync(KVM_IO_SOURCE)).digest('hex');
+  const stamp = `${out}.recipe`;
+  if (existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === recipe) return;
+  await compile(KVM_IO_SOURCE, out);
+  writeFileSync(stamp, recipe);
 }
 
 /** The initramfs from the cached modules; rebuilt whenever the init script or module list changes. */
@@ -72,7 +86,7 @@ async function buildInitramfs(modulesDir: string, release: string, out: string):
     writeFileSync(join(root, 'lib', 'modules', 'release'), `${release}\n`);
     writeFileSync(join(root, 'init'), INIT_SCRIPT, { mode: 0o755 });
     writeFileSync(join(root, 'bin', 'podstage-agent'), AGENT_SCRIPT, { mode: 0o755 });
-    await compileExecApp(join(root, 'bin', 'podstage-exec-app'));
+    await compile(EXEC_APP_SOURCE, join(root, 'bin', 'podstage-exec-app'));
     const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'lib/modules/release', 'proc', 'sys', 'dev', 'mnt', 'pod', 'init'];
     const cpio = await execa('/bin/busybox', ['cpio', '-o', '-H', 'newc'], { cwd: root, input: `${files.join('\n')}\n`, encoding: 'buffer' });
     // Renamed into place: a guest booting meanwhile reads the old initramfs or the new one, whole.
@@ -114,5 +128,6 @@ export async function buildGuest(outDir: string): Promise<string> {
     await buildInitramfs(join(outDir, 'modules'), release, join(outDir, 'initrd.cpio'));
     writeFileSync(stamp, recipe);
   }
+  await buildKvmIo(outDir);
   return release;
 }

@@ -197,8 +197,8 @@ for (const { label, flags, vm } of TARGETS) {
     const uuidFile = join(sb.dir, 'sandbox-uuid');
     const child = execa(PODSTAGE, ['--dir', sb.dir, 'app', 'sandbox', ...flags, `--uuid-file-save=${uuidFile}`], { reject: false, stdin: 'ignore' });
     const uuid = await waitFor('sandbox uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
-    // Apps are added once the pod answers: kvm through its supervisor's socket; host and runc once the sandbox runs (its pid is written).
-    const ready = vm ? join(podDir(sb, uuid), 'stage1', 'run', 'control.sock') : join(podDir(sb, uuid), 'pid');
+    // Apps are added once the sandbox runs (its pid is written).
+    const ready = join(podDir(sb, uuid), 'pid');
     await waitFor('the sandbox', () => (existsSync(ready) ? true : undefined), STARTUP_MS);
     assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=crash', '--', 'sh', '-c', 'exit 7'])).exitCode, 0);
     assert.is((await sb.run(['app', 'start', '--app=crash', uuid])).exitCode, 0);

@@ -1,13 +1,8 @@
-/** stage1-kvm without a VM: the QEMU command line, the guest scripts, and the host end of the agent channel. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** stage1-kvm without a VM: the QEMU command line and the guest scripts. */
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CAPABILITIES, effectiveIsolators } from '@podstage/contract';
 import type { AppPlan } from '@podstage/stage1-common';
-import { AgentChannel } from '@podstage/stage1-kvm/agent-channel';
 import { tscKhzFromCpuinfo } from '@podstage/stage1-kvm/host-tsc';
 import { appScript, capabilityMask, execScript, kernelCmdline, qemuArgs, seccompProgram } from '@podstage/stage1-kvm/translate';
 
@@ -28,16 +23,16 @@ test("rkt's default capabilities as the bounding mask the guest helper keeps", (
 });
 
 test('QEMU: microvm, the read-only pod export and the output share over 9p, the agent on a virtio-serial port', () => {
-  const args = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: true, exportDir: '/p/export', outputDir: '/p/output', agentSocket: '/p/agent.sock', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 1 });
+  const args = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: true, exportDir: '/p/export', outputDir: '/p/output', agentPipe: '/p/agent', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 1 });
   const joined = args.join(' ');
   assert.match(joined, '-M microvm');
   assert.match(joined, 'local,id=pod,path=/p/export,security_model=none,multidevs=remap');
   assert.match(joined, 'local,id=out,path=/p/output,security_model=none');
-  assert.match(joined, '-chardev socket,id=agent,path=/p/agent.sock');
+  assert.match(joined, '-chardev pipe,id=agent,path=/p/agent');
   assert.match(joined, 'virtserialport,chardev=agent,name=podstage.agent');
   assert.ok(args.includes('-nodefaults') && args.includes('-no-reboot'));
   assert.not.match(joined, 'acpi=off');
-  const minimal = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: false, exportDir: '/e', outputDir: '/o', agentSocket: '/s', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 2 });
+  const minimal = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: false, exportDir: '/e', outputDir: '/o', agentPipe: '/a', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 2 });
   assert.ok(minimal.includes('microvm,x-option-roms=off,pit=on,rtc=on,acpi=off'), 'a kernel without ACPI gets its virtio-mmio devices on the command line');
 });
 
@@ -77,31 +72,6 @@ test('the app script: the app in its cgroup through exec-app, with its root, nam
   assert.match(enter, "echo 0 > /sys/fs/cgroup/app-web/cgroup.procs\nexec /bin/busybox env -i 'PATH=/bin'");
   assert.match(enter, 'podstage-exec-app enter --pid "$(cat /run/podstage/app-web.pid)" --cwd');
   assert.match(enter, "[ -s /run/podstage/app-web.pid ] || { echo 'app web is not running' >&2; exit 125; }");
-});
-
-test('agent channel: what the guest says is parsed strictly; anything else is ignored', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podstage-agent-'));
-  const agent = await AgentChannel.listen(join(dir, 'agent.sock'));
-  const seen: string[] = [];
-  agent.on('ready', () => seen.push('ready'));
-  agent.on('exited', (app, status) => seen.push(`exited ${app} ${status}`));
-  agent.on('exec-exited', (id, status) => seen.push(`exec-exited ${id} ${status}`));
-  const closed = new Promise<void>((resolve) => agent.on('closed', resolve));
-  const guest = createConnection(join(dir, 'agent.sock'));
-  const received: string[] = [];
-  guest.on('data', (d) => received.push(d.toString()));
-  await new Promise((resolve) => guest.on('connect', resolve));
-  guest.write(`ready\nexited web 3\nexited ../etc 1\nexited web 1 2\nexited Web 4\nexited web x\nbogus line\n${'a'.repeat(10_000)}\nexec-exited 0123456789abcdef 0\nexi`);
-  guest.write('ted db 137\n');
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  agent.send('kill', 'web', 'TERM');
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  guest.end();
-  await closed;
-  agent.close();
-  rmSync(dir, { recursive: true });
-  assert.equal(seen, ['ready', 'exited web 3', 'exec-exited 0123456789abcdef 0', 'exited db 137']);
-  assert.equal(received.join(''), 'kill web TERM\n');
 });
 
 test('the guest is told the host TSC rate: cpu MHz on a constant-TSC host without cpufreq, else the model name\'s nominal clock', () => {

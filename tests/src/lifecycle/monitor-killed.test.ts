@@ -50,7 +50,9 @@ for (const { stage1, stopFlags } of TARGETS) {
     const child = execa(PODSTAGE, ['--dir', sb.dir, 'run', `--stage1-name=${stage1}`, `--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--name=sleeper', '--', 'sleep', '1000'], { reject: false, stdio: 'ignore' });
     const uuid = await waitFor('the pod uuid', () => (existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() || undefined : undefined));
     const app = await waitFor('the app process', () => appProcess(uuid, 'sleeper'));
-    const monitor = Number(readFileSync(join(sb.dir, 'pods', 'run', uuid, 'pid'), 'utf8'));
+    // `run` writes the pid file once every app has started, just after the app's process appears.
+    const pidFile = join(sb.dir, 'pods', 'run', uuid, 'pid');
+    const monitor = await waitFor('the pid file', () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined));
     assert.is(basename(readlinkSync(`/proc/${monitor}/exe`)), 'conmon', 'the pid file names the monitor');
     child.kill('SIGKILL');
     assert.is((await child).signal, 'SIGKILL');

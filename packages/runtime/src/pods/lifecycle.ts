@@ -90,8 +90,8 @@ export function podState(ref: PodRef): PodState {
 export const hasProcesses = (ref: PodRef) => podProcesses(ref.uuid).length > 0;
 
 /**
- * A running pod whose monitor (the process holding its lock: nspawn, the runc
- * pod process) is gone while other processes of the pod live on: nothing
+ * A running pod whose monitor (the process holding its lock: the sandbox's
+ * conmon) is gone while other processes of the pod live on: nothing
  * answers for the pod but its cgroups. False once the pod moved away from `ref`.
  */
 export function monitorGone(ref: PodRef): boolean {

@@ -1,15 +1,23 @@
 /** run, stop and the app-* entrypoints of a stage1 whose pods run under conmon, given its driver. */
-import { closeSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import { pod, PodstageError, writePidFile, type AppOptions, type RunOptions, type StopOptions } from '@podstage/contract';
 import { createCgroup, podCgroup } from '../cgroups.js';
 import { CriLogTee } from '../cri-log.js';
 import {
-  appRunning, containerId, createSandbox, loadPod, podEnded, podExitCode, recordFailure, removeContainer, startApp, startSandbox, stopApp, stopPod,
+  appRunning, containerId, createSandbox, loadPod, monitoredFiles, podEnded, podExitCode, recordFailure, removeContainer, startApp, startSandbox, stopApp, stopPod,
   type MonitoredPod, type PodDriver,
 } from './pod.js';
 
 /** What an app that could not even be started makes the pod exit with. */
 const START_FAILED = 254;
+/** What a pod stopped before its apps all ran exits with: killed by SIGTERM, as a stopped app. */
+const STOPPED_WHILE_STARTING = 128 + 15;
+
+export class StoppedWhileStarting extends PodstageError {
+  constructor(uuid: string) {
+    super('ERR_PODSTAGE_POD_STATE', `pod ${uuid} was stopped while it started`);
+  }
+}
 
 /**
  * Start the pod: the sandbox created under the conmon that takes over the pod
@@ -21,23 +29,26 @@ export async function startMonitoredPod(o: RunOptions, driver: PodDriver): Promi
   const p = loadPod(o.uuid, o.podDir, driver);
   writeFileSync(pod.started(o.podDir), `${new Date().toISOString()}\n`);
   createCgroup(podCgroup(o.uuid));
-  // From here conmon holds the lock. A detached start lets go of its own copy whatever happens (a
-  // long-lived caller must not keep it); the foreground run keeps it until it has read the pod's exit
-  // code, so no gc collects the pod in between.
-  const sandbox = await createSandbox(p, o.lockFd).finally(() => {
-    if (o.detach === true) closeSync(o.lockFd);
-  });
+  let monitorPid: number;
   try {
+    // From here conmon holds the lock. A detached start lets go of its own copy whatever happens (a
+    // long-lived caller must not keep it); the foreground run keeps it until it has read the pod's exit
+    // code, so no gc collects the pod in between.
+    monitorPid = (await createSandbox(p, o.lockFd).finally(() => {
+      if (o.detach === true) closeSync(o.lockFd);
+    })).monitorPid;
     const { interactive } = o;
     await Promise.all([startSandbox(p), ...p.manifest.apps.map((app) => startApp(p, app.name, { interactive }))]);
-    writePidFile(o.podDir, sandbox.monitorPid);
+    writePidFile(o.podDir, monitorPid);
   } catch (err) {
-    recordFailure(o.podDir, START_FAILED);
+    // A stop that came while the pod started (a kvm guest boots for seconds) is why it failed.
+    const stopped = existsSync(monitoredFiles.stopping(o.podDir));
+    recordFailure(o.podDir, stopped ? STOPPED_WHILE_STARTING : START_FAILED);
     await stopPod(p, true);
-    throw err;
+    throw stopped ? new StoppedWhileStarting(o.uuid) : err;
   }
   if (p.manifest.apps.length === 0 && !o.mutable) await stopPod(p, false);
-  return { pod: p, monitorPid: sandbox.monitorPid };
+  return { pod: p, monitorPid };
 }
 
 /**
@@ -51,6 +62,7 @@ export async function runMonitoredPod(o: RunOptions, driver: PodDriver, stage1: 
   try {
     started = (await startMonitoredPod(o, driver)).pod;
   } catch (err) {
+    if (err instanceof StoppedWhileStarting) process.exit(STOPPED_WHILE_STARTING);
     const hint = (err as { hint?: string }).hint;
     process.stderr.write(`stage1 ${stage1}: ${(err as Error).message}${hint ? `; ${hint}` : ''}\n`);
     process.exit(START_FAILED);

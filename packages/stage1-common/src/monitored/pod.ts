@@ -63,6 +63,8 @@ export interface PodDriver {
   preparePod?(p: MonitoredPod): void;
   /** The sandbox's bundle in `dir`. */
   writeSandboxBundle(p: MonitoredPod, dir: string): void;
+  /** Once the runtime created the sandbox, `ms` after its bundle was written (kvm: the guest's boot). */
+  sandboxCreated?(p: MonitoredPod, ms: number): void;
   /** An app's bundle in `dir`; `sandboxPid` is the sandbox's first process on the host. */
   writeAppBundle(p: MonitoredPod, app: string, dir: string, sandboxPid: number): void;
   /** After app-rm deleted the app's container (runc: unmount its root). */
@@ -131,9 +133,12 @@ export async function createSandbox(p: MonitoredPod, lockFd: number): Promise<Mo
   const dir = bundleDir(p.podDir, SANDBOX);
   mkdirSync(dir, { recursive: true });
   p.driver.writeSandboxBundle(p, dir);
-  return createMonitored(monitor(p, sandboxId(p.uuid), dir, `k8s-file:${join(dir, 'output.log')}`), {
+  const t0 = performance.now();
+  const sandbox = await createMonitored(monitor(p, sandboxId(p.uuid), dir, `k8s-file:${join(dir, 'output.log')}`), {
     prefix: inCgroupArgv(podCgroup(p.uuid)), lockFd: { fd: lockFd, at: MONITOR_LOCK_FD }, stdio: 'ignore',
   });
+  p.driver.sandboxCreated?.(p, Math.round(performance.now() - t0));
+  return sandbox;
 }
 
 export const startSandbox = (p: MonitoredPod): Promise<void> => startContainer(p, sandboxId(p.uuid));

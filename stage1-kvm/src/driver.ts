@@ -1,0 +1,69 @@
+/**
+ * How conmon runs a kvm pod (@podstage/stage1-common/monitored). The runtime
+ * is libexec/kvm-runtime; the sandbox's bundle runs QEMU with the shares and
+ * the agent's port; an app's bundle runs `kvm-io follow`, which relays the
+ * app's output and exit status from the guest, where the agent runs the app
+ * script this driver put in the pod's export.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
+import { mountAppRootfs, planApp, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
+import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
+import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
+import { detectAccelerator } from './accel.js';
+import { DEFAULT_GUEST_DIR, guestBoot, QEMU } from './guest-boot.js';
+import { agentPipe, exportDir, outputDir, removeGuestFile, scriptsDir, setUpShares, shareApp, unshareApp } from './guest-share.js';
+import { appScript, guestResources, haltTimeoutS, qemuArgs, seccompProgram } from './translate.js';
+
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+export const KVM_RUNTIME = join(packageDir, 'libexec', 'kvm-runtime');
+/** host/kvm-io.c, built with the guest (build-guest.ts). */
+export const KVM_IO = join(DEFAULT_GUEST_DIR, 'kvm-io');
+
+export function kvmIo(): string {
+  if (!existsSync(KVM_IO)) throw new PodstageError('ERR_PODSTAGE_HOST', `stage1 kvm: ${KVM_IO} is missing`, { hint: 'scripts/setup.sh builds it with the guest (build/guest)' });
+  return KVM_IO;
+}
+
+/** What the guest leaves in the output share for an app or exec'd command `name`, removed before it (re)starts. */
+export function removeGuestReport(podDir: string, name: string): void {
+  for (const suffix of ['stdout', 'stderr', 'exit']) removeGuestFile(join(outputDir(podDir), `${name}.${suffix}`));
+}
+
+export const sandboxQemuPid = (podDir: string): string => join(podDir, 'stage1', 'bundles', 'sandbox', 'container.pid');
+
+const writeRunScript = (dir: string, command: string[]) => writeFileSync(join(dir, 'run.sh'), `exec ${shellCommand(command)}\n`, { mode: 0o644 });
+
+export const appPlan = (p: Pick<MonitoredPod, 'podDir' | 'manifest' | 'options'>, app: string): AppPlan => planApp(p.podDir, p.manifest, app, p.options.insecureOptions);
+
+export const kvmDriver: PodDriver = {
+  runtime: (p) => [KVM_RUNTIME, p.podDir, kvmIo()],
+  preparePod: (p) => setUpShares(p.podDir),
+  writeSandboxBundle(p, dir) {
+    const boot = guestBoot(p.manifest);
+    const accel = detectAccelerator();
+    const info: Stage1Info = { accelerator: accel.accel, 'accelerator-reason': accel.reason, kernel: boot.kernel };
+    writeStage1Info(p.podDir, info);
+    writeFileSync(join(dir, 'halt-timeout'), `${haltTimeoutS(p.manifest)}\n`);
+    writeRunScript(dir, [QEMU, ...qemuArgs({
+      ...boot, exportDir: exportDir(p.podDir), outputDir: outputDir(p.podDir), agentPipe: agentPipe(p.podDir), accel, ...guestResources(p.manifest),
+    })]);
+  },
+  // From QEMU's start to the agent's first word: what a pod pays for its own kernel.
+  sandboxCreated: (p, ms) => writeStage1Info(p.podDir, { ...readStage1Info(p.podDir), 'guest-boot-ms': String(ms) }),
+  writeAppBundle(p, app, dir, qemuPid) {
+    const plan = appPlan(p, app);
+    mountAppRootfs(p.podDir, app);
+    shareApp(p.podDir, plan);
+    removeGuestReport(p.podDir, app);
+    const script = appScript(plan, seccompProgram(plan, p.options.insecureOptions), { sharePid: sharesPidNamespace(p.manifest) });
+    writeFileSync(join(scriptsDir(p.podDir), `app-${app}.sh`), script);
+    writeRunScript(dir, [kvmIo(), 'follow', outputDir(p.podDir), app, String(qemuPid)]);
+  },
+  appRemoved(p, app) {
+    unshareApp(p.podDir, app);
+    unmountAppRootfs(p.podDir, app);
+  },
+};
