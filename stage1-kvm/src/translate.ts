@@ -228,7 +228,7 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined, pod: G
     'status=$?',
     `rm -f ${guestAppPidFile(p.name)} ${guestSeccompFile(p.name)}`,
     // Whatever the app left running ends with it, as on the host.
-    'echo 1 > $C/cgroup.kill; for i in $(seq 50); do rmdir $C && break; sleep 0.1; done',
+    'echo 1 > $C/cgroup.kill; for i in $(seq 500); do rmdir $C 2>/dev/null && break; sleep 0.01; done',
     'exit $status',
   ];
   return `${lines.join('\n')}\n`;

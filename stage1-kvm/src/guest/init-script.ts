@@ -1,7 +1,7 @@
 /**
- * The guest's /init (busybox sh, in the initramfs): move to a tmpfs root, load the virtio, 9p and
+ * The guest's /init (busybox sh, in the initramfs): load the virtio, 9p and
  * virtio-serial modules (the virtio-mmio devices are found through microvm's
- * ACPI tables), mount cgroup v2 for the apps' resource limits,
+ * ACPI tables), move to a tmpfs root, mount cgroup v2 for the apps' resource limits,
  * mount the two 9p shares (the pod's apps read-only at /pod, with each app's
  * writable root inside; the output directory at /out), bring loopback up, run
  * the agent until the host says halt, and always end with a reboot, which
@@ -27,7 +27,14 @@ export const INIT_SCRIPT = `#!/bin/busybox sh
 # (guest/exec-app.c) so that nothing of the guest stays reachable from it. switch_root
 # empties the initramfs and runs this script again from the copy.
 if [ ! -e ${ROOT_MARK} ]; then
-  /bin/busybox mount -t tmpfs -o mode=755 root /mnt && /bin/busybox cp -a /bin /lib /init /mnt/ &&
+  # Modules only for the kernel they were built for (Debian's); a minimal kernel has it all built in.
+  # Loaded from the initramfs, so the copy leaves them out (a boot under TCG pays for every byte).
+  if [ "$(/bin/busybox uname -r)" = "$(/bin/busybox cat /lib/modules/release)" ]; then
+    for m in ${GUEST_MODULES.join(' ')}; do
+      /bin/busybox insmod /lib/modules/$m.ko || echo "podstage guest: insmod $m failed" >&2
+    done
+  fi
+  /bin/busybox mount -t tmpfs -o mode=755 root /mnt && /bin/busybox cp -a /bin /init /mnt/ &&
     /bin/busybox mkdir /mnt/proc /mnt/sys /mnt/dev /mnt/pod && /bin/busybox touch /mnt${ROOT_MARK} &&
     exec /bin/busybox switch_root /mnt /init
   echo "podstage guest: cannot move to a tmpfs root; apps will not start" >&2
@@ -41,12 +48,6 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/c
 ip link set lo up
 # The pod's /dev/shm, shared by its apps (translate.ts binds it into each).
 mkdir -p ${GUEST_SHM} && mount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm ${GUEST_SHM}
-# Modules only for the kernel they were built for (Debian's); a minimal kernel has it all built in.
-if [ "$(uname -r)" = "$(cat /lib/modules/release)" ]; then
-  for m in ${GUEST_MODULES.join(' ')}; do
-    insmod /lib/modules/$m.ko || echo "podstage guest: insmod $m failed" >&2
-  done
-fi
 mkdir -p /out
 # Devices may still be probing (more than one vCPU): give the shares a moment to appear.
 share() {

@@ -13,6 +13,9 @@
  *   send IN_FIFO WORD...
  *       one request line, never blocking: fails at once if QEMU is gone or
  *       the agent is not reading.
+ *   wait QEMU_PID TIMEOUT_S
+ *       wait until QEMU has exited; fails if it is still running when the time
+ *       runs out (a guest asked to halt that does not).
  *   follow DIR NAME QEMU_PID
  *       copy DIR/NAME.stdout and DIR/NAME.stderr to fds 1 and 2 as the guest
  *       writes them, then exit with the status in DIR/NAME.exit (which the
@@ -119,6 +122,18 @@ static int cmd_ready(const char *fifo, const char *pid_arg, const char *timeout_
   }
 }
 
+static int cmd_wait(const char *pid_arg, const char *timeout_arg) {
+  int timeout_s = parse_int(timeout_arg, 86400);
+  if (timeout_s <= 0) die("TIMEOUT_S: expected a number of seconds");
+  int pidfd = qemu_pidfd(pid_arg);
+  if (pidfd < 0) return 0;
+  struct pollfd p = {.fd = pidfd, .events = POLLIN};
+  int n;
+  do n = poll(&p, 1, timeout_s * 1000);
+  while (n < 0 && errno == EINTR);
+  return n > 0 ? 0 : 1;
+}
+
 static int cmd_send(const char *fifo, int nwords, char **words) {
   char line[PIPE_BUF];
   size_t n = 0;
@@ -210,8 +225,9 @@ static int cmd_follow(const char *dir, const char *name, const char *pid_arg) {
 
 int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "ready") == 0) return cmd_ready(argv[2], argv[3], argv[4]);
+  if (argc == 4 && strcmp(argv[1], "wait") == 0) return cmd_wait(argv[2], argv[3]);
   if (argc >= 4 && strcmp(argv[1], "send") == 0) return cmd_send(argv[2], argc - 3, argv + 3);
   if (argc == 5 && strcmp(argv[1], "follow") == 0) return cmd_follow(argv[2], argv[3], argv[4]);
-  fprintf(stderr, "usage: kvm-io ready OUT_FIFO QEMU_PID TIMEOUT_S | send IN_FIFO WORD... | follow DIR NAME QEMU_PID\n");
+  fprintf(stderr, "usage: kvm-io ready OUT_FIFO QEMU_PID TIMEOUT_S | send IN_FIFO WORD... | wait QEMU_PID TIMEOUT_S | follow DIR NAME QEMU_PID\n");
   return 2;
 }

@@ -64,6 +64,21 @@ test("ready: the agent's word on the port's FIFO; a QEMU that exits first is a f
   assert.match(slow.stderr, 'did not start within 1 s');
 });
 
+test('wait: returns when QEMU exits, fails when it outlives the timeout', async () => {
+  const qemu = sleeper();
+  try {
+    assert.is((await execa(io, ['wait', String(qemu.pid), '1'], { reject: false })).exitCode, 1, 'still running after 1 s');
+    const waiting = execa(io, ['wait', String(qemu.pid), '30'], { reject: false });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    qemu.kill('SIGKILL');
+    assert.is((await waiting).exitCode, 0);
+    assert.ok(Date.now() - t0 < 1000, 'at once, not at the timeout');
+  } finally {
+    qemu.kill('SIGKILL');
+  }
+});
+
 test("follow: the guest's output as it grows, then its status; a symlink it planted is not followed; 255 once QEMU is gone", async () => {
   const out = join(dir, 'out');
   spawnSync('mkdir', [out]);
