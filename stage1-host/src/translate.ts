@@ -22,6 +22,8 @@ export interface NspawnContext {
   podDir: string;
   uuid: string;
   net: string;
+  /** The pod's network namespace (CNI networks, set up by stage0): nspawn joins it. */
+  netns?: string | undefined;
   insecureOptions: readonly string[];
   /** Directory holding node_modules/ and the stage1 packages, bound read-only at the same path. */
   installRoot: string;
@@ -50,9 +52,6 @@ export function extraCapabilities(m: PodManifest, insecureOptions: readonly stri
 
 export function checkHostSupport(m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
   checkSeccompIsolators(m);
-  if (o.net !== 'host' && o.net !== 'none' && o.net !== 'default') {
-    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 host: --net=${o.net} is not supported yet`, { hint: 'use --net=host or --net=none' });
-  }
 }
 
 /** One directory nspawn binds into the pod; `target` is a path inside the pod. */
@@ -97,7 +96,8 @@ export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
     '--read-only',
     ...nspawnBinds(m, c).map((b) => `--bind${b.readOnly ? '-ro' : ''}=${b.source}:${b.target}`),
   ];
-  if (c.net === 'none') args.push('--private-network');
+  if (c.netns !== undefined) args.push(`--network-namespace-path=${c.netns}`);
+  else if (c.net === 'none') args.push('--private-network');
   const caps = extraCapabilities(m, c.insecureOptions);
   if (caps.length > 0) args.push(`--capability=${caps.join(',')}`);
   args.push('--', ...POD_INIT);

@@ -35,7 +35,8 @@ function refuse(what: string, hint: string): never {
 
 export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
-  if (o.net !== 'none' && o.net !== 'default') refuse(`--net=${o.net}: a VM cannot share the host's network; pod networks come with CNI`, 'use --net=none (the default for kvm)');
+  if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use --net=none (the default for kvm)');
+  if (o.net !== 'none' && o.net !== 'default') refuse(`--net=${o.net}: CNI networks do not reach a VM yet (a tap into the guest comes next)`, 'use --net=none (the default for kvm), or stage1 host or runc');
   haltTimeoutS(m);
 }
 

@@ -95,6 +95,8 @@ export interface SandboxContext {
   /** Prepared by the caller: holds only the static busybox at SANDBOX_BUSYBOX. Mounted read-only. */
   rootfs: string;
   net: 'host' | 'none';
+  /** The pod's network namespace (CNI networks, set up by stage0): joined instead of `net`. */
+  netns?: string | undefined;
   insecureOptions: readonly string[];
 }
 
@@ -182,7 +184,8 @@ function ociSeccomp(iso: AppPlan['isolators'], insecureOptions: readonly string[
 
 export function sandboxConfig(ctx: SandboxContext): OciSpec {
   const namespaces: OciNamespace[] = [{ type: 'pid' }];
-  if (ctx.net === 'none') namespaces.push({ type: 'network' });
+  if (ctx.netns !== undefined) namespaces.push({ type: 'network', path: ctx.netns });
+  else if (ctx.net === 'none') namespaces.push({ type: 'network' });
   namespaces.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' });
   return {
     ociVersion: OCI_VERSION,
@@ -309,10 +312,5 @@ export function checkRuncSupport(m: PodManifest, o: Stage1CheckOptions): void {
   const runtime = o.ociRuntime ?? annotationValue(m.annotations, RUNTIME_ANNOTATION) ?? 'runc';
   if (runtime !== 'runc' && runtime !== 'crun') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: OCI runtime ${JSON.stringify(runtime)} is not supported`, { hint: 'use runc or crun' });
-  }
-  if (o.net !== 'host' && o.net !== 'none' && o.net !== 'default') {
-    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: --net=${o.net} is not supported, only host and none`, {
-      hint: 'use --net=host or --net=none',
-    });
   }
 }

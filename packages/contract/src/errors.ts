@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'ERR_PODSTAGE_STAGE1'
   | 'ERR_PODSTAGE_UNSUPPORTED'
   | 'ERR_PODSTAGE_SYSCALL'
-  | 'ERR_PODSTAGE_HOST';
+  | 'ERR_PODSTAGE_HOST'
+  | 'ERR_PODSTAGE_NETWORK_CONFIG'
+  | 'ERR_PODSTAGE_NETWORK';
 
 export interface PodstageErrorOptions {
   hint?: string;
@@ -73,6 +75,8 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = Object.freeze
   ERR_PODSTAGE_UNSUPPORTED: 'unsupported',
   ERR_PODSTAGE_SYSCALL: 'internal',
   ERR_PODSTAGE_HOST: 'internal',
+  ERR_PODSTAGE_NETWORK_CONFIG: 'invalid-argument',
+  ERR_PODSTAGE_NETWORK: 'internal',
 });
 
 export const errorKind = (err: unknown): ErrorKind => (isPodstageError(err) ? ERROR_KINDS[err.code] : 'internal');

@@ -99,7 +99,25 @@ export interface PodOptions {
   interactive?: boolean;
   /** The OCI runtime for stage1s that use one (runc, crun). */
   ociRuntime?: string;
+  /** Host ports forwarded to the pod (CNI networks only: the portmap plugin). */
+  portMappings?: PortMapping[];
+  /** The pod's network namespace (a bind-mounted file), set by stage0 when the pod is on CNI networks. */
+  netns?: string;
 }
+
+/** A host port forwarded to a port of the pod (podman's -p, CNI's portMappings capability). */
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIP?: string;
+}
+
+/** `--net` values that are not CNI networks: the host's network, loopback only, or the stage1's choice. */
+const NON_CNI_NETS = new Set(['host', 'none', 'default']);
+
+/** The CNI networks a `--net` value names (`NAME[,NAME...]`), none for host, none and default. */
+export const cniNetworks = (net: string): string[] => (NON_CNI_NETS.has(net) ? [] : net.split(','));
 
 export function readPodOptions(podDir: string): PodOptions {
   return JSON.parse(readFileSync(pod.options(podDir), 'utf8')) as PodOptions;

@@ -11,6 +11,7 @@ export const LOCK_FD_ENV = 'PODSTAGE_LOCK_FD';
 
 export function formatRunArgs(o: RunOptions): string[] {
   const args = [`--net=${o.net}`];
+  if (o.netns !== undefined) args.push(`--netns=${o.netns}`);
   if (o.debug) args.push('--debug');
   if (o.interactive) args.push('--interactive');
   if (o.mutable) args.push('--mutable');
@@ -30,7 +31,7 @@ function positionalUuid(entry: string, positionals: string[]): string {
 export function parseRunArgs(argv: string[], podDir = process.cwd()): RunOptions {
   const { values, positionals } = parseArgs({
     args: argv, strict: false, allowPositionals: true,
-    options: { net: { type: 'string' }, debug: { type: 'boolean' }, interactive: { type: 'boolean' }, mutable: { type: 'boolean' }, detach: { type: 'boolean' }, 'insecure-options': { type: 'string' } },
+    options: { net: { type: 'string' }, netns: { type: 'string' }, debug: { type: 'boolean' }, interactive: { type: 'boolean' }, mutable: { type: 'boolean' }, detach: { type: 'boolean' }, 'insecure-options': { type: 'string' } },
   });
   const lockFd = Number.parseInt(process.env[LOCK_FD_ENV] ?? '', 10);
   if (!Number.isInteger(lockFd)) throw new PodstageError('ERR_PODSTAGE_USAGE', `run: ${LOCK_FD_ENV} must hold the pod lock's fd`);
@@ -40,6 +41,7 @@ export function parseRunArgs(argv: string[], podDir = process.cwd()): RunOptions
     net: typeof values.net === 'string' ? values.net : 'host',
     debug: values.debug === true, interactive: values.interactive === true, mutable: values.mutable === true,
     insecureOptions: insecure, lockFd, ...(values.detach === true ? { detach: true } : {}),
+    ...(typeof values.netns === 'string' ? { netns: values.netns } : {}),
   };
 }
 

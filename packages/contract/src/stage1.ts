@@ -8,7 +8,7 @@ import type { PodManifest } from './manifest/types.js';
 import type { OutputMode } from './pod-files.js';
 
 /** Bumped whenever an entrypoint gains a flag or a file; stage0 checks it. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 export const ENTRYPOINTS = ['run', 'enter', 'stop', 'gc', 'app-add', 'app-start', 'app-stop', 'app-rm'] as const;
 export type EntrypointName = (typeof ENTRYPOINTS)[number];
@@ -78,8 +78,10 @@ export interface RunOptions {
   uuid: string;
   podDir: string;
   debug: boolean;
-  /** "host" shares the host's network; "none" gives a private namespace with loopback only. */
+  /** "host" shares the host's network; "none" gives a private namespace with loopback only; else CNI network names (netns set). */
   net: string;
+  /** ABI 3: the pod's network namespace, set up by stage0 through CNI: the pod joins it. */
+  netns?: string;
   interactive: boolean;
   /** Pod starts as a sandbox that apps are added to later. */
   mutable: boolean;

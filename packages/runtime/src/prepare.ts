@@ -4,10 +4,11 @@
  * made before anything is written (images fetched and verified, users and
  * groups in the images, seccomp names, volume paths, what the stage1 refuses).
  */
-import { PodstageError, type OutputMode, type PodManifest, type PodOptions } from '@podstage/contract';
+import { cniNetworks, DEFAULT_CONFIG_DIR, PodstageError, type OutputMode, type PodManifest, type PodOptions, type PortMapping } from '@podstage/contract';
 import { fetchImage, isFetchable, type FetchImageOptions, type ImageStore } from '@podstage/images';
 import { resolveIdentity } from '@podstage/linux';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './pods/build-manifest.js';
+import { checkNetworks } from './pods/network.js';
 import { checkPodInputs, manifestFields, relabelField, type FieldLabel } from './pods/prepare-checks.js';
 import { preparePod, type PreparedPod } from './pods/prepare.js';
 import type { Stage1Registry } from './stage1/registry.js';
@@ -24,8 +25,12 @@ export interface PrepareOptions {
   fetch: FetchImageOptions;
   /** An explicit stage1 (else the pod's annotations, else the registry's default). */
   stage1?: Stage1Flags;
-  /** `default` lets the stage1 choose. */
+  /** `default` lets the stage1 choose; else host, none, or CNI network names (`podstage`: the default bridge). */
   net?: string;
+  /** Host ports forwarded to the pod (CNI networks only). */
+  portMappings?: PortMapping[];
+  /** Where CNI network configurations are (`<dir>/net.d`); DEFAULT_CONFIG_DIR when not given. */
+  configDir?: string;
   insecureOptions?: string[];
   /** A sandbox whose apps come and go (app add/start/stop/rm). */
   mutable?: boolean;
@@ -84,7 +89,15 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
     stderr: o.stderr ?? 'stream',
     interactive: o.interactive === true,
     ...(o.ociRuntime === undefined ? {} : { ociRuntime: o.ociRuntime }),
+    ...(o.portMappings === undefined || o.portMappings.length === 0 ? {} : { portMappings: o.portMappings }),
   };
+  if (options.portMappings !== undefined && cniNetworks(options.net).length === 0) {
+    throw new PodstageError('ERR_PODSTAGE_USAGE', `--publish: ports are forwarded to a pod on a CNI network, not with --net=${options.net}`, { hint: '--net=podstage (the default bridge network) or a named network' });
+  }
+  if (cniNetworks(options.net).length > 0 && stage1.manifest.abiVersion < 3) {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `--net=${options.net}: stage1 ${stage1.manifest.name} (ABI ${stage1.manifest.abiVersion}) cannot join a CNI network (ABI 3)`, { hint: 'use --net=host or none, or stage1 host or runc' });
+  }
+  await checkNetworks(o.configDir ?? DEFAULT_CONFIG_DIR, options.net);
   if (options.interactive && manifest.apps.length !== 1) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', `--interactive needs a pod with exactly one app, this one has ${manifest.apps.length}`);
   }

@@ -38,12 +38,12 @@ test('run --help states the real defaults: the stage1 version names, and --net c
   const stage1 = String((await sb.run(['version'])).stdout).match(/\(default (\w+)\)/)?.[1];
   const help = String((await sb.run(['run', '--help'])).stdout);
   assert.match(help, new RegExp(`^  --stage1-name=NAME .*\\b${stage1} \\(the default\\)`, 'm'));
-  assert.match(help, /^  --net=NET .*default \(the default: the stage1 chooses; host for fly, host and runc, none for kvm\)/m);
+  assert.match(help, /^  --net=NET .*default \(the stage1 chooses: host for fly, host and runc, none for kvm\), or CNI networks/m);
 });
 
 test('version names the ABI and the built-in stage1s', async () => {
   const r = await sb.run(['version']);
-  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 2\nbuilt-in stage1s: fly, host, runc, kvm \(default host\)/);
+  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 3\nbuilt-in stage1s: fly, host, runc, kvm \(default host\)/);
   assert.match(String(r.stdout), /node v24\./);
 });
 
@@ -96,8 +96,12 @@ test('usage errors: one line, exit 2 (254 for run, whose exit code is the app\'s
   assert.match(String(badFormat.stderr), '--format: expected table, json or json-pretty, got "yaml"');
   const badMount = await sb.run(['run', DEFAULT_IMAGE, '--mount=volume=x', '--', 'true']);
   assert.match(String(badMount.stderr), '--mount: expected volume=NAME,target=PATH');
-  const badNet = await sb.run(['run', '--net=bridge', DEFAULT_IMAGE, '--', 'true']);
-  assert.match(String(badNet.stderr), '--net: expected host, none or default, got "bridge"');
+  const badNet = await sb.run(['run', '--net=a b', DEFAULT_IMAGE, '--', 'true']);
+  assert.match(String(badNet.stderr), '--net: expected host, none, default or CNI network names NAME[,NAME...], got "a b"');
+  const noNet = await sb.run(['run', '--net=no-such-net', DEFAULT_IMAGE, '--', 'true']);
+  assert.match(String(noNet.stderr), '--net=no-such-net: no network of that name in ');
+  const badPublish = await sb.run(['run', '--net=podstage', '-p', '80', DEFAULT_IMAGE, '--', 'true']);
+  assert.match(String(badPublish.stderr), '--publish: expected [HOSTIP:]HOSTPORT:PORT[/tcp|udp], got "80"');
   const noVolume = await sb.run(['run', DEFAULT_IMAGE, '--mount=volume=x,target=/x', '--', 'true']);
   assert.match(String(noVolume.stderr), 'apps[0].mounts[0].volume: no volume named "x" in volumes');
 });

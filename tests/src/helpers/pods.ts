@@ -8,6 +8,7 @@ export interface PodStatus {
   stage1Info?: Record<string, string>;
   pid?: number;
   monitorGone?: boolean;
+  networks?: { network: string; ifname: string; ips: string[]; gateway?: string }[];
   apps: { name: string; image: string; imageId: string; exitCode?: number }[];
 }
 

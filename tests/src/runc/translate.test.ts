@@ -275,20 +275,14 @@ test('oom-score-adj below the runtime’s own is refused, naming the app and bot
 const manifest: PodManifest = { apiVersion: 'podstage.io/v1alpha1', kind: 'PodManifest', apps: [plan().app] };
 const checkOptions = (net: string): Stage1CheckOptions => ({ mutable: false, net, insecureOptions: [] });
 
-test('checkRuncSupport: host, none and default pass, anything else is refused with a hint', () => {
-  checkRuncSupport(manifest, checkOptions('host'));
-  checkRuncSupport(manifest, checkOptions('none'));
-  checkRuncSupport(manifest, checkOptions('default'));
+test('checkRuncSupport: host, none, default and CNI network names pass (stage0 attaches the namespace); the sandbox joins it by path', () => {
+  for (const net of ['host', 'none', 'default', 'podstage', 'a,b']) checkRuncSupport(manifest, checkOptions(net));
   checkRuncSupport(manifest, { ...checkOptions('none'), mutable: true });
-  try {
-    checkRuncSupport(manifest, checkOptions('cni-bridge'));
-    assert.unreachable('expected a refusal');
-  } catch (err) {
-    assert.ok(isPodstageError(err), String(err));
-    assert.is(err.code, 'ERR_PODSTAGE_UNSUPPORTED');
-    assert.match(err.message, /^stage1 runc: --net=cni-bridge/);
-    assert.ok(err.hint !== undefined && err.hint.includes('--net=none'));
-  }
+  const ctx = { uuid: 'u', rootfs: '/r', insecureOptions: [] };
+  const joined = sandboxConfig({ ...ctx, net: 'host', netns: '/run/podstage/netns/u' }).linux.namespaces;
+  assert.ok(joined.some((n) => n.type === 'network' && n.path === '/run/podstage/netns/u'), JSON.stringify(joined));
+  assert.ok(sandboxConfig({ ...ctx, net: 'none' }).linux.namespaces.some((n) => n.type === 'network' && n.path === undefined), 'none: a new namespace');
+  assert.not.ok(sandboxConfig({ ...ctx, net: 'host' }).linux.namespaces.some((n) => n.type === 'network'), "host: the host's");
 });
 
 // ------------------------------------------------------------------ snapshot

@@ -7,7 +7,11 @@ import type { GlobalOptions, OptionSpec } from './command.js';
 import { configDir, dataDir, openStore } from './context.js';
 import { parsePodArgs, type PodArgs } from './pod-args.js';
 import { withProgress } from './progress.js';
+import { parsePublish } from './publish.js';
 import { STAGE1S } from '../stage1s.js';
+
+/** host, none, default, or CNI network names separated by commas. */
+const NET_VALUE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*(,[a-zA-Z0-9][a-zA-Z0-9_.-]*)*$/;
 
 function outputMode(flag: string, value: unknown): OutputMode {
   if (value === undefined) return 'stream';
@@ -72,14 +76,15 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   const insecureOptions = [...fetch.insecureOptions];
   // "default": each stage1 picks its own (host for fly, host and runc; none for kvm).
   const net = typeof flags.net === 'string' ? flags.net : 'default';
-  if (net !== 'host' && net !== 'none' && net !== 'default') throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host, none or default, got ${JSON.stringify(net)} (CNI networks come later)`);
+  if (!NET_VALUE.test(net)) throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host, none, default or CNI network names NAME[,NAME...], got ${JSON.stringify(net)}`);
+  const portMappings = ((flags.publish as string[] | undefined) ?? []).map(parsePublish);
   const dir = dataDir(g);
   const store = await openStore(g);
   const prepared = await withProgress((onProgress) => prepare(typeof manifestFile === 'string' ? { manifest: readManifestFlag(manifestFile) } : { spec: request }, {
     dataDir: dir, store, stage1s: STAGE1S,
     fetch: { ...fetch, onProgress },
     stage1: { name: flags['stage1-name'] as string | undefined, path: flags['stage1-path'] as string | undefined, image: flags['stage1-image'] as string | undefined },
-    net, insecureOptions, mutable,
+    net, portMappings, configDir: configDir(g), insecureOptions, mutable,
     stdout: outputMode('--stdout', flags.stdout), stderr: outputMode('--stderr', flags.stderr),
     interactive: flags.interactive === true,
     ...(typeof flags.runtime === 'string' ? { ociRuntime: flags.runtime } : {}),

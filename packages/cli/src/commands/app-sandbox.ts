@@ -1,5 +1,5 @@
 import type { Command } from '../cli/command.js';
-import { dataDir } from '../cli/context.js';
+import { configDir, dataDir } from '../cli/context.js';
 import { POD_OPTIONS } from '../cli/pod-args.js';
 import { launchPod } from '@podstage/runtime';
 import { prepareFromArgs } from '../cli/pod-request.js';
@@ -14,7 +14,7 @@ export const command: Command = {
   async run({ global, argv }) {
     const { prepared, flags, insecureOptions } = await prepareFromArgs(global, argv, { mutable: true });
     return launchPod(dataDir(global), STAGE1S, prepared.ref, {
-      net: flags.net as string | undefined, insecureOptions, interactive: false, debug: global.debug,
+      net: flags.net as string | undefined, configDir: configDir(global), insecureOptions, interactive: false, debug: global.debug,
     }, prepared.lock);
   },
 };

@@ -1,6 +1,6 @@
 import { expandInsecureOptions, PodstageError } from '@podstage/contract';
 import type { Command } from '../cli/command.js';
-import { dataDir } from '../cli/context.js';
+import { configDir, dataDir } from '../cli/context.js';
 import { findPod, launchPod } from '@podstage/runtime';
 import { STAGE1S } from '../stage1s.js';
 
@@ -17,6 +17,6 @@ export const command: Command = {
     const dir = dataDir(global);
     const ref = findPod(dir, positionals[0] as string);
     const insecure = global.insecureOptions.length > 0 ? [...expandInsecureOptions(global.insecureOptions)] : undefined;
-    return launchPod(dir, STAGE1S, ref, { net: values.net as string | undefined, insecureOptions: insecure, interactive: values.interactive === true, debug: global.debug });
+    return launchPod(dir, STAGE1S, ref, { net: values.net as string | undefined, configDir: configDir(global), insecureOptions: insecure, interactive: values.interactive === true, debug: global.debug });
   },
 };

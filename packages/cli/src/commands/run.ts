@@ -1,7 +1,7 @@
 import { PodstageError } from '@podstage/contract';
 import { launchPod, startDetached } from '@podstage/runtime';
 import type { Command, OptionSpec } from '../cli/command.js';
-import { dataDir } from '../cli/context.js';
+import { configDir, dataDir } from '../cli/context.js';
 import { APP_OPTIONS, POD_OPTIONS } from '../cli/pod-args.js';
 import { prepareFromArgs } from '../cli/pod-request.js';
 import { STAGE1S } from '../stage1s.js';
@@ -23,7 +23,7 @@ export const command: Command = {
         if (f.detach === true && f.interactive === true) throw new PodstageError('ERR_PODSTAGE_USAGE', '--detach: a detached pod cannot be --interactive');
       },
     });
-    const launch = { net: flags.net as string | undefined, insecureOptions, interactive: flags.interactive === true, debug: global.debug };
+    const launch = { net: flags.net as string | undefined, configDir: configDir(global), insecureOptions, interactive: flags.interactive === true, debug: global.debug };
     if (flags.detach !== true) return launchPod(dataDir(global), STAGE1S, prepared.ref, launch, prepared.lock);
     const pod = await startDetached(dataDir(global), STAGE1S, prepared.ref, launch, { held: prepared.lock });
     process.stdout.write(`${pod.uuid}\n`);

@@ -38,6 +38,7 @@ export const command: Command = {
       if (info.startedAt) lines.push(`started=${info.startedAt}`);
       if (info.pid !== undefined) lines.push(`pid=${info.pid}`);
       if (info.monitorGone) lines.push('monitor=gone');
+      for (const n of info.networks ?? []) lines.push(`net-${n.network}=${n.ips.join(',')}`);
       lines.push(`exited=${!ACTIVE.has(info.state)}`);
       for (const a of info.apps) lines.push(`app-${a.name}=${a.exitCode ?? '-'}`);
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,7 @@
 /** What list and status report about a pod, read from its directory. */
 import { existsSync, readFileSync } from 'node:fs';
 import { pod, readAppExitStatus, readPidFile, readPodManifest, readStage1Info } from '@podstage/contract';
+import { readPodNetwork, type NetworkAttachment } from '@podstage/net/state';
 import { monitorGone, podState, type PodRef, type PodState } from './lifecycle.js';
 
 export interface AppInfo {
@@ -21,6 +22,8 @@ export interface PodInfo {
   monitorGone?: true;
   createdAt?: string;
   startedAt?: string;
+  /** The CNI networks the pod is attached to, with the addresses they gave it (until it is stopped or collected). */
+  networks?: NetworkAttachment[];
   apps: AppInfo[];
 }
 
@@ -50,6 +53,8 @@ export function podInfo(ref: PodRef): PodInfo {
   if (state === 'running' && monitorGone(ref)) info.monitorGone = true;
   const pid = readPidFile(ref.path);
   if (pid !== undefined && state === 'running' && info.monitorGone === undefined) info.pid = pid;
+  const networks = readPodNetwork(ref.path)?.networks;
+  if (networks !== undefined && networks.length > 0) info.networks = networks;
   try {
     for (const app of readPodManifest(ref.path).apps) {
       const a: AppInfo = { name: app.name, image: app.image.name ?? app.image.id, imageId: app.image.id };

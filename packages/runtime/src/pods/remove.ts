@@ -5,6 +5,7 @@ import { callGc, readPodStage1 } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { findPod, move, type PodRef } from './lifecycle.js';
 import { mountsUnder, unmountAllUnder } from './mounts.js';
+import { detachNetworks } from './network.js';
 import { lockPod, withClaimLock } from './pod-lock.js';
 
 /**
@@ -12,6 +13,7 @@ import { lockPod, withClaimLock } from './pod-lock.js';
  * then delete the directory; never through a mount.
  */
 export async function deletePod(ref: PodRef, stage1s?: Stage1Registry): Promise<void> {
+  await detachNetworks(ref.path);
   if (stage1s !== undefined && existsSync(pod.stage1(ref.path))) {
     await callGc(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path });
   }

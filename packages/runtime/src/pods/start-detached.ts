@@ -8,12 +8,13 @@
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { formatRunArgs, LOCK_FD_ENV, pod, PodstageError, readPidFile } from '@podstage/contract';
+import { DEFAULT_CONFIG_DIR, formatRunArgs, LOCK_FD_ENV, pod, PodstageError, readPidFile } from '@podstage/contract';
 import { backoff, type DirLock } from '@podstage/linux';
 import { entrypointPath, readPodStage1, stage1Env, startInProcess } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { beginRun, type LaunchFlags } from './launch.js';
 import type { PodRef } from './lifecycle.js';
+import { attachNetworks } from './network.js';
 
 export interface DetachedPod {
   uuid: string;
@@ -36,7 +37,9 @@ function tail(file: string): string {
 export async function startDetached(
   dataDir: string, stage1s: Stage1Registry, ref: PodRef, flags: LaunchFlags, { held, timeoutMs = 120_000 }: { held?: DirLock; timeoutMs?: number } = {},
 ): Promise<DetachedPod> {
-  const { opts, lock } = beginRun(dataDir, ref, flags, held);
+  const begun = beginRun(dataDir, ref, flags, held);
+  const { lock } = begun;
+  const opts = await attachNetworks(begun.opts, flags.configDir ?? DEFAULT_CONFIG_DIR);
   const choice = readPodStage1(opts.podDir);
   const started = await startInProcess(stage1s, choice, opts);
   if (started !== undefined) return { uuid: ref.uuid, pid: started };

@@ -7,6 +7,7 @@ import { stopPodProcesses } from '@podstage/linux';
 import { callStop, handOverEnter, readPodStage1 } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { findPod, monitorGone, podState, type PodRef } from './lifecycle.js';
+import { detachNetworks } from './network.js';
 
 function requireRunning(ref: PodRef): void {
   const state = podState(ref);
@@ -20,6 +21,7 @@ export async function stopPod(dataDir: string, stage1s: Stage1Registry, id: stri
   if (!monitorGone(ref)) await callStop(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, force });
   // Its monitor was killed (before or during the stop): no stage1 process answers for the pod, its cgroups tell what is left.
   if (monitorGone(ref)) await stopPodProcesses(ref.uuid, { force });
+  await detachNetworks(ref.path);
   return ref.uuid;
 }
 

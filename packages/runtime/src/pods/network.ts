@@ -1,0 +1,46 @@
+/**
+ * A pod's CNI networks, on stage0's side (@podstage/net): checked at prepare,
+ * attached before the stage1 runs (it joins the namespace), detached on stop
+ * and before a pod is deleted. Loaded only for pods that use CNI.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cniNetworks, PodstageError, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
+
+/** `--net=podstage`: the default bridge network, written on first use. */
+export const DEFAULT_NETWORK_NAME = 'podstage';
+
+/** Every network named in `net`, loaded and checked (conflist schema, plugins installed); throws before anything is written. */
+export async function checkNetworks(configDir: string, net: string): Promise<void> {
+  await loadNetworks(configDir, net);
+}
+
+async function loadNetworks(configDir: string, net: string) {
+  const names = cniNetworks(net);
+  if (names.length === 0) return [];
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: network ${n} is named twice`);
+    seen.add(n);
+  }
+  const { ensureDefaultNetwork, findNetwork } = await import('@podstage/net');
+  return names.map((n) => (n === DEFAULT_NETWORK_NAME ? ensureDefaultNetwork(configDir) : findNetwork(configDir, n)));
+}
+
+/** Attach a starting pod to its CNI networks; its RunOptions and options.json get the namespace. */
+export async function attachNetworks(opts: RunOptions, configDir: string): Promise<RunOptions> {
+  const lists = await loadNetworks(configDir, opts.net);
+  if (lists.length === 0) return opts;
+  const { attachPod } = await import('@podstage/net');
+  const options = readPodOptions(opts.podDir);
+  const network = await attachPod(opts.podDir, opts.uuid, lists, options.portMappings ?? []);
+  writePodOptions(opts.podDir, { ...options, netns: network.netns });
+  return { ...opts, netns: network.netns };
+}
+
+/** Tear down whatever networks the pod was attached to (nothing when none). */
+export async function detachNetworks(podDir: string): Promise<void> {
+  if (!existsSync(join(podDir, 'net'))) return;
+  const { detachPod } = await import('@podstage/net');
+  await detachPod(podDir);
+}

@@ -1,0 +1,190 @@
+/**
+ * Pod networking through CNI (Debian's plugins, real namespaces, bridge and
+ * iptables), for host and runc: the default bridge network, pod to pod by IP,
+ * pod to a host listener on the gateway, a forwarded host port, none and host,
+ * bad configurations refused, and nothing left on the host after gc, also
+ * after a kill -9. Traffic stays on loopback and on this test's own bridge.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import * as assert from 'uvu/assert';
+import { DEFAULT_IMAGE, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { listPods, status, type PodStatus } from '../helpers/pods.js';
+import { suite } from '../helpers/suite.js';
+
+const BRIDGE = 'podstage0';
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const IPAM_DIR = '/var/lib/cni/networks/podstage';
+const NETNS_DIR = '/run/podstage/netns';
+const SERVER = 'mkdir -p /tmp/www && echo hello-from-pod > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www';
+
+interface HostState { ipForward: string; bridge: boolean; ipam: boolean; rules: Record<string, string[]> }
+
+const links = async () => (await execa('ip', ['-o', 'link'])).stdout;
+const iptablesSave = async () => `${(await execa('iptables-save')).stdout}\n${(await execa('iptables-save', ['-t', 'nat'])).stdout}`;
+
+function requireTools(): void {
+  for (const tool of ['/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/portmap', '/usr/lib/cni/loopback', '/usr/lib/cni/firewall']) {
+    if (!existsSync(tool)) throw new Error(`${tool} is missing: apt-get install containernetworking-plugins (scripts/setup.sh does)`);
+  }
+}
+
+/** Nothing of these pods is left: namespace file, veth, address reservation, iptables rule. */
+async function assertNothingLeft(pods: PodStatus[], vethsBefore: number): Promise<void> {
+  const rules = await iptablesSave();
+  const reservations = existsSync(IPAM_DIR) ? readdirSync(IPAM_DIR).filter((f) => /^\d/.test(f)).map((f) => readFileSync(join(IPAM_DIR, f), 'utf8')) : [];
+  for (const p of pods) {
+    assert.not.ok(reservations.some((r) => r.includes(p.uuid)), `no address is still reserved for ${p.uuid}`);
+    assert.not.ok(existsSync(join(NETNS_DIR, p.uuid)), `no network namespace left for ${p.uuid}`);
+    assert.not.ok(rules.includes(p.uuid), `no iptables rule names pod ${p.uuid}`);
+    for (const n of p.networks ?? []) {
+      for (const cidr of n.ips) {
+        const ip = cidr.split('/')[0] as string;
+        assert.not.ok(existsSync(join(IPAM_DIR, ip)), `the address ${ip} is released`);
+        assert.not.ok(new RegExp(`[ /]${ip.replaceAll('.', '\\.')}[/ ]`).test(rules), `no iptables rule for ${ip}`);
+      }
+    }
+  }
+  assert.is((await links()).split('\n').filter((l) => l.includes('veth')).length, vethsBefore, 'no veth left');
+}
+
+const t = suite<{ sb: Sandbox; config: string; host: HostState; veths: number }>('cni networking', {} as never);
+
+t.before(async (ctx) => {
+  requireTools();
+  ctx.sb = await sandbox();
+  ctx.config = join(ctx.sb.dir, 'config');
+  ctx.host = { ipForward: readFileSync(IP_FORWARD, 'utf8').trim(), bridge: (await links()).includes(`${BRIDGE}:`), ipam: existsSync(IPAM_DIR), rules: await cniRules() };
+  ctx.veths = (await links()).split('\n').filter((l) => l.includes('veth')).length;
+});
+
+/** The CNI plugins' chains (`:CNI-…`) and the rules that jump to them, per table, as iptables-save prints them. */
+async function cniRules(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of ['filter', 'nat']) {
+    out[table] = (await execa('iptables-save', ['-t', table])).stdout.split('\n').filter((l) => l.startsWith(':CNI-') || / -j CNI-/.test(l));
+  }
+  return out;
+}
+
+/** Remove what the plugins added to the tables since `before`: jumps first, then their chains. */
+async function restoreCniRules(before: Record<string, string[]>): Promise<void> {
+  const now = await cniRules();
+  for (const [table, lines] of Object.entries(now)) {
+    const added = lines.filter((l) => !(before[table] ?? []).includes(l));
+    for (const rule of added.filter((l) => l.startsWith('-A '))) {
+      const args = rule.slice(3).match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
+      await execa('iptables', ['-t', table, '-D', ...args], { reject: false });
+    }
+    for (const chain of added.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0] as string)) {
+      await execa('iptables', ['-t', table, '-F', chain], { reject: false });
+      await execa('iptables', ['-t', table, '-X', chain], { reject: false });
+    }
+  }
+}
+
+// The bridge, the plugins' base chains and ip_forward belong to the network, not to a pod: put back as found.
+t.after(async ({ sb, host }) => {
+  await sb.cleanup();
+  writeFileSync(IP_FORWARD, `${host.ipForward}\n`);
+  if (!host.bridge) await execa('ip', ['link', 'del', BRIDGE], { reject: false });
+  // host-local's bookkeeping (its lock and last reserved address), once no address is reserved.
+  if (!host.ipam && readdirSync(IPAM_DIR).every((f) => !/^\d/.test(f))) rmSync(IPAM_DIR, { recursive: true, force: true });
+  await restoreCniRules(host.rules);
+});
+
+const run = (ctx: { sb: Sandbox; config: string }, args: string[]) => ctx.sb.run([`--config=${ctx.config}`, 'run', ...args]);
+
+for (const stage1 of ['runc', 'host']) {
+  t(`${stage1}: pods on the default network reach each other by IP, a host listener on the gateway, and a forwarded host port reaches a pod`, async (ctx) => {
+    const hostPort = stage1 === 'runc' ? 18181 : 18182;
+    const started = await run(ctx, ['-d', `--stage1-name=${stage1}`, '--net=podstage', `-p`, `127.0.0.1:${hostPort}:8080`, DEFAULT_IMAGE, '--', 'sh', '-c', SERVER]);
+    assert.is(started.exitCode, 0, String(started.stderr));
+    const uuid = String(started.stdout).trim();
+    const server = await status(ctx.sb, uuid);
+    const net = server.networks?.[0];
+    assert.ok(net !== undefined && net.network === 'podstage' && net.ifname === 'eth0', JSON.stringify(server.networks));
+    const ip = (net.ips[0] as string).split('/')[0] as string;
+    assert.match(ip, /^10\.215\.\d+\.\d+$/);
+    assert.ok(net.gateway !== undefined);
+
+    // The server answers once httpd listens: the client retries briefly.
+    const client = await run(ctx, [`--stage1-name=${stage1}`, '--net=podstage', DEFAULT_IMAGE, '--', 'sh', '-c', `for i in $(seq 50); do wget -qO- http://${ip}:8080/ && exit 0; sleep 0.1; done; exit 1`]);
+    assert.is(client.exitCode, 0, String(client.stderr));
+    assert.is(String(client.stdout).trim(), 'hello-from-pod');
+
+    const listener: Server = createServer((_req, res) => res.end('hello-from-host'));
+    await new Promise<void>((resolve) => listener.listen(0, net.gateway, resolve));
+    try {
+      const port = (listener.address() as { port: number }).port;
+      const toHost = await run(ctx, [`--stage1-name=${stage1}`, '--net=podstage', DEFAULT_IMAGE, '--', 'wget', '-qO-', `http://${net.gateway}:${port}/`]);
+      assert.is(String(toHost.stdout).trim(), 'hello-from-host', String(toHost.stderr));
+    } finally {
+      listener.close();
+    }
+
+    const forwarded = await fetch(`http://127.0.0.1:${hostPort}/`);
+    assert.is((await forwarded.text()).trim(), 'hello-from-pod');
+
+    const pods = await listPods(ctx.sb);
+    assert.is((await ctx.sb.run(['stop', uuid])).exitCode, 0);
+    assert.not.ok(existsSync(join(NETNS_DIR, uuid)), 'stop tears the network down');
+    assert.is((await ctx.sb.run(['gc', '--grace-period=0s'])).exitCode, 0);
+    await assertNothingLeft(pods, ctx.veths);
+  });
+
+  t(`${stage1}: --net=none has only loopback; --net=host sees the host's interfaces`, async (ctx) => {
+    const none = await run(ctx, [`--stage1-name=${stage1}`, '--net=none', DEFAULT_IMAGE, '--', 'sh', '-c', 'ls /sys/class/net']);
+    assert.equal(String(none.stdout).trim().split(/\s+/), ['lo'], String(none.stderr));
+    const host = await run(ctx, [`--stage1-name=${stage1}`, '--net=host', DEFAULT_IMAGE, '--', 'sh', '-c', 'ls /sys/class/net']);
+    const hostLinks = (await execa('ls', ['/sys/class/net'])).stdout.split(/\s+/).sort();
+    assert.equal(String(host.stdout).trim().split(/\s+/).sort(), hostLinks);
+  });
+}
+
+t('a conflist with an unknown plugin, bad JSON or no plugins is refused, naming the file and field; no pod is written', async (ctx) => {
+  const dir = join(ctx.config, 'net.d');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'odd.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'odd', plugins: [{ type: 'bridge' }, { type: 'no-such-plugin' }] }));
+  writeFileSync(join(dir, 'broken.conflist'), '{ "cniVersion": "1.0.0", "name": ');
+  writeFileSync(join(dir, 'empty.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'empty', plugins: [] }));
+  const before = (await listPods(ctx.sb)).length;
+  const cases: [string, RegExp][] = [
+    ['odd', /odd\.conflist: field plugins\[1\]\.type: no CNI plugin "no-such-plugin"/],
+    ['broken', /broken\.conflist: not a JSON network configuration list/],
+    ['empty', /empty\.conflist: field plugins must NOT have fewer than 1 items/],
+    ['nowhere', /--net=nowhere: no network of that name in .*net\.d or \/etc\/cni\/net\.d/],
+  ];
+  for (const [name, message] of cases) {
+    const r = await run(ctx, ['--stage1-name=runc', `--net=${name}`, DEFAULT_IMAGE, '--', 'true']);
+    assert.is(r.exitCode, 254, name);
+    assert.match(String(r.stderr), message);
+    assert.is(String(r.stderr).trim().split('\n').length <= 2, true, `one line (and a hint): ${String(r.stderr)}`);
+  }
+  const publish = await run(ctx, ['--stage1-name=runc', '--net=host', '-p', '8080:80', DEFAULT_IMAGE, '--', 'true']);
+  assert.is(publish.exitCode, 254);
+  assert.match(String(publish.stderr), '--publish: ports are forwarded to a pod on a CNI network');
+  const fly = await run(ctx, ['--stage1-name=fly', '--net=podstage', DEFAULT_IMAGE, '--', 'true']);
+  assert.is(fly.exitCode, 254);
+  assert.is((await listPods(ctx.sb)).length, before, 'no pod was written');
+});
+
+t('kill -9 of podstage run while it attaches or runs the pod: stop and gc leave no namespace, address or rule', async (ctx) => {
+  for (const delayMs of [30, 120, 250, 600]) {
+    const child = execa(PODSTAGE, ['--dir', ctx.sb.dir, `--config=${ctx.config}`, 'run', '--stage1-name=runc', '--net=podstage', '-p', '127.0.0.1:18183:8080', DEFAULT_IMAGE, '--', 'sleep', '1000'], { reject: false, stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    child.kill('SIGKILL');
+    await child;
+    const pods = await listPods(ctx.sb);
+    for (const p of pods.filter((x) => x.state === 'running')) assert.is((await ctx.sb.run(['stop', '--force', p.uuid])).exitCode, 0);
+    const gc = await ctx.sb.run(['gc', '--grace-period=0s', '--expire-prepared=0s']);
+    assert.is(gc.exitCode, 0, String(gc.stderr));
+    await assertNothingLeft(pods, ctx.veths);
+    const rules = await iptablesSave();
+    assert.not.ok(rules.includes('18183'), `killed after ${delayMs} ms: no port mapping rule left`);
+  }
+});
+
+t.run();
