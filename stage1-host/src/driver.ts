@@ -43,9 +43,9 @@ function treesDirOf(podDir: string): string {
   return dir;
 }
 
-export function nspawnContext(o: Pick<RunOptions, 'podDir' | 'uuid' | 'net' | 'netns' | 'insecureOptions'>): NspawnContext {
+export function nspawnContext(o: Pick<RunOptions, 'podDir' | 'uuid' | 'net' | 'netns' | 'insecureOptions'> & { hostname?: string | undefined }): NspawnContext {
   return {
-    podDir: o.podDir, uuid: o.uuid, net: o.net, netns: o.netns, insecureOptions: o.insecureOptions,
+    podDir: o.podDir, uuid: o.uuid, net: o.net, netns: o.netns, hostname: o.hostname, insecureOptions: o.insecureOptions,
     installRoot: dirname(packageDir), nodeBinary: process.execPath, treesDir: treesDirOf(realpathSync(o.podDir)),
   };
 }

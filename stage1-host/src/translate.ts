@@ -24,6 +24,8 @@ export interface NspawnContext {
   net: string;
   /** The pod's network namespace (CNI networks, set up by stage0): nspawn joins it. */
   netns?: string | undefined;
+  /** The pod's hostname (--hostname), else the machine name. */
+  hostname?: string | undefined;
   insecureOptions: readonly string[];
   /** Directory holding node_modules/ and the stage1 packages, bound read-only at the same path. */
   installRoot: string;
@@ -92,6 +94,7 @@ export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
     '--quiet', '--register=no', '--keep-unit', '--console=pipe',
     `--directory=${stage1Rootfs(c.podDir)}`,
     `--machine=${machineName(c.uuid)}`,
+    ...(c.hostname === undefined ? [] : [`--hostname=${c.hostname}`]),
     // The stage1 rootfs too: exec.ts creates every bind's mount point beforehand.
     '--read-only',
     ...nspawnBinds(m, c).map((b) => `--bind${b.readOnly ? '-ro' : ''}=${b.source}:${b.target}`),

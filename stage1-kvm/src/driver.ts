@@ -47,8 +47,9 @@ export const kvmDriver: PodDriver = {
     const info: Stage1Info = { accelerator: accel.accel, 'accelerator-reason': accel.reason, kernel: boot.kernel };
     writeStage1Info(p.podDir, info);
     writeFileSync(join(dir, 'halt-timeout'), `${haltTimeoutS(p.manifest)}\n`);
+    const hostname = p.options.hostname ?? `podstage-${p.uuid}`;
     writeRunScript(dir, [QEMU, ...qemuArgs({
-      ...boot, exportDir: exportDir(p.podDir), outputDir: outputDir(p.podDir), agentPipe: agentPipe(p.podDir), accel, ...guestResources(p.manifest),
+      ...boot, cmdline: `${boot.cmdline} podstage.hostname=${hostname}`, exportDir: exportDir(p.podDir), outputDir: outputDir(p.podDir), agentPipe: agentPipe(p.podDir), accel, ...guestResources(p.manifest),
     })]);
   },
   // From QEMU's start to the agent's first word: what a pod pays for its own kernel.

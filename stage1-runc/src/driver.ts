@@ -43,7 +43,7 @@ export const runcDriver: PodDriver = {
     mkdirSync(join(dir, 'rootfs'), { recursive: true });
     const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
     if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
-    writeConfig(dir, sandboxConfig({ uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, insecureOptions: p.options.insecureOptions }));
+    writeConfig(dir, sandboxConfig({ uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions }));
   },
   writeAppBundle(p, app, dir, sandboxPid) {
     const plan = planApp(p.podDir, p.manifest, app, p.options.insecureOptions);

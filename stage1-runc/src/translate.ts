@@ -97,6 +97,8 @@ export interface SandboxContext {
   net: 'host' | 'none';
   /** The pod's network namespace (CNI networks, set up by stage0): joined instead of `net`. */
   netns?: string | undefined;
+  /** The pod's hostname (--hostname), else sandboxHostname. */
+  hostname?: string | undefined;
   insecureOptions: readonly string[];
 }
 
@@ -198,7 +200,7 @@ export function sandboxConfig(ctx: SandboxContext): OciSpec {
       noNewPrivileges: true,
     },
     root: { path: ctx.rootfs, readonly: true },
-    hostname: sandboxHostname(ctx.uuid),
+    hostname: ctx.hostname ?? sandboxHostname(ctx.uuid),
     mounts: systemMounts(),
     linux: {
       namespaces,

@@ -1,13 +1,14 @@
 /**
  * The podstage variants a scenario runs: one per stage1, crun as the runc
- * stage1's other OCI runtime, kvm once per guest kernel.
+ * stage1's other OCI runtime, kvm once per guest kernel, and `cni`: runc on the
+ * default CNI network, whose difference to runc is the network's set-up.
  */
 import { spawnSync } from 'node:child_process';
 
-export const STAGE1_NAMES = ['fly', 'host', 'runc', 'crun', 'kvm'] as const;
+export const STAGE1_NAMES = ['fly', 'host', 'runc', 'crun', 'cni', 'kvm'] as const;
 
 export interface PodstageTarget {
-  /** podstage-fly, -host, -runc, -crun, -kvm-debian, -kvm-minimal. */
+  /** podstage-fly, -host, -runc, -crun, -runc-cni, -kvm-debian, -kvm-minimal. */
   id: string;
   label: string;
   /** Pod flags of `podstage run` that choose it. */
@@ -23,6 +24,7 @@ const RAW_ISOLATORS: Record<string, string> = { fly: 'chroot', host: 'nspawn', r
 export function podstageTargets(stage1s: readonly string[]): PodstageTarget[] {
   return stage1s.flatMap((s): PodstageTarget[] => {
     if (s === 'crun') return [{ id: 'podstage-crun', label: 'podstage (runc stage1, crun)', podFlags: ['--stage1-name=runc', '--runtime=crun'], rawIsolator: 'runc' }];
+    if (s === 'cni') return [{ id: 'podstage-runc-cni', label: 'podstage (runc, --net=podstage)', podFlags: ['--stage1-name=runc', '--net=podstage'], rawIsolator: 'runc' }];
     if (s === 'kvm') {
       return KERNELS.map((k) => ({ id: `podstage-kvm-${k}`, label: `podstage (kvm, ${k} kernel)`, podFlags: ['--stage1-name=kvm', `--annotation=podstage.io/kvm-kernel=${k}`], rawIsolator: `qemu-${k}` }));
     }

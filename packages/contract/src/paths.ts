@@ -6,6 +6,10 @@ import { join } from 'node:path';
 
 export const DEFAULT_DATA_DIR = '/var/lib/podstage';
 /** Operator configuration: trusted keys, registries.conf, registry credentials. */
+/** The files of a pod's /etc that stage0 writes (DNS, hosts, hostname), as Kubernetes' kubelet does. */
+export const POD_ETC_FILES = ['hosts', 'resolv.conf', 'hostname'] as const;
+export type PodEtcFile = (typeof POD_ETC_FILES)[number];
+
 export const DEFAULT_CONFIG_DIR = '/etc/podstage';
 
 export const config = {
@@ -56,6 +60,8 @@ export const pod = {
   appStarted: (podDir: string, app: string) => join(podDir, 'apps', app, 'started'),
   appLog: (podDir: string, app: string) => join(podDir, 'apps', app, 'log'),
   volumesDir: (podDir: string) => join(podDir, 'volumes'),
+  /** hosts, resolv.conf, hostname: written by stage0, bound read-only at /etc/<name> in every app. */
+  etcFile: (podDir: string, name: PodEtcFile) => join(podDir, 'etc', name),
   volume: (podDir: string, name: string) => join(podDir, 'volumes', name),
 };
 

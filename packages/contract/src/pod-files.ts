@@ -103,6 +103,19 @@ export interface PodOptions {
   portMappings?: PortMapping[];
   /** The pod's network namespace (a bind-mounted file), set by stage0 when the pod is on CNI networks. */
   netns?: string;
+  /** The pod's hostname (default `podstage-<uuid>`). */
+  hostname?: string;
+  dns?: DnsOptions;
+  /** Extra /etc/hosts lines `IP NAME...`, or `host`: the host's /etc/hosts. */
+  hostsEntries?: string[];
+}
+
+/** The pod's resolv.conf: `host` copies the host's; else nameservers, search domains, options, domain. */
+export interface DnsOptions {
+  servers: string[];
+  searches: string[];
+  options: string[];
+  domain?: string;
 }
 
 /** A host port forwarded to a port of the pod (podman's -p, CNI's portMappings capability). */

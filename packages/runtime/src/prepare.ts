@@ -4,7 +4,7 @@
  * made before anything is written (images fetched and verified, users and
  * groups in the images, seccomp names, volume paths, what the stage1 refuses).
  */
-import { cniNetworks, DEFAULT_CONFIG_DIR, PodstageError, type OutputMode, type PodManifest, type PodOptions, type PortMapping } from '@podstage/contract';
+import { cniNetworks, DEFAULT_CONFIG_DIR, PodstageError, type OutputMode, type PodManifest, type PodOptions, type PortMapping, type DnsOptions } from '@podstage/contract';
 import { fetchImage, isFetchable, type FetchImageOptions, type ImageStore } from '@podstage/images';
 import { resolveIdentity } from '@podstage/linux';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './pods/build-manifest.js';
@@ -29,6 +29,10 @@ export interface PrepareOptions {
   net?: string;
   /** Host ports forwarded to the pod (CNI networks only). */
   portMappings?: PortMapping[];
+  /** The pod's host name, resolv.conf and extra /etc/hosts lines (PodOptions). */
+  hostname?: string;
+  dns?: DnsOptions;
+  hostsEntries?: string[];
   /** Where CNI network configurations are (`<dir>/net.d`); DEFAULT_CONFIG_DIR when not given. */
   configDir?: string;
   insecureOptions?: string[];
@@ -90,6 +94,9 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
     interactive: o.interactive === true,
     ...(o.ociRuntime === undefined ? {} : { ociRuntime: o.ociRuntime }),
     ...(o.portMappings === undefined || o.portMappings.length === 0 ? {} : { portMappings: o.portMappings }),
+    ...(o.hostname === undefined ? {} : { hostname: o.hostname }),
+    ...(o.dns === undefined ? {} : { dns: o.dns }),
+    ...(o.hostsEntries === undefined ? {} : { hostsEntries: o.hostsEntries }),
   };
   if (options.portMappings !== undefined && cniNetworks(options.net).length === 0) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', `--publish: ports are forwarded to a pod on a CNI network, not with --net=${options.net}`, { hint: '--net=podstage (the default bridge network) or a named network' });

@@ -3,9 +3,9 @@
  * manifest before any isolation is set up (pure except for reading the
  * image's user database).
  */
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import {
-  effectiveCapabilities, effectiveIsolators, PodstageError, pod,
+  effectiveCapabilities, effectiveIsolators, PodstageError, pod, POD_ETC_FILES,
   type Capability, type EffectiveIsolators, type PodManifest, type RuntimeApp,
 } from '@podstage/contract';
 import { masksPaths } from './masked-paths.js';
@@ -61,6 +61,11 @@ export function volumeMounts(podDir: string, m: PodManifest, app: RuntimeApp, ho
   });
 }
 
+/** The pod's hosts, resolv.conf and hostname that stage0 wrote, read-only over the app's own (as kubelet's). */
+function podEtcMounts(podDir: string): VolumeMount[] {
+  return POD_ETC_FILES.filter((f) => existsSync(pod.etcFile(podDir, f))).map((f) => ({ source: pod.etcFile(podDir, f), target: `/etc/${f}`, readOnly: true, recursive: false }));
+}
+
 export interface PlanOptions {
   /** Read the user database here instead of the image tree (a running app's root). */
   userDbRoot?: string;
@@ -88,6 +93,6 @@ export function planApp(podDir: string, m: PodManifest, name: string, insecureOp
     isolators,
     readOnlyRootFS: app.readOnlyRootFS === true,
     maskPaths: masksPaths(insecureOptions),
-    mounts: volumeMounts(podDir, m, app, o.hostVolumePath),
+    mounts: [...volumeMounts(podDir, m, app, o.hostVolumePath), ...podEtcMounts(podDir)],
   };
 }

@@ -46,6 +46,10 @@ mount -t devtmpfs dev /dev
 # cgroup v2 with the memory, cpu and pids controllers for the apps' own cgroups (translate.ts).
 mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/cgroup/cgroup.subtree_control
 ip link set lo up
+# The pod's host name (podstage.hostname= on the kernel command line, from the host's driver.ts).
+for word in $(cat /proc/cmdline); do
+  case $word in podstage.hostname=*) hostname "\${word#podstage.hostname=}" ;; esac
+done
 # The pod's /dev/shm, shared by its apps (translate.ts binds it into each).
 mkdir -p ${GUEST_SHM} && mount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm ${GUEST_SHM}
 mkdir -p /out

@@ -114,6 +114,12 @@ test('a guest that never halts is killed at the halt timeout; the pod keeps its 
   assert.is(sandboxExit(uuid), '137', 'QEMU was killed (SIGKILL), the guest did not halt');
 });
 
+test("the pod's hostname and hosts entries reach the guest's apps", async () => {
+  const r = await run(['--hostname=vm1', '--hosts-entry=192.0.2.7=db.test', DEFAULT_IMAGE, '--', 'sh', '-c', 'hostname; cat /etc/hostname; grep db.test /etc/hosts']);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  assert.is(r.stdout, 'vm1\nvm1\n192.0.2.7\tdb.test');
+});
+
 test('volumes: a writable host volume is shared with the host, a read-only one and a read-only root refuse writes', async () => {
   const rw = join(sb.dir, 'vol-rw');
   const ro = join(sb.dir, 'vol-ro');

@@ -135,6 +135,24 @@ for (const stage1 of ['runc', 'host']) {
     await assertNothingLeft(pods, ctx.veths);
   });
 
+  t(`${stage1}: the pod's hostname, resolv.conf and hosts are as asked, read-only in the app; on a CNI network the hosts file names the pod's address`, async (ctx) => {
+    const r = await run(ctx, [`--stage1-name=${stage1}`, '--net=podstage', '--hostname=web', '--dns=10.215.0.1', '--dns=192.0.2.53', '--dns-search=example.test', '--dns-opt=ndots:2', '--dns-domain=example.test',
+      '--hosts-entry=192.0.2.7=db.test', DEFAULT_IMAGE, '--', 'sh', '-c', 'hostname; cat /etc/hostname; echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hosts; echo ---; echo x >> /etc/resolv.conf || echo read-only']);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const [names, resolv, hosts, write] = String(r.stdout).split('---\n');
+    assert.is(names, 'web\nweb\n');
+    assert.is(resolv, 'nameserver 10.215.0.1\nnameserver 192.0.2.53\ndomain example.test\nsearch example.test\noptions ndots:2\n');
+    assert.match(hosts ?? '', /^127\.0\.0\.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10\.215\.\d+\.\d+\tweb\n192\.0\.2\.7\tdb\.test\n$/);
+    assert.is(write?.trim(), 'read-only');
+    const own = await run(ctx, [`--stage1-name=${stage1}`, '--net=host', '--dns=host', DEFAULT_IMAGE, '--', 'sh', '-c', 'cat /etc/resolv.conf; hostname']);
+    const ownLines = String(own.stdout).split('\n');
+    assert.is(ownLines.slice(0, -1).join('\n'), readFileSync('/etc/resolv.conf', 'utf8').trimEnd(), "the host's resolv.conf");
+    assert.match(ownLines.at(-1) ?? '', /^podstage-[0-9a-f-]{36}$/, 'the default host name');
+    const bad = await run(ctx, [`--stage1-name=${stage1}`, '--dns=not-an-ip', DEFAULT_IMAGE, '--', 'true']);
+    assert.is(bad.exitCode, 254);
+    assert.match(String(bad.stderr), '--dns: expected an IP address or host, got "not-an-ip"');
+  });
+
   t(`${stage1}: --net=none has only loopback; --net=host sees the host's interfaces`, async (ctx) => {
     const none = await run(ctx, [`--stage1-name=${stage1}`, '--net=none', DEFAULT_IMAGE, '--', 'sh', '-c', 'ls /sys/class/net']);
     assert.equal(String(none.stdout).trim().split(/\s+/), ['lo'], String(none.stderr));

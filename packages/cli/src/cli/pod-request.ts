@@ -7,6 +7,7 @@ import type { GlobalOptions, OptionSpec } from './command.js';
 import { configDir, dataDir, openStore } from './context.js';
 import { parsePodArgs, type PodArgs } from './pod-args.js';
 import { withProgress } from './progress.js';
+import { nameFlags } from './dns-args.js';
 import { parsePublish } from './publish.js';
 import { STAGE1S } from '../stage1s.js';
 
@@ -84,7 +85,7 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
     dataDir: dir, store, stage1s: STAGE1S,
     fetch: { ...fetch, onProgress },
     stage1: { name: flags['stage1-name'] as string | undefined, path: flags['stage1-path'] as string | undefined, image: flags['stage1-image'] as string | undefined },
-    net, portMappings, configDir: configDir(g), insecureOptions, mutable,
+    net, portMappings, ...nameFlags(flags), configDir: configDir(g), insecureOptions, mutable,
     stdout: outputMode('--stdout', flags.stdout), stderr: outputMode('--stderr', flags.stderr),
     interactive: flags.interactive === true,
     ...(typeof flags.runtime === 'string' ? { ociRuntime: flags.runtime } : {}),

@@ -7,7 +7,7 @@ import { dataDir } from '../cli/context.js';
 import { printTable } from '../cli/output.js';
 import { scenarioProgress } from '../cli/bench-progress.js';
 
-const STAGE1S = ['fly', 'host', 'runc', 'crun', 'kvm'];
+const STAGE1S = ['fly', 'host', 'runc', 'crun', 'cni', 'kvm'];
 const SCENARIOS = ['cold-start', 'ready-stop', 'memory', 'density', 'steady-state'];
 const PEERS = ['podman', 'ctr'];
 /** bin/podstage, so the bench times the CLI exactly as a user types it. */
@@ -35,7 +35,7 @@ export const command: Command = {
   options: {
     quick: { type: 'boolean', description: 'few runs (2 after 1 warm-up; memory and steady state fewer) and density 10 only: under two minutes on a 2-core machine' },
     scenarios: { type: 'string', valueName: 'LIST', description: `scenarios to run, comma-separated (default ${SCENARIOS.join(',')})` },
-    stage1s: { type: 'string', valueName: 'LIST', description: `stage1s to measure, comma-separated (default ${STAGE1S.join(',')}; kvm runs once per guest kernel)` },
+    stage1s: { type: 'string', valueName: 'LIST', description: `stage1s to measure, comma-separated (default ${STAGE1S.join(',')}; cni is runc on the default CNI network, its difference to runc the network's set-up; kvm runs once per guest kernel)` },
     peers: { type: 'string', valueName: 'LIST', description: `other runtimes to measure where installed (default ${PEERS.join(',')}; empty for none)` },
     runs: { type: 'string', valueName: 'N', description: 'measured runs per variant (default 10)' },
     warmup: { type: 'string', valueName: 'N', description: 'warm-up runs per variant, not counted (default 2)' },

@@ -8,7 +8,7 @@ import { lockDir, type DirLock } from '@podstage/linux';
 import { handOverRun, readPodStage1 } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { move, type PodRef } from './lifecycle.js';
-import { attachNetworks } from './network.js';
+import { setUpNetwork } from './network.js';
 
 export interface LaunchFlags {
   net?: string | undefined;
@@ -43,5 +43,5 @@ export function beginRun(dataDir: string, ref: PodRef, flags: LaunchFlags, held?
 /** Exec mode (the CLI's): this process becomes the pod's stage1. Never returns. */
 export async function launchPod(dataDir: string, stage1s: Stage1Registry, ref: PodRef, flags: LaunchFlags, held?: DirLock): Promise<never> {
   const { opts } = beginRun(dataDir, ref, flags, held);
-  return handOverRun(stage1s, readPodStage1(opts.podDir), await attachNetworks(opts, flags.configDir ?? DEFAULT_CONFIG_DIR));
+  return handOverRun(stage1s, readPodStage1(opts.podDir), await setUpNetwork(opts, flags.configDir ?? DEFAULT_CONFIG_DIR));
 }

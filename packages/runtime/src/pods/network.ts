@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cniNetworks, PodstageError, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
+import { writePodEtcFiles } from './etc-files.js';
 
 /** `--net=podstage`: the default bridge network, written on first use. */
 export const DEFAULT_NETWORK_NAME = 'podstage';
@@ -27,14 +28,21 @@ async function loadNetworks(configDir: string, net: string) {
   return names.map((n) => (n === DEFAULT_NETWORK_NAME ? ensureDefaultNetwork(configDir) : findNetwork(configDir, n)));
 }
 
-/** Attach a starting pod to its CNI networks; its RunOptions and options.json get the namespace. */
-export async function attachNetworks(opts: RunOptions, configDir: string): Promise<RunOptions> {
+/**
+ * Before a pod's stage1 runs: attach it to its CNI networks (its RunOptions and options.json get
+ * the namespace), then write its hosts, resolv.conf and hostname.
+ */
+export async function setUpNetwork(opts: RunOptions, configDir: string): Promise<RunOptions> {
   const lists = await loadNetworks(configDir, opts.net);
-  if (lists.length === 0) return opts;
-  const { attachPod } = await import('@podstage/net');
   const options = readPodOptions(opts.podDir);
+  if (lists.length === 0) {
+    writePodEtcFiles(opts.podDir, opts.uuid, options, []);
+    return opts;
+  }
+  const { attachPod } = await import('@podstage/net');
   const network = await attachPod(opts.podDir, opts.uuid, lists, options.portMappings ?? []);
   writePodOptions(opts.podDir, { ...options, netns: network.netns });
+  writePodEtcFiles(opts.podDir, opts.uuid, options, network.networks.flatMap((n) => n.ips));
   return { ...opts, netns: network.netns };
 }
 

@@ -14,7 +14,7 @@ import { entrypointPath, readPodStage1, stage1Env, startInProcess } from '../sta
 import type { Stage1Registry } from '../stage1/registry.js';
 import { beginRun, type LaunchFlags } from './launch.js';
 import type { PodRef } from './lifecycle.js';
-import { attachNetworks } from './network.js';
+import { setUpNetwork } from './network.js';
 
 export interface DetachedPod {
   uuid: string;
@@ -39,7 +39,7 @@ export async function startDetached(
 ): Promise<DetachedPod> {
   const begun = beginRun(dataDir, ref, flags, held);
   const { lock } = begun;
-  const opts = await attachNetworks(begun.opts, flags.configDir ?? DEFAULT_CONFIG_DIR);
+  const opts = await setUpNetwork(begun.opts, flags.configDir ?? DEFAULT_CONFIG_DIR);
   const choice = readPodStage1(opts.podDir);
   const started = await startInProcess(stage1s, choice, opts);
   if (started !== undefined) return { uuid: ref.uuid, pid: started };
