@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
 import { mountAppRootfs, planApp, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
+import { readPodNetwork } from '@podstage/net/state';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { detectAccelerator } from './accel.js';
 import { DEFAULT_GUEST_DIR, guestBoot, QEMU } from './guest-boot.js';
 import { agentPipe, exportDir, outputDir, removeGuestFile, scriptsDir, setUpShares, shareApp, unshareApp } from './guest-share.js';
-import { appScript, guestResources, haltTimeoutS, qemuArgs, seccompProgram } from './translate.js';
+import { appScript, guestResources, haltTimeoutS, qemuArgs, seccompProgram, TAP_MIRROR } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const KVM_RUNTIME = join(packageDir, 'libexec', 'kvm-runtime');
@@ -36,6 +37,19 @@ export const sandboxQemuPid = (podDir: string): string => join(podDir, 'stage1',
 
 const writeRunScript = (dir: string, command: string[]) => writeFileSync(join(dir, 'run.sh'), `exec ${shellCommand(command)}\n`, { mode: 0o644 });
 
+const NSENTER = '/usr/bin/nsenter';
+
+/** The pod's CNI address as the guest configures it (kernel command line) and the MAC its NIC takes. */
+function guestNetwork(p: MonitoredPod): { cmdline: string[]; nic: { mac: string } } | undefined {
+  if (p.options.netns === undefined) return undefined;
+  const net = readPodNetwork(p.podDir)?.networks[0];
+  const addr = net?.ips.find((a) => a.includes('.'));
+  if (net === undefined || addr === undefined || net.mac === undefined) {
+    throw new PodstageError('ERR_PODSTAGE_NETWORK', `stage1 kvm: pod ${p.uuid}: its CNI network gave no IPv4 address and MAC for the VM`);
+  }
+  return { cmdline: [`podstage.ip=${addr}`, ...(net.gateway === undefined ? [] : [`podstage.gw=${net.gateway}`])], nic: { mac: net.mac } };
+}
+
 export const appPlan = (p: Pick<MonitoredPod, 'podDir' | 'manifest' | 'options'>, app: string): AppPlan => planApp(p.podDir, p.manifest, app, p.options.insecureOptions);
 
 export const kvmDriver: PodDriver = {
@@ -48,9 +62,13 @@ export const kvmDriver: PodDriver = {
     writeStage1Info(p.podDir, info);
     writeFileSync(join(dir, 'halt-timeout'), `${haltTimeoutS(p.manifest)}\n`);
     const hostname = p.options.hostname ?? `podstage-${p.uuid}`;
-    writeRunScript(dir, [QEMU, ...qemuArgs({
-      ...boot, cmdline: `${boot.cmdline} podstage.hostname=${hostname}`, exportDir: exportDir(p.podDir), outputDir: outputDir(p.podDir), agentPipe: agentPipe(p.podDir), accel, ...guestResources(p.manifest),
-    })]);
+    const net = guestNetwork(p);
+    const qemu = [QEMU, ...qemuArgs({
+      ...boot, cmdline: [boot.cmdline, `podstage.hostname=${hostname}`, ...(net?.cmdline ?? [])].join(' '),
+      exportDir: exportDir(p.podDir), outputDir: outputDir(p.podDir), agentPipe: agentPipe(p.podDir), accel, ...guestResources(p.manifest), nic: net?.nic,
+    })];
+    // On a CNI network QEMU runs in the pod's namespace, where its tap is mirrored to the pod's interface.
+    writeRunScript(dir, p.options.netns === undefined ? qemu : [NSENTER, `--net=${p.options.netns}`, '/bin/sh', '-c', `${TAP_MIRROR} && exec "$0" "$@"`, ...qemu]);
   },
   // From QEMU's start to the agent's first word: what a pod pays for its own kernel.
   sandboxCreated: (p, ms) => writeStage1Info(p.podDir, { ...readStage1Info(p.podDir), 'guest-boot-ms': String(ms) }),

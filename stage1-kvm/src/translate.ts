@@ -5,7 +5,7 @@
  * inside the guest, under the guest kernel.
  */
 import {
-  annotationValue, CAPABILITIES, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
+  annotationValue, CAPABILITIES, cniNetworks, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
 import {
@@ -35,8 +35,8 @@ function refuse(what: string, hint: string): never {
 
 export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
-  if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use --net=none (the default for kvm)');
-  if (o.net !== 'none' && o.net !== 'default') refuse(`--net=${o.net}: CNI networks do not reach a VM yet (a tap into the guest comes next)`, 'use --net=none (the default for kvm), or stage1 host or runc');
+  if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use --net=none (the default for kvm) or a CNI network (--net=podstage)');
+  if (cniNetworks(o.net).length > 1) refuse(`--net=${o.net}: a VM joins one CNI network`, 'name one network');
   haltTimeoutS(m);
 }
 
@@ -76,7 +76,24 @@ export interface QemuContext {
   accel: Accelerator;
   memMiB: number;
   cpus: number;
+  /** On a CNI network: the VM's NIC, a tap in the pod's namespace (TAP_MIRROR), with the MAC of the pod's interface. */
+  nic?: { mac: string } | undefined;
 }
+
+/** The VM's tap in the pod's network namespace. */
+export const TAP = 'tap0';
+
+/**
+ * Run in the pod's network namespace before QEMU (Kata's tcfilter model): a tap
+ * for the VM, and tc mirroring between it and the pod's CNI interface, so the
+ * guest, with that interface's MAC and address, is the pod on its network.
+ */
+export const TAP_MIRROR = [
+  `ip tuntap add dev ${TAP} mode tap`, `ip link set ${TAP} up`,
+  ...[['eth0', TAP], [TAP, 'eth0']].flatMap(([from, to]) => [
+    `tc qdisc add dev ${from} ingress`, `tc filter add dev ${from} parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev ${to}`,
+  ]),
+].join(' && ');
 
 /** The machine, its kernel and initramfs, and the serial console: everything but the pod's devices. */
 export type MachineContext = Pick<QemuContext, 'kernel' | 'initrd' | 'cmdline' | 'acpi' | 'accel' | 'memMiB' | 'cpus'>;
@@ -103,6 +120,7 @@ export function qemuArgs(c: QemuContext): string[] {
     '-device', 'virtio-serial-device',
     '-chardev', `pipe,id=agent,path=${c.agentPipe}`,
     '-device', `virtserialport,chardev=agent,name=${AGENT_PORT_NAME}`,
+    ...(c.nic === undefined ? [] : ['-netdev', `tap,id=net0,ifname=${TAP},script=no,downscript=no`, '-device', `virtio-net-device,netdev=net0,mac=${c.nic.mac}`]),
   ];
 }
 

@@ -14,6 +14,8 @@ export interface NetworkAttachment {
   /** CIDR addresses CNI assigned, e.g. 10.215.0.5/24. */
   ips: string[];
   gateway?: string;
+  /** The pod-side interface's MAC address, when the plugin reported it. */
+  mac?: string;
 }
 
 export interface PodNetwork {
@@ -45,7 +47,11 @@ export function readJson<T>(file: string): T | undefined {
 export function attachmentOf(network: string, ifname: string, result: Record<string, unknown>): NetworkAttachment {
   const ips = (result.ips as { address?: string; gateway?: string }[] | undefined) ?? [];
   const gateway = ips.find((ip) => typeof ip.gateway === 'string')?.gateway;
-  return { network, ifname, ips: ips.map((ip) => ip.address).filter((a): a is string => typeof a === 'string'), ...(gateway === undefined ? {} : { gateway }) };
+  const mac = (result.interfaces as { name?: string; mac?: string; sandbox?: string }[] | undefined)?.find((i) => i.name === ifname && i.sandbox !== undefined)?.mac;
+  return {
+    network, ifname, ips: ips.map((ip) => ip.address).filter((a): a is string => typeof a === 'string'),
+    ...(gateway === undefined ? {} : { gateway }), ...(mac === undefined ? {} : { mac }),
+  };
 }
 
 /** What the pod is attached to, from its saved results (undefined: no CNI networks). */

@@ -9,6 +9,7 @@ import { fetchImage, isFetchable, type FetchImageOptions, type ImageStore } from
 import { resolveIdentity } from '@podstage/linux';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './pods/build-manifest.js';
 import { checkNetworks } from './pods/network.js';
+import { manifestPortMappings } from './pods/ports.js';
 import { checkPodInputs, manifestFields, relabelField, type FieldLabel } from './pods/prepare-checks.js';
 import { preparePod, type PreparedPod } from './pods/prepare.js';
 import type { Stage1Registry } from './stage1/registry.js';
@@ -98,7 +99,8 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
     ...(o.dns === undefined ? {} : { dns: o.dns }),
     ...(o.hostsEntries === undefined ? {} : { hostsEntries: o.hostsEntries }),
   };
-  if (options.portMappings !== undefined && cniNetworks(options.net).length === 0) {
+  const forwarded = manifestPortMappings(manifest).length > 0 || options.portMappings !== undefined;
+  if (forwarded && cniNetworks(options.net).length === 0) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', `--publish: ports are forwarded to a pod on a CNI network, not with --net=${options.net}`, { hint: '--net=podstage (the default bridge network) or a named network' });
   }
   if (cniNetworks(options.net).length > 0 && stage1.manifest.abiVersion < 3) {

@@ -7,7 +7,7 @@
  * the agent until the host says halt, and always end with a reboot, which
  * makes QEMU (-no-reboot) exit.
  */
-export const GUEST_MODULES = ['virtio_ring', 'virtio', 'virtio_mmio', 'virtio_console', 'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p'] as const;
+export const GUEST_MODULES = ['virtio_ring', 'virtio', 'virtio_mmio', 'virtio_console', 'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p', 'failover', 'net_failover', 'virtio_net'] as const;
 
 /** The guest's own run-time files: app scripts, pid files, seccomp programs (agent and translate.ts). */
 export const GUEST_RUN_DIR = '/run/podstage';
@@ -47,9 +47,19 @@ mount -t devtmpfs dev /dev
 mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/cgroup/cgroup.subtree_control
 ip link set lo up
 # The pod's host name (podstage.hostname= on the kernel command line, from the host's driver.ts).
+# Its CNI address (podstage.ip=, podstage.gw=): the guest's eth0 has the MAC of the pod's eth0, whose
+# traffic the host mirrors to and from the VM's tap (stage1-kvm's driver.ts).
+addr= gw=
 for word in $(cat /proc/cmdline); do
-  case $word in podstage.hostname=*) hostname "\${word#podstage.hostname=}" ;; esac
+  case $word in
+    podstage.hostname=*) hostname "\${word#podstage.hostname=}" ;;
+    podstage.ip=*) addr=\${word#podstage.ip=} ;;
+    podstage.gw=*) gw=\${word#podstage.gw=} ;;
+  esac
 done
+if [ -n "$addr" ]; then
+  { ip link set eth0 up && ip addr add "$addr" dev eth0 && { [ -z "$gw" ] || ip route add default via "$gw"; }; } || echo "podstage guest: cannot configure eth0 with $addr" >&2
+fi
 # The pod's /dev/shm, shared by its apps (translate.ts binds it into each).
 mkdir -p ${GUEST_SHM} && mount -t tmpfs -o mode=1777,nosuid,nodev,noexec,size=65536k shm ${GUEST_SHM}
 mkdir -p /out

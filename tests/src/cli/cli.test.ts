@@ -100,6 +100,10 @@ test('usage errors: one line, exit 2 (254 for run, whose exit code is the app\'s
   assert.match(String(badNet.stderr), '--net: expected host, none, default or CNI network names NAME[,NAME...], got "a b"');
   const noNet = await sb.run(['run', '--net=no-such-net', DEFAULT_IMAGE, '--', 'true']);
   assert.match(String(noNet.stderr), '--net=no-such-net: no network of that name in ');
+  const badPort = await sb.run(['run', '--port=http', DEFAULT_IMAGE, '--', 'true']);
+  assert.match(String(badPort.stderr), '--port: expected NAME:[HOSTIP:]HOSTPORT, got "http"');
+  const undeclared = await sb.run(['run', '--port=8080-tcp:18080', DEFAULT_IMAGE, '--', 'true']);
+  assert.match(String(undeclared.stderr), '--port=8080-tcp: no app of the pod declares a port named 8080-tcp');
   const badPublish = await sb.run(['run', '--net=podstage', '-p', '80', DEFAULT_IMAGE, '--', 'true']);
   assert.match(String(badPublish.stderr), '--publish: expected [HOSTIP:]HOSTPORT:PORT[/tcp|udp], got "80"');
   const noVolume = await sb.run(['run', DEFAULT_IMAGE, '--mount=volume=x,target=/x', '--', 'true']);

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_CAPABILITIES, effectiveIsolators } from '@podstage/contract';
 import type { AppPlan } from '@podstage/stage1-common';
 import { tscKhzFromCpuinfo } from '@podstage/stage1-kvm/host-tsc';
-import { appScript, capabilityMask, execScript, kernelCmdline, qemuArgs, seccompProgram } from '@podstage/stage1-kvm/translate';
+import { appScript, capabilityMask, execScript, kernelCmdline, qemuArgs, seccompProgram, TAP_MIRROR } from '@podstage/stage1-kvm/translate';
 
 function plan(over: Partial<AppPlan> = {}): AppPlan {
   return {
@@ -34,6 +34,11 @@ test('QEMU: microvm, the read-only pod export and the output share over 9p, the 
   assert.not.match(joined, 'acpi=off');
   const minimal = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: false, exportDir: '/e', outputDir: '/o', agentPipe: '/a', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 2 });
   assert.ok(minimal.includes('microvm,x-option-roms=off,pit=on,rtc=on,acpi=off'), 'a kernel without ACPI gets its virtio-mmio devices on the command line');
+  assert.not.match(joined, '-netdev', 'no NIC off a CNI network');
+  const onNet = qemuArgs({ kernel: '/k', initrd: '/i', cmdline: 'c', acpi: true, exportDir: '/e', outputDir: '/o', agentPipe: '/a', accel: { accel: 'tcg', cpu: 'qemu64', reason: 'test' }, memMiB: 256, cpus: 1, nic: { mac: '02:00:00:00:00:01' } }).join(' ');
+  assert.match(onNet, '-netdev tap,id=net0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=net0,mac=02:00:00:00:00:01');
+  assert.match(TAP_MIRROR, 'ip tuntap add dev tap0 mode tap && ip link set tap0 up && tc qdisc add dev eth0 ingress && tc filter add dev eth0 parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev tap0');
+  assert.match(TAP_MIRROR, 'tc filter add dev tap0 parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev eth0');
 });
 
 test('the app script: the app in its cgroup through exec-app, with its root, namespaces and plan; env and argv shell-quoted', () => {

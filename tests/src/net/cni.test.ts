@@ -1,6 +1,6 @@
 /**
  * Pod networking through CNI (Debian's plugins, real namespaces, bridge and
- * iptables), for host and runc: the default bridge network, pod to pod by IP,
+ * iptables), for host and runc (and kvm, whose VM joins through a mirrored tap): the default bridge network, pod to pod by IP,
  * pod to a host listener on the gateway, a forwarded host port, none and host,
  * bad configurations refused, and nothing left on the host after gc, also
  * after a kill -9. Traffic stays on loopback and on this test's own bridge.
@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { execa } from 'execa';
 import * as assert from 'uvu/assert';
-import { DEFAULT_IMAGE, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { DEFAULT_IMAGE, PODSTAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods, status, type PodStatus } from '../helpers/pods.js';
 import { suite } from '../helpers/suite.js';
 
@@ -161,6 +161,25 @@ for (const stage1 of ['runc', 'host']) {
     assert.equal(String(host.stdout).trim().split(/\s+/).sort(), hostLinks);
   });
 }
+
+t('kvm: the VM is the pod on the network (its NIC mirrors the pod\'s interface): a forwarded host port and another pod reach its server; nothing left after gc', async (ctx) => {
+  if (!existsSync(join(REPO, 'build', 'guest', 'vmlinux'))) throw new Error('build/guest is missing: scripts/setup.sh builds the guest');
+  const started = await run(ctx, ['-d', '--stage1-name=kvm', '--net=podstage', '--hostname=vm1', '-p', '127.0.0.1:18184:8080', DEFAULT_IMAGE, '--', 'sh', '-c', SERVER]);
+  assert.is(started.exitCode, 0, String(started.stderr));
+  const uuid = String(started.stdout).trim();
+  const net = (await status(ctx.sb, uuid)).networks?.[0];
+  const ip = (net?.ips[0] ?? '').split('/')[0] as string;
+  assert.match(ip, /^10\.215\.\d+\.\d+$/);
+  const client = await run(ctx, ['--stage1-name=runc', '--net=podstage', DEFAULT_IMAGE, '--', 'sh', '-c', `for i in $(seq 100); do wget -qO- http://${ip}:8080/ && exit 0; sleep 0.2; done; exit 1`]);
+  assert.is(String(client.stdout).trim(), 'hello-from-pod', String(client.stderr));
+  assert.is((await (await fetch('http://127.0.0.1:18184/')).text()).trim(), 'hello-from-pod');
+  const inside = await ctx.sb.run(['enter', uuid, '--', 'sh', '-c', 'hostname; ip -o -4 addr show eth0']);
+  assert.match(String(inside.stdout), new RegExp(`^vm1\\n.*inet ${ip.replaceAll('.', '\\.')}/24`), String(inside.stderr));
+  const pods = await listPods(ctx.sb);
+  assert.is((await ctx.sb.run(['stop', uuid])).exitCode, 0);
+  assert.is((await ctx.sb.run(['gc', '--grace-period=0s'])).exitCode, 0);
+  await assertNothingLeft(pods, ctx.veths);
+});
 
 t('a conflist with an unknown plugin, bad JSON or no plugins is refused, naming the file and field; no pod is written', async (ctx) => {
   const dir = join(ctx.config, 'net.d');

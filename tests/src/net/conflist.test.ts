@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { cniNetworks } from '@podstage/contract';
 import { defaultConfList, findNetwork, freeSubnet, loadConfList } from '@podstage/net';
+import { imagePort, manifestPortMappings } from '@podstage/runtime';
 import { test } from '../helpers/suite.js';
 
 let dir: string;
@@ -54,6 +55,18 @@ test("the default network: a bridge with the first /24 of 10.215.0.0/16 that non
   const list = defaultConfList('10.215.0.0/24') as { name: string; plugins: { type: string }[] };
   assert.is(list.name, 'podstage');
   assert.equal(list.plugins.map((p) => p.type), ['bridge', 'portmap', 'firewall']);
+});
+
+test("rkt's --port: an exposed port names a port an app declares (an image's 8080/tcp is 8080-tcp) and becomes a port mapping", () => {
+  assert.equal(imagePort('8080/tcp'), { name: '8080-tcp', protocol: 'tcp', port: 8080 });
+  assert.equal(imagePort('53/udp'), { name: '53-udp', protocol: 'udp', port: 53 });
+  assert.equal(imagePort('80'), { name: '80-tcp', protocol: 'tcp', port: 80 });
+  assert.is(imagePort('80-90/tcp'), undefined);
+  const app = (ports: { name: string; protocol: 'tcp' | 'udp'; port: number }[]) => ({ name: 'web', image: { id: 'sha256:x' }, app: { exec: ['/x'], user: '0', group: '0', ports } });
+  const m = { apiVersion: '0.1', kind: 'PodManifest', apps: [app([{ name: '8080-tcp', protocol: 'tcp', port: 8080 }])], ports: [{ name: '8080-tcp', hostPort: 18080, hostIP: '127.0.0.1' }] } as never;
+  assert.equal(manifestPortMappings(m), [{ hostPort: 18080, containerPort: 8080, protocol: 'tcp', hostIP: '127.0.0.1' }]);
+  const unknown = { apiVersion: '0.1', kind: 'PodManifest', apps: [app([{ name: 'http', protocol: 'tcp', port: 80 }])], ports: [{ name: 'https', hostPort: 443 }] } as never;
+  assert.throws(() => manifestPortMappings(unknown), /--port=https: no app of the pod declares a port named https \(declared: http\)/);
 });
 
 test.run();

@@ -8,7 +8,7 @@ import { configDir, dataDir, openStore } from './context.js';
 import { parsePodArgs, type PodArgs } from './pod-args.js';
 import { withProgress } from './progress.js';
 import { nameFlags } from './dns-args.js';
-import { parsePublish } from './publish.js';
+import { parsePort, parsePublish } from './publish.js';
 import { STAGE1S } from '../stage1s.js';
 
 /** host, none, default, or CNI network names separated by commas. */
@@ -79,6 +79,8 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   const net = typeof flags.net === 'string' ? flags.net : 'default';
   if (!NET_VALUE.test(net)) throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host, none, default or CNI network names NAME[,NAME...], got ${JSON.stringify(net)}`);
   const portMappings = ((flags.publish as string[] | undefined) ?? []).map(parsePublish);
+  const ports = ((flags.port as string[] | undefined) ?? []).map(parsePort);
+  if (ports.length > 0) request.ports = ports;
   const dir = dataDir(g);
   const store = await openStore(g);
   const prepared = await withProgress((onProgress) => prepare(typeof manifestFile === 'string' ? { manifest: readManifestFlag(manifestFile) } : { spec: request }, {

@@ -1,5 +1,5 @@
-/** podman's `-p/--publish [HOSTIP:]HOSTPORT:PORT[/tcp|udp]` → CNI port mappings. */
-import { PodstageError, type PortMapping } from '@podstage/contract';
+/** podman's `-p/--publish [HOSTIP:]HOSTPORT:PORT[/tcp|udp]` and rkt's `--port` → port mappings. */
+import { PodstageError, type ExposedPort, type PortMapping } from '@podstage/contract';
 
 const PUBLISH = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/;
 
@@ -7,6 +7,16 @@ function port(spec: string, what: string, value: string): number {
   const n = Number(value);
   if (n < 1 || n > 65535) throw new PodstageError('ERR_PODSTAGE_USAGE', `--publish ${spec}: ${what} ${value} is not a port (1-65535)`);
   return n;
+}
+
+const PORT = /^([a-z0-9][a-z0-9-]*):(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5})$/;
+
+/** rkt's `--port=NAME:[HOSTIP:]HOSTPORT` → the pod manifest's exposed port. */
+export function parsePort(spec: string): ExposedPort {
+  const m = PORT.exec(spec);
+  if (m === null) throw new PodstageError('ERR_PODSTAGE_USAGE', `--port: expected NAME:[HOSTIP:]HOSTPORT, got ${JSON.stringify(spec)}`);
+  const [, name, hostIP, hostPort] = m;
+  return { name: name as string, hostPort: port(spec, 'host port', hostPort as string), ...(hostIP === undefined ? {} : { hostIP }) };
 }
 
 export function parsePublish(spec: string): PortMapping {

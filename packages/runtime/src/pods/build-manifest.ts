@@ -5,9 +5,10 @@
  */
 import {
   ISOLATOR, parsePodManifest, POD_MANIFEST_API_VERSION, POD_MANIFEST_KIND, PodstageError,
-  type Annotation, type Isolator, type Mount, type PodManifest, type RuntimeApp, type Volume,
+  type Annotation, type ExposedPort, type Isolator, type Mount, type PodManifest, type RuntimeApp, type Volume,
 } from '@podstage/contract';
 import type { ImageRecord, ImageRunConfig } from '@podstage/images';
+import { imagePort } from './ports.js';
 
 /** One app as the CLI describes it (`run IMAGE --exec=... -- args`). */
 export interface AppRequest {
@@ -32,6 +33,8 @@ export interface AppRequest {
 
 export interface PodRequest {
   apps: AppRequest[];
+  /** Host ports for ports the apps declare (rkt's --port). */
+  ports?: ExposedPort[];
   volumes: Volume[];
   annotations: Annotation[];
   isolators: Isolator[];
@@ -101,6 +104,7 @@ export function buildPodManifest(req: PodRequest, images: ResolvedImage[]): PodM
         workingDirectory: a.workingDir ?? (img.config.workingDir || '/'),
         environment: envList(imageEnv(img.config.env), req.env, a.env),
         ...(a.isolators.length > 0 ? { isolators: a.isolators } : {}),
+        ...(imagePorts(img.config.exposedPorts).length > 0 ? { ports: imagePorts(img.config.exposedPorts) } : {}),
       },
       ...(a.mounts.length > 0 ? { mounts: a.mounts } : {}),
       ...(a.readOnlyRootFS ? { readOnlyRootFS: true } : {}),
@@ -118,9 +122,12 @@ export function buildPodManifest(req: PodRequest, images: ResolvedImage[]): PodM
     ...(req.volumes.length > 0 ? { volumes: req.volumes } : {}),
     ...(req.isolators.length > 0 ? { isolators: req.isolators } : {}),
     ...(req.annotations.length > 0 ? { annotations: req.annotations } : {}),
+    ...(req.ports !== undefined && req.ports.length > 0 ? { ports: req.ports } : {}),
   };
   return parsePodManifest(m);
 }
+
+const imagePorts = (keys: string[]) => keys.map(imagePort).filter((p) => p !== undefined);
 
 export const memoryIsolator = (limit: string): Isolator => ({ name: ISOLATOR.memory, value: { request: limit, limit } });
 export const cpuIsolator = (limit: string): Isolator => ({ name: ISOLATOR.cpu, value: { request: limit, limit } });

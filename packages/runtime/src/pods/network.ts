@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cniNetworks, PodstageError, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
+import { cniNetworks, PodstageError, readPodManifest, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
+import { manifestPortMappings } from './ports.js';
 import { writePodEtcFiles } from './etc-files.js';
 
 /** `--net=podstage`: the default bridge network, written on first use. */
@@ -40,7 +41,8 @@ export async function setUpNetwork(opts: RunOptions, configDir: string): Promise
     return opts;
   }
   const { attachPod } = await import('@podstage/net');
-  const network = await attachPod(opts.podDir, opts.uuid, lists, options.portMappings ?? []);
+  const ports = [...(options.portMappings ?? []), ...manifestPortMappings(readPodManifest(opts.podDir))];
+  const network = await attachPod(opts.podDir, opts.uuid, lists, ports);
   writePodOptions(opts.podDir, { ...options, netns: network.netns });
   writePodEtcFiles(opts.podDir, opts.uuid, options, network.networks.flatMap((n) => n.ips));
   return { ...opts, netns: network.netns };
