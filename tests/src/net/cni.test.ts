@@ -13,6 +13,8 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_IMAGE, PODSTAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods, status, type PodStatus } from '../helpers/pods.js';
 import { suite } from '../helpers/suite.js';
+import { waitFor } from '../helpers/wait.js';
+import { writeTinyLayout } from '../helpers/oci-layout.js';
 
 const BRIDGE = 'podstage0';
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
@@ -179,6 +181,27 @@ t('kvm: the VM is the pod on the network (its NIC mirrors the pod\'s interface):
   assert.is((await ctx.sb.run(['stop', uuid])).exitCode, 0);
   assert.is((await ctx.sb.run(['gc', '--grace-period=0s'])).exitCode, 0);
   await assertNothingLeft(pods, ctx.veths);
+});
+
+t("rkt's --port: the port an image exposes (8080/tcp, named 8080-tcp) is forwarded from the host", async (ctx) => {
+  // A busybox image whose config exposes 8080/tcp and serves on it.
+  const layout = writeTinyLayout(join(ctx.sb.dir, 'exposing'), [[
+    { path: 'bin', type: 'dir', mode: 0o755 }, { path: 'bin/busybox', content: readFileSync('/bin/busybox'), mode: 0o755 },
+    { path: 'bin/sh', type: 'symlink', linkname: 'busybox' }, { path: 'tmp', type: 'dir', mode: 0o1777 }, { path: 'etc', type: 'dir', mode: 0o755 },
+  ]], { config: { architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/sh', '-c', SERVER.replaceAll('httpd', '/bin/busybox httpd').replaceAll('mkdir', '/bin/busybox mkdir')], ExposedPorts: { '8080/tcp': {} } } } });
+  assert.is((await ctx.sb.run(['fetch', '--name=test/exposing:1', `oci:${layout.dir}`])).exitCode, 0);
+  const started = await run(ctx, ['-d', '--stage1-name=runc', '--net=podstage', '--port=8080-tcp:127.0.0.1:18185', 'test/exposing:1']);
+  assert.is(started.exitCode, 0, String(started.stderr));
+  const body = await waitFor('the forwarded port', async () => {
+    try {
+      return (await (await fetch('http://127.0.0.1:18185/')).text()).trim();
+    } catch {
+      return undefined;
+    }
+  });
+  assert.is(body, 'hello-from-pod');
+  assert.is((await ctx.sb.run(['stop', String(started.stdout).trim()])).exitCode, 0);
+  assert.not.ok((await iptablesSave()).includes('18185'), 'the mapping goes with the pod');
 });
 
 t('a conflist with an unknown plugin, bad JSON or no plugins is refused, naming the file and field; no pod is written', async (ctx) => {
