@@ -4,6 +4,7 @@
  * from a pod directory works inside with podDir = POD_DIR.
  */
 import { join } from 'node:path';
+import { defaultPodHostname } from '@podstage/contract';
 
 export const POD_DIR = '/pod';
 /** Host volumes are bound here, one directory per volume name. */
@@ -17,5 +18,5 @@ export const stage1Rootfs = (podDir: string) => join(podDir, 'stage1', 'rootfs')
 export const hostVolumeInPod = (v: { name: string }) => join(VOLUMES_DIR, v.name);
 export const appCgroupInPod = (app: string) => `apps/${app}`;
 
-/** Container (machine) name and hostname of a pod. */
-export const machineName = (uuid: string) => `podstage-${uuid}`;
+/** Container (machine) name of a pod: nspawn also makes it the hostname, the pod's default one. */
+export const machineName = defaultPodHostname;

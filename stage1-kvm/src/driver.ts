@@ -8,7 +8,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
+import { defaultPodHostname, PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
 import { mountAppRootfs, planApp, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { readPodNetwork } from '@podstage/net/state';
@@ -61,7 +61,7 @@ export const kvmDriver: PodDriver = {
     const info: Stage1Info = { accelerator: accel.accel, 'accelerator-reason': accel.reason, kernel: boot.kernel };
     writeStage1Info(p.podDir, info);
     writeFileSync(join(dir, 'halt-timeout'), `${haltTimeoutS(p.manifest)}\n`);
-    const hostname = p.options.hostname ?? `podstage-${p.uuid}`;
+    const hostname = p.options.hostname ?? defaultPodHostname(p.uuid);
     const net = guestNetwork(p);
     const qemu = [QEMU, ...qemuArgs({
       ...boot, cmdline: [boot.cmdline, `podstage.hostname=${hostname}`, ...(net?.cmdline ?? [])].join(' '),

@@ -5,7 +5,7 @@
  * per app joining them by /proc/<sandbox pid>/ns/* paths, as CRI runtimes do.
  * Cgroup paths are absolute: a relative one lands under runc's own cgroup.
  */
-import { annotationValue, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { annotationValue, defaultPodHostname, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import {
   ALLOWED_DEVICES, appCgroup, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
 } from '@podstage/stage1-common';
@@ -97,7 +97,7 @@ export interface SandboxContext {
   net: 'host' | 'none';
   /** The pod's network namespace (CNI networks, set up by stage0): joined instead of `net`. */
   netns?: string | undefined;
-  /** The pod's hostname (--hostname), else sandboxHostname. */
+  /** The pod's hostname (--hostname), else defaultPodHostname. */
   hostname?: string | undefined;
   insecureOptions: readonly string[];
 }
@@ -136,7 +136,6 @@ export const ANNOTATION_APP = 'io.podstage.app';
 
 export const sandboxCgroupsPath = (uuid: string) => `/${podCgroup(uuid)}/sandbox`;
 export const appCgroupsPath = (uuid: string, app: string) => `/${appCgroup(uuid, app)}`;
-export const sandboxHostname = (uuid: string) => `podstage-${uuid}`;
 
 /** Deny everything, then runc's default devices (shared with every stage1). */
 export const DEVICE_RULES: readonly OciDeviceRule[] = Object.freeze([
@@ -200,7 +199,7 @@ export function sandboxConfig(ctx: SandboxContext): OciSpec {
       noNewPrivileges: true,
     },
     root: { path: ctx.rootfs, readonly: true },
-    hostname: ctx.hostname ?? sandboxHostname(ctx.uuid),
+    hostname: ctx.hostname ?? defaultPodHostname(ctx.uuid),
     mounts: systemMounts(),
     linux: {
       namespaces,

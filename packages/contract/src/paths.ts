@@ -10,6 +10,9 @@ export const DEFAULT_DATA_DIR = '/var/lib/podstage';
 export const POD_ETC_FILES = ['hosts', 'resolv.conf', 'hostname'] as const;
 export type PodEtcFile = (typeof POD_ETC_FILES)[number];
 
+/** A pod's host name when --hostname is not given (also stage1-host's machine name). */
+export const defaultPodHostname = (uuid: string) => `podstage-${uuid}`;
+
 export const DEFAULT_CONFIG_DIR = '/etc/podstage';
 
 export const config = {

@@ -6,3 +6,4 @@ export * from './users.js';
 export * from './pod-processes.js';
 export * from './execve.js';
 export * from './backoff.js';
+export * from './mountinfo.js';

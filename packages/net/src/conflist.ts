@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodstageError } from '@podstage/contract';
 import { Ajv, type ErrorObject } from 'ajv';
-import { findPlugin } from './plugins.js';
+import { CNI_PATH, findPlugin } from './plugins.js';
 
 export interface PluginConfig {
   type: string;
@@ -69,7 +69,7 @@ export function loadConfList(file: string): NetworkConfigList {
   const list = { ...(doc as Omit<NetworkConfigList, 'file'>), file };
   list.plugins.forEach((p, i) => {
     if (findPlugin(p.type) === undefined) {
-      throw new PodstageError('ERR_PODSTAGE_NETWORK_CONFIG', `${file}: field plugins[${i}].type: no CNI plugin ${JSON.stringify(p.type)} in ${'/usr/lib/cni or /opt/cni/bin'}`, {
+      throw new PodstageError('ERR_PODSTAGE_NETWORK_CONFIG', `${file}: field plugins[${i}].type: no CNI plugin ${JSON.stringify(p.type)} in ${CNI_PATH.join(' or ')}`, {
         hint: 'install it (scripts/setup.sh installs containernetworking-plugins) or fix the type',
       });
     }

@@ -5,9 +5,10 @@
  * pod starts. /run is a tmpfs: none survives a reboot.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodstageError } from '@podstage/contract';
+import { isMountPoint, MNT_DETACH, umount } from '@podstage/linux';
 
 export const NETNS_DIR = '/run/podstage/netns';
 export const netnsPath = (uuid: string) => join(NETNS_DIR, uuid);
@@ -15,7 +16,7 @@ export const netnsPath = (uuid: string) => join(NETNS_DIR, uuid);
 export function createNetns(uuid: string): string {
   const path = netnsPath(uuid);
   mkdirSync(NETNS_DIR, { recursive: true });
-  if (isNetnsMount(path)) return path;
+  if (isMountPoint(path)) return path;
   writeFileSync(path, '');
   const r = spawnSync('/usr/bin/unshare', [`--net=${path}`, '/bin/true'], { encoding: 'utf8' });
   if (r.status !== 0) {
@@ -25,13 +26,9 @@ export function createNetns(uuid: string): string {
   return path;
 }
 
-function isNetnsMount(path: string): boolean {
-  return existsSync(path) && spawnSync('/usr/bin/mountpoint', ['-q', path]).status === 0;
-}
-
 /** Unmount and remove; nothing to do when it is gone already. */
 export function removeNetns(uuid: string): void {
   const path = netnsPath(uuid);
-  if (isNetnsMount(path)) spawnSync('/usr/bin/umount', [path]);
+  if (isMountPoint(path)) umount(path, MNT_DETACH);
   rmSync(path, { force: true });
 }

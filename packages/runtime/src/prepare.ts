@@ -101,7 +101,7 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
   };
   const forwarded = manifestPortMappings(manifest).length > 0 || options.portMappings !== undefined;
   if (forwarded && cniNetworks(options.net).length === 0) {
-    throw new PodstageError('ERR_PODSTAGE_USAGE', `--publish: ports are forwarded to a pod on a CNI network, not with --net=${options.net}`, { hint: '--net=podstage (the default bridge network) or a named network' });
+    throw new PodstageError('ERR_PODSTAGE_USAGE', `--publish/--port: ports are forwarded to a pod on a CNI network, not with --net=${options.net}`, { hint: '--net=podstage (the default bridge network) or a named network' });
   }
   if (cniNetworks(options.net).length > 0 && stage1.manifest.abiVersion < 3) {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `--net=${options.net}: stage1 ${stage1.manifest.name} (ABI ${stage1.manifest.abiVersion}) cannot join a CNI network (ABI 3)`, { hint: 'use --net=host or none, or stage1 host or runc' });

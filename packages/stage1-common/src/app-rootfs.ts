@@ -3,15 +3,12 @@
  * directory: runc, kvm): overlay(image tree, the app's upper) at
  * apps/<app>/rootfs in the host's mount namespace. gc unmounts it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pod } from '@podstage/contract';
-import { MNT_DETACH, mount, umount } from '@podstage/linux';
+import { isMountPoint, MNT_DETACH, mount, umount } from '@podstage/linux';
 
-/** Something is mounted exactly at `path` (in this process's mount namespace). */
-export function isMountPoint(path: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
-}
+export { isMountPoint };
 
 /** Lazily unmount everything stacked at `path` (and under it). */
 export function unmountAll(path: string): void {

@@ -225,7 +225,7 @@ t('a conflist with an unknown plugin, bad JSON or no plugins is refused, naming 
   }
   const publish = await run(ctx, ['--stage1-name=runc', '--net=host', '-p', '8080:80', DEFAULT_IMAGE, '--', 'true']);
   assert.is(publish.exitCode, 254);
-  assert.match(String(publish.stderr), '--publish: ports are forwarded to a pod on a CNI network');
+  assert.match(String(publish.stderr), '--publish/--port: ports are forwarded to a pod on a CNI network');
   const fly = await run(ctx, ['--stage1-name=fly', '--net=podstage', DEFAULT_IMAGE, '--', 'true']);
   assert.is(fly.exitCode, 254);
   assert.is((await listPods(ctx.sb)).length, before, 'no pod was written');

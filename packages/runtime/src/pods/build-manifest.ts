@@ -90,6 +90,7 @@ export function buildPodManifest(req: PodRequest, images: ResolvedImage[]): PodM
   const taken = new Set<string>();
   const apps: RuntimeApp[] = req.apps.map((a, i) => {
     const img = images[i] as ResolvedImage;
+    const ports = img.config.exposedPorts.map(imagePort).filter((p) => p !== undefined);
     const name = a.name ?? defaultAppName(img, i, taken);
     taken.add(name);
     const fromImage = imageUser(img.config.user);
@@ -104,7 +105,7 @@ export function buildPodManifest(req: PodRequest, images: ResolvedImage[]): PodM
         workingDirectory: a.workingDir ?? (img.config.workingDir || '/'),
         environment: envList(imageEnv(img.config.env), req.env, a.env),
         ...(a.isolators.length > 0 ? { isolators: a.isolators } : {}),
-        ...(imagePorts(img.config.exposedPorts).length > 0 ? { ports: imagePorts(img.config.exposedPorts) } : {}),
+        ...(ports.length > 0 ? { ports } : {}),
       },
       ...(a.mounts.length > 0 ? { mounts: a.mounts } : {}),
       ...(a.readOnlyRootFS ? { readOnlyRootFS: true } : {}),
@@ -126,8 +127,6 @@ export function buildPodManifest(req: PodRequest, images: ResolvedImage[]): PodM
   };
   return parsePodManifest(m);
 }
-
-const imagePorts = (keys: string[]) => keys.map(imagePort).filter((p) => p !== undefined);
 
 export const memoryIsolator = (limit: string): Isolator => ({ name: ISOLATOR.memory, value: { request: limit, limit } });
 export const cpuIsolator = (limit: string): Isolator => ({ name: ISOLATOR.cpu, value: { request: limit, limit } });

@@ -6,9 +6,8 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cniNetworks, pod, writeFileAtomic, type PodEtcFile, type PodOptions } from '@podstage/contract';
+import { cniNetworks, defaultPodHostname, pod, writeFileAtomic, type PodEtcFile, type PodOptions } from '@podstage/contract';
 
-export const defaultHostname = (uuid: string) => `podstage-${uuid}`;
 /** `--dns=host` and `--hosts-entry=host`: the host's own file. */
 export const FROM_HOST = 'host';
 
@@ -43,7 +42,7 @@ export function hostsFile(hostname: string, addresses: string[], entries: string
 /** `addresses`: what CNI gave the pod (CIDR). */
 export function writePodEtcFiles(podDir: string, uuid: string, o: PodOptions, addresses: string[]): void {
   const onCni = cniNetworks(o.net).length > 0;
-  const hostname = o.hostname ?? defaultHostname(uuid);
+  const hostname = o.hostname ?? defaultPodHostname(uuid);
   if (onCni || o.hostname !== undefined) write(podDir, 'hostname', `${hostname}\n`);
   if (o.dns?.servers.includes(FROM_HOST) === true || (o.dns === undefined && onCni)) copyFromHost(podDir, 'resolv.conf');
   else if (o.dns !== undefined) write(podDir, 'resolv.conf', resolvConf(o.dns));

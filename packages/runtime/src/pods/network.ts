@@ -4,13 +4,10 @@
  * and before a pod is deleted. Loaded only for pods that use CNI.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { netStateDir } from '@podstage/net/state';
 import { cniNetworks, PodstageError, readPodManifest, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
 import { manifestPortMappings } from './ports.js';
 import { writePodEtcFiles } from './etc-files.js';
-
-/** `--net=podstage`: the default bridge network, written on first use. */
-export const DEFAULT_NETWORK_NAME = 'podstage';
 
 /** Every network named in `net`, loaded and checked (conflist schema, plugins installed); throws before anything is written. */
 export async function checkNetworks(configDir: string, net: string): Promise<void> {
@@ -25,8 +22,8 @@ async function loadNetworks(configDir: string, net: string) {
     if (seen.has(n)) throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: network ${n} is named twice`);
     seen.add(n);
   }
-  const { ensureDefaultNetwork, findNetwork } = await import('@podstage/net');
-  return names.map((n) => (n === DEFAULT_NETWORK_NAME ? ensureDefaultNetwork(configDir) : findNetwork(configDir, n)));
+  const { DEFAULT_NETWORK, ensureDefaultNetwork, findNetwork } = await import('@podstage/net');
+  return names.map((n) => (n === DEFAULT_NETWORK ? ensureDefaultNetwork(configDir) : findNetwork(configDir, n)));
 }
 
 /**
@@ -50,7 +47,7 @@ export async function setUpNetwork(opts: RunOptions, configDir: string): Promise
 
 /** Tear down whatever networks the pod was attached to (nothing when none). */
 export async function detachNetworks(podDir: string): Promise<void> {
-  if (!existsSync(join(podDir, 'net'))) return;
+  if (!existsSync(netStateDir(podDir))) return;
   const { detachPod } = await import('@podstage/net');
   await detachPod(podDir);
 }
