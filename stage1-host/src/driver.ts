@@ -13,7 +13,7 @@ import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote } 
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { POD_DIR, stage1Rootfs } from './layout.js';
 import { writeStage1Rootfs } from './stage1-rootfs.js';
-import { NSPAWN, nspawnArgs, nspawnBinds, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
+import { NSPAWN, nspawnArgs, nspawnBinds, nspawnPrefix, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
@@ -83,7 +83,7 @@ export function hostDriver(debug = false): PodDriver {
       writeRunScript(dir, [
         `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
         `export SYSTEMD_SECCOMP=0 SYSTEMD_LOG_LEVEL=${debug ? 'info' : 'err'}`,
-        `exec ${shellCommand([...privateMounts, nspawn, ...nspawnArgs(p.manifest, ctx)])}`,
+        `exec ${shellCommand([...nspawnPrefix(ctx), ...privateMounts, nspawn, ...nspawnArgs(p.manifest, ctx)])}`,
       ]);
     },
     writeAppBundle(p, app, dir, sandboxPid) {

@@ -89,6 +89,13 @@ export function nspawnBinds(m: PodManifest, c: NspawnContext): NspawnBind[] {
   return binds;
 }
 
+/**
+ * What nspawn runs under: on a CNI network, inside the pod's namespace. Not nspawn's
+ * --network-namespace-path, which joins it after mounting the container's /sys, so
+ * /sys/class/net would list the host's interfaces.
+ */
+export const nspawnPrefix = (c: NspawnContext): string[] => (c.netns === undefined ? [] : ['/usr/bin/nsenter', `--net=${c.netns}`, '--']);
+
 export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
   const args = [
     '--quiet', '--register=no', '--keep-unit', '--console=pipe',
@@ -99,8 +106,7 @@ export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
     '--read-only',
     ...nspawnBinds(m, c).map((b) => `--bind${b.readOnly ? '-ro' : ''}=${b.source}:${b.target}`),
   ];
-  if (c.netns !== undefined) args.push(`--network-namespace-path=${c.netns}`);
-  else if (c.net === 'none') args.push('--private-network');
+  if (c.netns === undefined && c.net === 'none') args.push('--private-network');
   const caps = extraCapabilities(m, c.insecureOptions);
   if (caps.length > 0) args.push(`--capability=${caps.join(',')}`);
   args.push('--', ...POD_INIT);

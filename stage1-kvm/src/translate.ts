@@ -35,7 +35,7 @@ function refuse(what: string, hint: string): never {
 
 export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
-  if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use --net=none (the default for kvm) or a CNI network (--net=podstage)');
+  if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use the default network, --net=none or another CNI network');
   if (cniNetworks(o.net).length > 1) refuse(`--net=${o.net}: a VM joins one CNI network`, 'name one network');
   haltTimeoutS(m);
 }

@@ -8,6 +8,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { PodstageError, writeFileAtomic, type PortMapping } from '@podstage/contract';
+import { isMountPoint } from '@podstage/linux';
 import type { NetworkConfigList } from './conflist.js';
 import { createNetns, netnsPath, removeNetns } from './netns.js';
 import { runPlugin } from './plugins.js';
@@ -38,9 +39,12 @@ async function addChain(s: State, a: State['attachments'][number]): Promise<Reco
 }
 
 async function delChain(s: State, a: State['attachments'][number], result: Record<string, unknown> | undefined): Promise<void> {
+  // A kill between creating the namespace's file and mounting it leaves a plain file, which the plugins
+  // refuse as a namespace; without one (CNI_NETNS empty) they still release addresses and rules.
+  const netns = isMountPoint(s.netns) ? s.netns : '';
   for (let i = a.conflist.plugins.length - 1; i >= 0; i--) {
     const config = pluginConfig(a.conflist, i, { ...(result === undefined ? {} : { prevResult: result }), ...runtimeConfig(a.conflist, i, s.portMappings) });
-    await runPlugin({ command: 'DEL', containerId: containerId(s.uuid), netns: s.netns, ifname: a.ifname, config });
+    await runPlugin({ command: 'DEL', containerId: containerId(s.uuid), netns, ifname: a.ifname, config });
   }
 }
 

@@ -9,9 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfList, netConfigDir, type NetworkConfigList } from './conflist.js';
-
-export const DEFAULT_NETWORK = 'podstage';
-export const DEFAULT_BRIDGE = 'podstage0';
+import { DEFAULT_BRIDGE, DEFAULT_NETWORK } from './names.js';
 /** Tried in order: the first /24 that no route of this host overlaps. */
 const SUBNET_BASE = [10, 215];
 

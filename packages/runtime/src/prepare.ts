@@ -8,7 +8,7 @@ import { cniNetworks, DEFAULT_CONFIG_DIR, PodstageError, type OutputMode, type P
 import { fetchImage, isFetchable, type FetchImageOptions, type ImageStore } from '@podstage/images';
 import { resolveIdentity } from '@podstage/linux';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './pods/build-manifest.js';
-import { checkNetworks } from './pods/network.js';
+import { checkNetworks, resolveNet } from './pods/network.js';
 import { manifestPortMappings } from './pods/ports.js';
 import { checkPodInputs, manifestFields, relabelField, type FieldLabel } from './pods/prepare-checks.js';
 import { preparePod, type PreparedPod } from './pods/prepare.js';
@@ -87,7 +87,7 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
   await checkPodInputs(manifest, (id) => o.store.treePath(id), label);
   const stage1 = await chooseStage1(o.stage1s, o.stage1 ?? {}, manifest.annotations);
   const options: PodOptions = {
-    net: o.net ?? 'default',
+    net: resolveNet(o.net ?? 'default', stage1.manifest),
     insecureOptions: o.insecureOptions ?? [],
     mutable: o.mutable === true,
     stdout: o.stdout ?? 'stream',

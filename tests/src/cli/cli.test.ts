@@ -38,7 +38,7 @@ test('run --help states the real defaults: the stage1 version names, and --net c
   const stage1 = String((await sb.run(['version'])).stdout).match(/\(default (\w+)\)/)?.[1];
   const help = String((await sb.run(['run', '--help'])).stdout);
   assert.match(help, new RegExp(`^  --stage1-name=NAME .*\\b${stage1} \\(the default\\)`, 'm'));
-  assert.match(help, /^  --net=NET .*default \(the stage1 chooses: host for fly, host and runc, none for kvm\), or CNI networks/m);
+  assert.match(help, /^  --net=NET .*default \(the podstage bridge network for host, runc and kvm; the host's network for fly\), host, none/m);
 });
 
 test('version names the ABI and the built-in stage1s', async () => {

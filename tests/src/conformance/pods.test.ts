@@ -52,19 +52,23 @@ for (const { label, flags, vm } of TARGETS) {
 
   // In a VM the namespaces are the guest kernel's (kvm-run.test.ts checks it is its own kernel).
   if (!vm) {
-    t('own pid, mount, uts and ipc namespaces; --net=host shares the network', async ({ sb }) => {
+    t('own pid, mount, uts, ipc and network namespaces; --net=host shares the network', async ({ sb }) => {
       const r = await run(sb, [DEFAULT_IMAGE, '--', 'sh', '-c', 'for n in pid mnt uts ipc net; do readlink /proc/self/ns/$n; done']);
       const [pid, mnt, uts, ipc, net] = lines(r.stdout);
-      for (const [name, value] of Object.entries({ pid, mnt, uts, ipc })) assert.is.not(value, readlinkSync(`/proc/self/ns/${name}`), name);
-      assert.is(net, readlinkSync('/proc/self/ns/net'));
-    });
-  } else {
-    t('a VM has no host network by default: the guest has only loopback', async ({ sb }) => {
-      const r = await run(sb, [DEFAULT_IMAGE, '--', 'ls', '/sys/class/net']);
-      assert.is(r.exitCode, 0, String(r.stderr));
-      assert.equal(lines(r.stdout), ['lo']);
+      for (const [name, value] of Object.entries({ pid, mnt, uts, ipc, net })) assert.is.not(value, readlinkSync(`/proc/self/ns/${name}`), name);
+      const host = await run(sb, ['--net=host', DEFAULT_IMAGE, '--', 'readlink', '/proc/self/ns/net']);
+      assert.is(host.stdout, readlinkSync('/proc/self/ns/net'));
     });
   }
+
+  t('by default the pod has an address of its own on the default network (eth0 on 10.215.N.0/24, a route out)', async ({ sb }) => {
+    const r = await run(sb, [DEFAULT_IMAGE, '--', 'sh', '-c', 'ls /sys/class/net; ip -o -4 addr show eth0; ip route show default']);
+    assert.is(r.exitCode, 0, String(r.stderr));
+    const out = lines(r.stdout);
+    assert.equal(out.slice(0, 2), ['eth0', 'lo']);
+    assert.match(out[2] ?? '', /inet 10\.215\.\d+\.\d+\/24/);
+    assert.match(out[3] ?? '', /^default via 10\.215\.\d+\.1 dev eth0/);
+  });
 
   t('--net=none: a network namespace of its own with only loopback, up', async ({ sb }) => {
     const r = await run(sb, ['--net=none', DEFAULT_IMAGE, '--', 'sh', '-c', 'readlink /proc/self/ns/net; ls /sys/class/net; cat /sys/class/net/lo/flags']);

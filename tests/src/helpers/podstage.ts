@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type Options, type Result } from 'execa';
+import { type HostNetwork, restoreHostNetwork, snapshotHostNetwork } from './host-network.js';
 
 export const REPO = resolve(new URL('../../..', import.meta.url).pathname);
 export const PODSTAGE = join(REPO, 'bin/podstage');
@@ -27,9 +28,14 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
+// The default network's host state when the first open sandbox was made, put back when the last is cleaned up.
+let openSandboxes = 0;
+let hostNetwork: Promise<HostNetwork> | undefined;
+
 /** A fresh data directory with the default image imported. */
 export async function sandbox({ withImage = true } = {}): Promise<Sandbox> {
   requireRoot();
+  if (openSandboxes++ === 0) hostNetwork = snapshotHostNetwork();
   const dir = mkdtempSync(join(tmpdir(), 'podstage-test-'));
   const sb: Sandbox = {
     dir,
@@ -40,6 +46,7 @@ export async function sandbox({ withImage = true } = {}): Promise<Sandbox> {
       for (const p of pods.filter((x) => x.state === 'running')) await sb.run(['stop', '--force', p.uuid]);
       await sb.run(['gc']);
       rmSync(dir, { recursive: true, force: true });
+      if (--openSandboxes === 0) await restoreHostNetwork(await hostNetwork!);
     },
   };
   if (withImage) {

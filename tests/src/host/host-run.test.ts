@@ -36,7 +36,7 @@ test("exit codes and output pass through; the app's status is recorded", async (
 });
 
 test("the pod has its own pid, mount, uts, ipc and cgroup namespaces; --net=host shares the host's network", async () => {
-  const r = await run([DEFAULT_IMAGE, '--', 'sh', '-c', 'for n in pid mnt uts ipc cgroup net; do readlink /proc/self/ns/$n; done; echo $$; hostname']);
+  const r = await run(['--net=host', DEFAULT_IMAGE, '--', 'sh', '-c', 'for n in pid mnt uts ipc cgroup net; do readlink /proc/self/ns/$n; done; echo $$; hostname']);
   assert.is(r.exitCode, 0, String(r.stderr));
   const [pid, mnt, uts, ipc, cgroup, net, selfPid, hostname] = lines(r.stdout);
   for (const [name, value] of Object.entries({ pid, mnt, uts, ipc, cgroup })) assert.is.not(value, readlinkSync(`/proc/self/ns/${name}`), name);

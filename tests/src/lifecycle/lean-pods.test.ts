@@ -26,8 +26,8 @@ const TARGETS = [
 ];
 /** When `podstage run` is killed: over the whole start, a guest's boot included for kvm. */
 const KILL_POINTS_MS: Record<string, number[]> = {
-  host: [0, 40, 80, 120, 160, 200, 240, 300, 400, 600],
-  runc: [0, 40, 80, 120, 160, 200, 240, 300, 400, 600],
+  host: [0, 40, 80, 120, 160, 200, 240, 300, 400, 600, 900, 1300],
+  runc: [0, 40, 80, 120, 160, 200, 240, 300, 400, 600, 900, 1300],
   kvm: [0, 100, 300, 600, 1000, 1600, 2400, 3500],
 };
 

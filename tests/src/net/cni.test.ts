@@ -6,7 +6,7 @@
  * after a kill -9. Traffic stays on loopback and on this test's own bridge.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import * as assert from 'uvu/assert';
@@ -15,16 +15,11 @@ import { listPods, status, type PodStatus } from '../helpers/pods.js';
 import { suite } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
 import { writeTinyLayout } from '../helpers/oci-layout.js';
+import { IPAM_DIR, links } from '../helpers/host-network.js';
 
-const BRIDGE = 'podstage0';
-const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
-const IPAM_DIR = '/var/lib/cni/networks/podstage';
 const NETNS_DIR = '/run/podstage/netns';
 const SERVER = 'mkdir -p /tmp/www && echo hello-from-pod > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www';
 
-interface HostState { ipForward: string; bridge: boolean; ipam: boolean; rules: Record<string, string[]> }
-
-const links = async () => (await execa('ip', ['-o', 'link'])).stdout;
 const iptablesSave = async () => `${(await execa('iptables-save')).stdout}\n${(await execa('iptables-save', ['-t', 'nat'])).stdout}`;
 
 function requireTools(): void {
@@ -52,57 +47,24 @@ async function assertNothingLeft(pods: PodStatus[], vethsBefore: number): Promis
   assert.is((await links()).split('\n').filter((l) => l.includes('veth')).length, vethsBefore, 'no veth left');
 }
 
-const t = suite<{ sb: Sandbox; config: string; host: HostState; veths: number }>('cni networking', {} as never);
+const t = suite<{ sb: Sandbox; config: string; veths: number }>('cni networking', {} as never);
 
 t.before(async (ctx) => {
   requireTools();
   ctx.sb = await sandbox();
   ctx.config = join(ctx.sb.dir, 'config');
-  ctx.host = { ipForward: readFileSync(IP_FORWARD, 'utf8').trim(), bridge: (await links()).includes(`${BRIDGE}:`), ipam: existsSync(IPAM_DIR), rules: await cniRules() };
   ctx.veths = (await links()).split('\n').filter((l) => l.includes('veth')).length;
 });
 
-/** The CNI plugins' chains (`:CNI-…`) and the rules that jump to them, per table, as iptables-save prints them. */
-async function cniRules(): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of ['filter', 'nat']) {
-    out[table] = (await execa('iptables-save', ['-t', table])).stdout.split('\n').filter((l) => l.startsWith(':CNI-') || / -j CNI-/.test(l));
-  }
-  return out;
-}
-
-/** Remove what the plugins added to the tables since `before`: jumps first, then their chains. */
-async function restoreCniRules(before: Record<string, string[]>): Promise<void> {
-  const now = await cniRules();
-  for (const [table, lines] of Object.entries(now)) {
-    const added = lines.filter((l) => !(before[table] ?? []).includes(l));
-    for (const rule of added.filter((l) => l.startsWith('-A '))) {
-      const args = rule.slice(3).match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
-      await execa('iptables', ['-t', table, '-D', ...args], { reject: false });
-    }
-    for (const chain of added.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0] as string)) {
-      await execa('iptables', ['-t', table, '-F', chain], { reject: false });
-      await execa('iptables', ['-t', table, '-X', chain], { reject: false });
-    }
-  }
-}
-
-// The bridge, the plugins' base chains and ip_forward belong to the network, not to a pod: put back as found.
-t.after(async ({ sb, host }) => {
-  await sb.cleanup();
-  writeFileSync(IP_FORWARD, `${host.ipForward}\n`);
-  if (!host.bridge) await execa('ip', ['link', 'del', BRIDGE], { reject: false });
-  // host-local's bookkeeping (its lock and last reserved address), once no address is reserved.
-  if (!host.ipam && readdirSync(IPAM_DIR).every((f) => !/^\d/.test(f))) rmSync(IPAM_DIR, { recursive: true, force: true });
-  await restoreCniRules(host.rules);
-});
+// The bridge, ip_forward and the plugins' base chains are put back as found by the last sandbox's cleanup.
+t.after(({ sb }) => sb.cleanup());
 
 const run = (ctx: { sb: Sandbox; config: string }, args: string[]) => ctx.sb.run([`--config=${ctx.config}`, 'run', ...args]);
 
 for (const stage1 of ['runc', 'host']) {
-  t(`${stage1}: pods on the default network reach each other by IP, a host listener on the gateway, and a forwarded host port reaches a pod`, async (ctx) => {
+  t(`${stage1}: pods on the default network (no --net, --net=default, --net=podstage) reach each other by IP, a host listener on the gateway, and a forwarded host port reaches a pod`, async (ctx) => {
     const hostPort = stage1 === 'runc' ? 18181 : 18182;
-    const started = await run(ctx, ['-d', `--stage1-name=${stage1}`, '--net=podstage', `-p`, `127.0.0.1:${hostPort}:8080`, DEFAULT_IMAGE, '--', 'sh', '-c', SERVER]);
+    const started = await run(ctx, ['-d', `--stage1-name=${stage1}`, `-p`, `127.0.0.1:${hostPort}:8080`, DEFAULT_IMAGE, '--', 'sh', '-c', SERVER]);
     assert.is(started.exitCode, 0, String(started.stderr));
     const uuid = String(started.stdout).trim();
     const server = await status(ctx.sb, uuid);
@@ -113,7 +75,7 @@ for (const stage1 of ['runc', 'host']) {
     assert.ok(net.gateway !== undefined);
 
     // The server answers once httpd listens: the client retries briefly.
-    const client = await run(ctx, [`--stage1-name=${stage1}`, '--net=podstage', DEFAULT_IMAGE, '--', 'sh', '-c', `for i in $(seq 50); do wget -qO- http://${ip}:8080/ && exit 0; sleep 0.1; done; exit 1`]);
+    const client = await run(ctx, [`--stage1-name=${stage1}`, '--net=default', DEFAULT_IMAGE, '--', 'sh', '-c', `for i in $(seq 50); do wget -qO- http://${ip}:8080/ && exit 0; sleep 0.1; done; exit 1`]);
     assert.is(client.exitCode, 0, String(client.stderr));
     assert.is(String(client.stdout).trim(), 'hello-from-pod');
 
@@ -164,9 +126,15 @@ for (const stage1 of ['runc', 'host']) {
   });
 }
 
-t('kvm: the VM is the pod on the network (its NIC mirrors the pod\'s interface): a forwarded host port and another pod reach its server; nothing left after gc', async (ctx) => {
+t("fly: without --net the pod stays in the host's network namespace (fly's default, ABI 1)", async (ctx) => {
+  const r = await run(ctx, ['--stage1-name=fly', DEFAULT_IMAGE, '--', 'readlink', '/proc/self/ns/net']);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  assert.is(String(r.stdout).trim(), (await execa('readlink', ['/proc/self/ns/net'])).stdout);
+});
+
+t('kvm: the VM is the pod on the default network (its NIC mirrors the pod\'s interface): a forwarded host port and another pod reach its server; nothing left after gc', async (ctx) => {
   if (!existsSync(join(REPO, 'build', 'guest', 'vmlinux'))) throw new Error('build/guest is missing: scripts/setup.sh builds the guest');
-  const started = await run(ctx, ['-d', '--stage1-name=kvm', '--net=podstage', '--hostname=vm1', '-p', '127.0.0.1:18184:8080', DEFAULT_IMAGE, '--', 'sh', '-c', SERVER]);
+  const started = await run(ctx, ['-d', '--stage1-name=kvm', '--hostname=vm1', '-p', '127.0.0.1:18184:8080', DEFAULT_IMAGE, '--', 'sh', '-c', SERVER]);
   assert.is(started.exitCode, 0, String(started.stderr));
   const uuid = String(started.stdout).trim();
   const net = (await status(ctx.sb, uuid)).networks?.[0];
@@ -229,6 +197,27 @@ t('a conflist with an unknown plugin, bad JSON or no plugins is refused, naming 
   const fly = await run(ctx, ['--stage1-name=fly', '--net=podstage', DEFAULT_IMAGE, '--', 'true']);
   assert.is(fly.exitCode, 254);
   assert.is((await listPods(ctx.sb)).length, before, 'no pod was written');
+});
+
+t("what a kill between writing the namespace's file and mounting it leaves (state recorded, a plain file) is collected by rm", async (ctx) => {
+  const started = await run(ctx, ['-d', '--stage1-name=runc', DEFAULT_IMAGE, '--', 'sleep', '1000']);
+  assert.is(started.exitCode, 0, String(started.stderr));
+  const running = String(started.stdout).trim();
+  const state = JSON.parse(readFileSync(join(ctx.sb.dir, 'pods', 'run', running, 'net', 'attachments.json'), 'utf8')) as Record<string, unknown>;
+  assert.is((await ctx.sb.run(['stop', running])).exitCode, 0);
+  const prepared = await ctx.sb.run([`--config=${ctx.config}`, 'prepare', '--stage1-name=runc', DEFAULT_IMAGE, '--', 'true']);
+  assert.is(prepared.exitCode, 0, String(prepared.stderr));
+  const uuid = String(prepared.stdout).trim();
+  const netns = join(NETNS_DIR, uuid);
+  mkdirSync(join(ctx.sb.dir, 'pods', 'prepared', uuid, 'net'));
+  writeFileSync(join(ctx.sb.dir, 'pods', 'prepared', uuid, 'net', 'attachments.json'), JSON.stringify({ ...state, uuid, netns }));
+  writeFileSync(netns, '');
+  const pods = await listPods(ctx.sb);
+  const rm = await ctx.sb.run(['rm', uuid]);
+  assert.is(rm.exitCode, 0, String(rm.stderr));
+  assert.not.ok(existsSync(netns), 'the file is removed');
+  assert.is((await ctx.sb.run(['gc', '--grace-period=0s'])).exitCode, 0);
+  await assertNothingLeft(pods, ctx.veths);
 });
 
 t('kill -9 of podstage run while it attaches or runs the pod: stop and gc leave no namespace, address or rule', async (ctx) => {

@@ -14,7 +14,7 @@ export const POD_OPTIONS: Record<string, OptionSpec> = {
   'stage1-name': { type: 'string', valueName: 'NAME', description: 'built-in stage1 to run the pod with: host (the default), fly, runc or kvm (see podstage stage1 list)' },
   'stage1-path': { type: 'string', valueName: 'DIR', description: 'stage1 directory (holding stage1.json) to run the pod with' },
   'stage1-image': { type: 'string', valueName: 'NAME|DIR', description: 'stage1 by name or directory (the kubelet-era flag)' },
-  net: { type: 'string', valueName: 'NET', description: "pod network: host, none, default (the stage1 chooses: host for fly, host and runc, none for kvm), or CNI networks NAME[,NAME...] (podstage: the default bridge; others from CONFIG/net.d or /etc/cni/net.d; host and runc)" },
+  net: { type: 'string', valueName: 'NET', description: "pod network: default (the podstage bridge network for host, runc and kvm; the host's network for fly), host, none (loopback only), or CNI networks NAME[,NAME...] (podstage: the default bridge; others from CONFIG/net.d or /etc/cni/net.d)" },
   port: { type: 'string', multiple: true, valueName: 'NAME:[HOSTIP:]HOSTPORT', description: "forward a host port to the app port NAME (rkt's --port; an image's ExposedPorts 8080/tcp is named 8080-tcp; CNI networks)" },
   publish: { type: 'string', short: 'p', multiple: true, valueName: '[HOSTIP:]HOSTPORT:PORT[/PROTO]', description: "forward a host port to the pod's PORT (CNI networks; podman's -p)" },
   hostname: { type: 'string', valueName: 'NAME', description: "the pod's host name (default podstage-<uuid>)" },

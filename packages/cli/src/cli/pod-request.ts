@@ -75,7 +75,7 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   }
   const fetch = cliFetchOptions(g, flags);
   const insecureOptions = [...fetch.insecureOptions];
-  // "default": each stage1 picks its own (host for fly, host and runc; none for kvm).
+  // "default": the default CNI network for a stage1 of ABI 3, the stage1's own choice for an older one (runtime's resolveNet).
   const net = typeof flags.net === 'string' ? flags.net : 'default';
   if (!NET_VALUE.test(net)) throw new PodstageError('ERR_PODSTAGE_USAGE', `--net: expected host, none, default or CNI network names NAME[,NAME...], got ${JSON.stringify(net)}`);
   const portMappings = ((flags.publish as string[] | undefined) ?? []).map(parsePublish);

@@ -8,7 +8,7 @@ import { lockDir, type DirLock } from '@podstage/linux';
 import { handOverRun, readPodStage1 } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { move, type PodRef } from './lifecycle.js';
-import { setUpNetwork } from './network.js';
+import { resolveNet, setUpNetwork } from './network.js';
 
 export interface LaunchFlags {
   net?: string | undefined;
@@ -30,7 +30,7 @@ export function beginRun(dataDir: string, ref: PodRef, flags: LaunchFlags, held?
     uuid: ref.uuid,
     podDir: running.path,
     debug: flags.debug,
-    net: flags.net ?? defaults.net,
+    net: flags.net === undefined ? defaults.net : resolveNet(flags.net, readPodStage1(running.path).manifest),
     interactive: flags.interactive || defaults.interactive === true,
     mutable: defaults.mutable,
     insecureOptions: flags.insecureOptions ?? defaults.insecureOptions,

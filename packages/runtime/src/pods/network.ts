@@ -4,10 +4,17 @@
  * and before a pod is deleted. Loaded only for pods that use CNI.
  */
 import { existsSync } from 'node:fs';
+import { DEFAULT_NETWORK } from '@podstage/net/names';
 import { netStateDir } from '@podstage/net/state';
-import { cniNetworks, PodstageError, readPodManifest, readPodOptions, writePodOptions, type RunOptions } from '@podstage/contract';
+import { cniNetworks, PodstageError, readPodManifest, readPodOptions, writePodOptions, type RunOptions, type Stage1Manifest } from '@podstage/contract';
 import { manifestPortMappings } from './ports.js';
 import { writePodEtcFiles } from './etc-files.js';
+
+/**
+ * `--net=default`: podstage's default CNI network for a stage1 that joins CNI networks (ABI 3), as
+ * rkt's `default`; the stage1's own choice for an older one (fly: the host's network).
+ */
+export const resolveNet = (net: string, stage1: Stage1Manifest): string => (net === 'default' && stage1.abiVersion >= 3 ? DEFAULT_NETWORK : net);
 
 /** Every network named in `net`, loaded and checked (conflist schema, plugins installed); throws before anything is written. */
 export async function checkNetworks(configDir: string, net: string): Promise<void> {
