@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   gc: { summary: 'Collect exited and aborted pods and what crashed imports left', load: () => import('./commands/gc.js') },
   'cat-manifest': { summary: "Print a pod's manifest", load: () => import('./commands/cat-manifest.js') },
   version: { summary: 'Print the podstage, stage1 ABI and Node versions', load: () => import('./commands/version.js') },
+  cri: { summary: "Serve Kubernetes' Container Runtime Interface (runtime.v1)", load: () => import('./commands/cri.js') },
   bench: { summary: 'What each stage1 costs here (start, stop, memory, density, steady state) next to the raw isolators, Node and podman', load: () => import('./commands/bench.js') },
   fetch: { summary: 'Fetch images into the store and print their IDs', load: () => import('./commands/fetch.js') },
   'image list': { summary: 'List images in the store', load: () => import('./commands/image-list.js') },

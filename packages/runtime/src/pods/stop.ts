@@ -25,11 +25,8 @@ export async function stopPod(dataDir: string, stage1s: Stage1Registry, id: stri
   return ref.uuid;
 }
 
-/**
- * Run `command` in a running app with the app's own isolation, in place of this
- * process (exec mode); `app` may be left out for a one-app pod.
- */
-export async function enterPod(dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[] }): Promise<number> {
+/** The running pod `id` and its app `app` (the only one when left out), checked for enter and exec. */
+export function enterTarget(dataDir: string, id: string, app: string | undefined): { ref: PodRef; app: string } {
   const ref = findPod(dataDir, id);
   requireRunning(ref);
   if (monitorGone(ref)) {
@@ -38,8 +35,17 @@ export async function enterPod(dataDir: string, stage1s: Stage1Registry, id: str
     });
   }
   const apps = readPodManifest(ref.path).apps;
-  const app = o.app ?? (apps.length === 1 ? apps[0]!.name : undefined);
-  if (app === undefined) throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} has ${apps.length} apps: name one (${apps.map((a) => a.name).join(', ')})`);
-  if (!apps.some((a) => a.name === app)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${app}`);
+  const name = app ?? (apps.length === 1 ? apps[0]!.name : undefined);
+  if (name === undefined) throw new PodstageError('ERR_PODSTAGE_USAGE', `pod ${ref.uuid} has ${apps.length} apps: name one (${apps.map((a) => a.name).join(', ')})`);
+  if (!apps.some((a) => a.name === name)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${name}`);
+  return { ref, app: name };
+}
+
+/**
+ * Run `command` in a running app with the app's own isolation, in place of this
+ * process (exec mode); `app` may be left out for a one-app pod.
+ */
+export async function enterPod(dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[] }): Promise<number> {
+  const { ref, app } = enterTarget(dataDir, id, o.app);
   return handOverEnter(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, app, command: o.command });
 }

@@ -1,0 +1,46 @@
+import { PodstageError } from '@podstage/contract';
+import type { Command } from '../cli/command.js';
+import { configDir, dataDir, openStore } from '../cli/context.js';
+import { cliFetchOptions } from '../cli/pod-request.js';
+import { STAGE1S } from '../stage1s.js';
+
+export const DEFAULT_CRI_SOCKET = 'unix:///run/podstage/cri.sock';
+
+/** `--runtime-handler=NAME=STAGE1`, repeatable: RuntimeClass handlers beyond host, runc, kvm and fly. */
+function handlers(values: string[] | undefined, base: Record<string, string>): Record<string, string> {
+  const out = { ...base };
+  for (const v of values ?? []) {
+    const m = /^([a-z0-9][-a-z0-9.]*)=([a-z0-9-]+)$/.exec(v);
+    if (m === null) throw new PodstageError('ERR_PODSTAGE_USAGE', `--runtime-handler: expected NAME=STAGE1, got ${JSON.stringify(v)}`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+export const command: Command = {
+  name: 'cri',
+  summary: "Serve Kubernetes' Container Runtime Interface (runtime.v1) for the kubelet and crictl, until SIGTERM or SIGINT.",
+  usage: 'cri [--listen=ADDRESS] [--default-stage1=NAME] [--runtime-handler=NAME=STAGE1]...',
+  options: {
+    listen: { type: 'string', valueName: 'ADDRESS', description: `unix:///PATH or HOST:PORT (default ${DEFAULT_CRI_SOCKET})` },
+    'default-stage1': { type: 'string', valueName: 'NAME', description: 'the stage1 of a pod that names none by annotation or RuntimeClass handler (default: host)' },
+    'runtime-handler': { type: 'string', multiple: true, valueName: 'NAME=STAGE1', description: 'a RuntimeClass handler and the stage1 it chooses (host, runc, kvm and fly are known)' },
+    authfile: { type: 'string', valueName: 'FILE', description: 'registry credentials for PullImage (containers-auth.json)' },
+  },
+  async run({ global, values }) {
+    const { createCriServer, DEFAULT_HANDLERS, listen } = await import('@podstage/cri');
+    const address = (values.listen as string | undefined) ?? DEFAULT_CRI_SOCKET;
+    const server = createCriServer({
+      dataDir: dataDir(global), configDir: configDir(global), stage1s: STAGE1S, store: await openStore(global),
+      fetch: cliFetchOptions(global, values as Parameters<typeof cliFetchOptions>[1]), handlers: handlers(values['runtime-handler'] as string[] | undefined, DEFAULT_HANDLERS),
+      defaultStage1: values['default-stage1'] as string | undefined,
+    });
+    const listener = await listen(server, address);
+    process.stderr.write(`podstage cri: serving runtime.v1 on ${address}\n`);
+    await new Promise<void>((resolve) => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+    });
+    await listener.close();
+    return 0;
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * A CRI ContainerConfig → the one-app request podstage's runtime adds to the
+ * sandbox. What cannot be honoured is refused with the field's name.
+ */
+import { status } from '@grpc/grpc-js';
+import { CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, type Isolator, type Mount, type Volume } from '@podstage/contract';
+import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
+import { CriError } from './errors.js';
+import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
+import { CONTAINER_ANNOTATION, type ContainerRecord } from './records.js';
+
+const invalid = (message: string) => new CriError(status.INVALID_ARGUMENT, message);
+
+/** Kubernetes' container names are DNS labels, so they are app names; a restart (attempt > 0) gets its own. */
+export function appName(config: ContainerConfig): string {
+  const name = config.metadata?.name ?? '';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw invalid(`config.metadata.name: expected a DNS label, got ${JSON.stringify(name)}`);
+  const attempt = config.metadata?.attempt ?? 0;
+  return attempt === 0 ? name : `${name}-attempt-${attempt}`;
+}
+
+/** CRI capability names come with or without CAP_, any case; ALL means every one. */
+function capabilityNames(field: string, names: string[]): string[] {
+  return names.flatMap((n) => {
+    const upper = n.toUpperCase();
+    if (upper === 'ALL') return [...CAPABILITIES];
+    const cap = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+    if (!(CAPABILITIES as readonly string[]).includes(cap)) throw invalid(`${field}: unknown capability ${JSON.stringify(n)}`);
+    return [cap];
+  });
+}
+
+function securityIsolators(sc: LinuxContainerSecurityContext | null): Isolator[] {
+  if (sc === null) return [];
+  if (sc.privileged) throw new CriError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged containers are not supported');
+  const isolators: Isolator[] = [];
+  const add = capabilityNames('config.linux.security_context.capabilities.add_capabilities', sc.capabilities?.add_capabilities ?? []);
+  const drop = capabilityNames('config.linux.security_context.capabilities.drop_capabilities', sc.capabilities?.drop_capabilities ?? []);
+  if (add.length > 0) {
+    const retain = [...new Set([...DEFAULT_CAPABILITIES, ...add])].filter((c) => !drop.includes(c));
+    isolators.push({ name: ISOLATOR.capsRetain, value: { set: retain } });
+  } else if (drop.length > 0) {
+    isolators.push({ name: ISOLATOR.capsRemove, value: { set: drop } });
+  }
+  if (sc.no_new_privs) isolators.push({ name: ISOLATOR.noNewPrivileges, value: true });
+  // RuntimeDefault and Unconfined (the kubelet's default) both run under podstage's default profile for
+  // now: a per-app unconfined needs a per-app seccomp switch the stage1s do not have yet.
+  if (sc.seccomp?.profile_type === 'Localhost') throw new CriError(status.UNIMPLEMENTED, 'config.linux.security_context.seccomp: localhost profiles are not supported yet');
+  return isolators;
+}
+
+function resourceIsolators(r: LinuxContainerResources | null): Isolator[] {
+  if (r === null) return [];
+  const isolators: Isolator[] = [];
+  const memory = Number(r.memory_limit_in_bytes);
+  if (memory > 0) isolators.push(memoryIsolator(String(memory)));
+  const quota = Number(r.cpu_quota);
+  const period = Number(r.cpu_period);
+  if (quota > 0 && period > 0) isolators.push(cpuIsolator(`${Math.ceil((quota * 1000) / period)}m`));
+  return isolators;
+}
+
+function identity(sc: LinuxContainerSecurityContext | null): { user?: string; group?: string; supplementaryGids?: number[] } {
+  if (sc === null) return {};
+  const user = sc.run_as_user !== null ? sc.run_as_user.value : sc.run_as_username !== '' ? sc.run_as_username : undefined;
+  const group = sc.run_as_group !== null ? sc.run_as_group.value : undefined;
+  if (group !== undefined && user === undefined) throw invalid('config.linux.security_context.run_as_group: needs run_as_user or run_as_username');
+  const gids = sc.supplemental_groups.map(Number);
+  return { ...(user === undefined ? {} : { user }), ...(group === undefined ? {} : { group }), ...(gids.length > 0 ? { supplementaryGids: gids } : {}) };
+}
+
+/** Host paths become host volumes of the pod, mounted where the container asks. */
+function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; mounts: Mount[] } {
+  const volumes: Volume[] = [];
+  const out: Mount[] = [];
+  config.mounts.forEach((m, i) => {
+    if (!m.host_path.startsWith('/') || !m.container_path.startsWith('/')) throw invalid(`config.mounts[${i}]: expected absolute host_path and container_path`);
+    if (m.propagation !== 'PROPAGATION_PRIVATE') throw new CriError(status.UNIMPLEMENTED, `config.mounts[${i}].propagation: ${m.propagation} is not supported yet`);
+    const name = `cri-${app}-${i}`;
+    volumes.push({ name, kind: 'host', source: m.host_path, ...(m.readonly ? { readOnly: true } : {}) });
+    out.push({ volume: name, path: m.container_path, ...(m.readonly ? { readOnly: true } : {}) });
+  });
+  return { volumes, mounts: out };
+}
+
+export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord): PodRequest {
+  const image = config.image?.image ?? '';
+  if (image === '') throw invalid('config.image.image: expected an image reference');
+  if (config.tty || config.stdin) throw new CriError(status.UNIMPLEMENTED, 'config.tty/stdin: interactive containers are not supported yet');
+  if (config.devices.length > 0) throw new CriError(status.UNIMPLEMENTED, 'config.devices: devices are not supported yet');
+  const sc = config.linux?.security_context ?? null;
+  const [first, ...rest] = config.command;
+  const env = Object.fromEntries(config.envs.map((e) => [e.key, e.value]));
+  const { volumes, mounts: appMounts } = mounts(config, app);
+  return {
+    apps: [{
+      image,
+      name: app,
+      ...(first === undefined ? (config.args.length > 0 ? { args: config.args } : {}) : { exec: first, args: [...rest, ...config.args] }),
+      env,
+      ...identity(sc),
+      ...(config.working_dir === '' ? {} : { workingDir: config.working_dir }),
+      mounts: appMounts,
+      ...(sc?.readonly_rootfs === true ? { readOnlyRootFS: true } : {}),
+      isolators: [...securityIsolators(sc), ...resourceIsolators(config.linux?.resources ?? null)],
+      annotations: [{ name: CONTAINER_ANNOTATION, value: JSON.stringify(record) }],
+      origins: {},
+    }],
+    volumes,
+    annotations: [],
+    isolators: [],
+    env: {},
+    origins: {},
+  };
+}

@@ -1,0 +1,19 @@
+/** What every RPC works with: where pods and images are, the stage1s, how a RuntimeClass handler picks one. */
+import type { FetchImageOptions, ImageStore } from '@podstage/images';
+import type { Stage1Registry } from '@podstage/runtime';
+
+export interface CriContext {
+  dataDir: string;
+  /** Where CNI network configurations are (`<dir>/net.d`), as for the CLI's --config. */
+  configDir: string;
+  stage1s: Stage1Registry;
+  store: ImageStore;
+  /** How PullImage and a missing image fetch: trust policy, mirrors, credentials. */
+  fetch: FetchImageOptions;
+  /** RuntimeClass handler → stage1 name (host, runc, kvm, fly by default). */
+  handlers: Record<string, string>;
+  /** The stage1 of a pod that names none (annotation or handler); the registry's default when undefined. */
+  defaultStage1?: string | undefined;
+}
+
+export const DEFAULT_HANDLERS: Record<string, string> = { host: 'host', runc: 'runc', kvm: 'kvm', fly: 'fly' };

@@ -1,0 +1,10 @@
+/**
+ * @podstage/cri: a Kubernetes CRI (runtime.v1) server over @podstage/runtime,
+ * @podstage/images and @podstage/net. A sandbox is a mutable pod, a container
+ * an app of it; the stage1 is chosen per pod. The caller hands in the stage1
+ * registry (the CLI's built-ins): this package imports no stage1.
+ */
+export { DEFAULT_HANDLERS, type CriContext } from './context.js';
+export { createCriServer, listen, type CriListener } from './server.js';
+export { criServices, LOADER_OPTIONS, PROTO_FILE } from './proto.js';
+export { containerId } from './ids.js';

@@ -1,0 +1,50 @@
+/** Response messages of runtime.v1 built from what state.ts read. */
+import { readPodNetwork } from '@podstage/net/state';
+import type { Container, Sandbox } from './state.js';
+import { containerLogPath } from './logs.js';
+
+export const labelsMatch = (labels: Record<string, string>, selector: Record<string, string>): boolean =>
+  Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+
+function sandboxMetadata(s: Sandbox) {
+  const m = s.record.metadata;
+  return { name: m.name, uid: m.uid ?? '', namespace: m.namespace ?? '', attempt: m.attempt };
+}
+
+export function podSandbox(s: Sandbox) {
+  return {
+    id: s.ref.uuid, metadata: sandboxMetadata(s), state: s.ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY', created_at: s.createdAt,
+    labels: s.record.labels, annotations: s.record.annotations, runtime_handler: s.record.runtimeHandler,
+  };
+}
+
+export function podSandboxStatus(s: Sandbox) {
+  const ips = (readPodNetwork(s.ref.path)?.networks ?? []).flatMap((n) => n.ips.map((cidr) => cidr.split('/')[0] as string));
+  return {
+    ...podSandbox(s),
+    network: { ip: ips[0] ?? '', additional_ips: ips.slice(1).map((ip) => ({ ip })) },
+    linux: { namespaces: { options: { network: s.record.network, pid: 'POD', ipc: 'POD', target_id: '' } } },
+  };
+}
+
+function containerMetadata(c: Container) {
+  return { name: c.record.metadata.name, attempt: c.record.metadata.attempt };
+}
+
+export function container(c: Container) {
+  return {
+    id: c.id, pod_sandbox_id: c.sandbox.ref.uuid, metadata: containerMetadata(c), image: { image: c.record.image }, image_ref: c.app.image.id,
+    image_id: c.app.image.id, state: c.state, created_at: c.record.createdAt, labels: c.record.labels, annotations: c.record.annotations,
+  };
+}
+
+export function containerStatus(c: Container) {
+  const exited = c.state === 'CONTAINER_EXITED';
+  return {
+    id: c.id, metadata: containerMetadata(c), state: c.state, created_at: c.record.createdAt, started_at: c.startedAt, finished_at: c.finishedAt,
+    exit_code: c.exitCode, image: { image: c.record.image }, image_ref: c.app.image.id, image_id: c.app.image.id,
+    reason: exited ? (c.exitCode === 0 ? 'Completed' : 'Error') : '', message: '',
+    labels: c.record.labels, annotations: c.record.annotations,
+    mounts: [], log_path: containerLogPath(c),
+  };
+}

@@ -1,0 +1,15 @@
+import { labelsMatch } from '../messages-out.js';
+import { containerStats, nowNanos } from '../stats-messages.js';
+import { listContainers } from '../state.js';
+import type { Rpc } from './types.js';
+
+interface Filter { id: string; pod_sandbox_id: string; label_selector: Record<string, string> }
+
+export const ListContainerStats: Rpc = async (ctx, req: { filter: Filter | null }) => {
+  const f = req.filter;
+  const now = nowNanos();
+  const stats = listContainers(ctx.dataDir).filter((c) => f === null
+    || ((f.id === '' || c.id.startsWith(f.id)) && (f.pod_sandbox_id === '' || c.sandbox.ref.uuid.startsWith(f.pod_sandbox_id)) && labelsMatch(c.record.labels, f.label_selector)))
+    .map((c) => containerStats(c, now));
+  return { stats };
+};

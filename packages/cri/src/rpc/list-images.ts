@@ -1,0 +1,11 @@
+import { criImage, findImage } from '../images.js';
+import type { Rpc } from './types.js';
+
+export const ListImages: Rpc = async (ctx, req: { filter: { image: { image: string } | null } | null }) => {
+  const wanted = req.filter?.image?.image ?? '';
+  if (wanted !== '') {
+    const one = findImage(ctx.store, wanted);
+    return { images: one === undefined ? [] : [criImage(one)] };
+  }
+  return { images: ctx.store.list().map(criImage) };
+};

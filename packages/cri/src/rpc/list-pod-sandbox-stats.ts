@@ -1,0 +1,15 @@
+import { labelsMatch } from '../messages-out.js';
+import { nowNanos, podSandboxStats } from '../stats-messages.js';
+import { listContainers, listSandboxes } from '../state.js';
+import type { Rpc } from './types.js';
+
+interface Filter { id: string; label_selector: Record<string, string> }
+
+export const ListPodSandboxStats: Rpc = async (ctx, req: { filter: Filter | null }) => {
+  const f = req.filter;
+  const now = nowNanos();
+  const containers = listContainers(ctx.dataDir);
+  const stats = listSandboxes(ctx.dataDir).filter((s) => f === null || ((f.id === '' || s.ref.uuid.startsWith(f.id)) && labelsMatch(s.record.labels, f.label_selector)))
+    .map((s) => podSandboxStats(s, containers.filter((c) => c.sandbox.ref.uuid === s.ref.uuid), now));
+  return { stats };
+};

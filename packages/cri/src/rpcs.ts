@@ -1,0 +1,35 @@
+/** The implemented RPCs, by the method names of api.proto. */
+import type { Rpc } from './rpc/types.js';
+import { Version } from './rpc/version.js';
+import { Status } from './rpc/status.js';
+import { UpdateRuntimeConfig } from './rpc/update-runtime-config.js';
+import { RunPodSandbox } from './rpc/run-pod-sandbox.js';
+import { StopPodSandbox } from './rpc/stop-pod-sandbox.js';
+import { RemovePodSandbox } from './rpc/remove-pod-sandbox.js';
+import { PodSandboxStatus } from './rpc/pod-sandbox-status.js';
+import { ListPodSandbox } from './rpc/list-pod-sandbox.js';
+import { CreateContainer } from './rpc/create-container.js';
+import { StartContainer } from './rpc/start-container.js';
+import { StopContainer } from './rpc/stop-container.js';
+import { RemoveContainer } from './rpc/remove-container.js';
+import { ListContainers } from './rpc/list-containers.js';
+import { ContainerStatus } from './rpc/container-status.js';
+import { ExecSync } from './rpc/exec-sync.js';
+import { ContainerStats } from './rpc/container-stats.js';
+import { ListContainerStats } from './rpc/list-container-stats.js';
+import { PodSandboxStats } from './rpc/pod-sandbox-stats.js';
+import { ListPodSandboxStats } from './rpc/list-pod-sandbox-stats.js';
+import { ListImages } from './rpc/list-images.js';
+import { ImageStatus } from './rpc/image-status.js';
+import { PullImage } from './rpc/pull-image.js';
+import { RemoveImage } from './rpc/remove-image.js';
+import { ImageFsInfo } from './rpc/image-fs-info.js';
+
+export const RUNTIME_RPCS: Record<string, Rpc> = {
+  Version, Status, UpdateRuntimeConfig,
+  RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox,
+  CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync,
+  ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats,
+};
+
+export const IMAGE_RPCS: Record<string, Rpc> = { ListImages, ImageStatus, PullImage, RemoveImage, ImageFsInfo };

@@ -1,0 +1,71 @@
+/**
+ * A CRI PodSandboxConfig → podstage's prepare options for an empty mutable
+ * pod: its stage1 (annotation, RuntimeClass handler, the server's default),
+ * network, host name, DNS and port mappings. What cannot be honoured is
+ * refused with the field's name.
+ */
+import { status } from '@grpc/grpc-js';
+import type { PortMapping } from '@podstage/contract';
+import { STAGE1_ANNOTATIONS, type PodSpec, type PrepareOptions } from '@podstage/runtime';
+import type { CriContext } from './context.js';
+import { CriError } from './errors.js';
+import type { PodSandboxConfig } from './messages.js';
+import { SANDBOX_ANNOTATION, type SandboxRecord } from './records.js';
+
+const invalid = (message: string) => new CriError(status.INVALID_ARGUMENT, message);
+
+/** First match wins: the pod's stage1 annotations (prepare reads them), the handler, the server's default. */
+function stage1Choice(ctx: CriContext, config: PodSandboxConfig, handler: string): PrepareOptions['stage1'] {
+  if (STAGE1_ANNOTATIONS.some((key) => config.annotations[key] !== undefined)) return {};
+  if (handler !== '') {
+    const name = ctx.handlers[handler];
+    if (name === undefined) throw invalid(`runtime_handler: no handler ${JSON.stringify(handler)} (known: ${Object.keys(ctx.handlers).join(', ')})`);
+    return { name };
+  }
+  return ctx.defaultStage1 === undefined ? {} : { name: ctx.defaultStage1 };
+}
+
+function portMappings(config: PodSandboxConfig): PortMapping[] {
+  return config.port_mappings.filter((p) => p.host_port > 0).map((p, i) => {
+    if (p.protocol !== 'TCP' && p.protocol !== 'UDP') throw new CriError(status.UNIMPLEMENTED, `config.port_mappings[${i}].protocol: ${p.protocol} is not supported`);
+    return { hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol === 'TCP' ? 'tcp' : 'udp', ...(p.host_ip === '' ? {} : { hostIP: p.host_ip }) };
+  });
+}
+
+export interface SandboxPlan {
+  spec: PodSpec;
+  options: Omit<PrepareOptions, 'dataDir' | 'store' | 'stage1s' | 'fetch'>;
+  record: SandboxRecord;
+}
+
+export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, handler: string): SandboxPlan {
+  if (config === null || config.metadata === null || config.metadata.name === '') throw invalid('config.metadata.name: expected the sandbox\'s name');
+  const ns = config.linux?.security_context?.namespace_options ?? null;
+  if (config.linux?.security_context?.privileged === true) throw new CriError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged sandboxes are not supported');
+  if (ns !== null && (ns.pid === 'NODE' || ns.ipc === 'NODE')) throw new CriError(status.UNIMPLEMENTED, 'config.linux.security_context.namespace_options: host PID and IPC namespaces are not supported yet');
+  if (Object.keys(config.linux?.sysctls ?? {}).length > 0) throw new CriError(status.UNIMPLEMENTED, 'config.linux.sysctls: sysctls are not supported yet');
+  const hostNetwork = ns?.network === 'NODE';
+  const record: SandboxRecord = {
+    metadata: { name: config.metadata.name, uid: config.metadata.uid, namespace: config.metadata.namespace, attempt: config.metadata.attempt },
+    labels: config.labels, annotations: config.annotations, logDirectory: config.log_directory, runtimeHandler: handler, network: hostNetwork ? 'NODE' : 'POD',
+  };
+  const stage1Annotations = STAGE1_ANNOTATIONS.filter((key) => config.annotations[key] !== undefined).map((name) => ({ name, value: config.annotations[name]! }));
+  const dns = config.dns_config;
+  const ports = portMappings(config);
+  return {
+    spec: { apps: [], volumes: [], isolators: [], env: {}, origins: {}, annotations: [...stage1Annotations, { name: SANDBOX_ANNOTATION, value: JSON.stringify(record) }] },
+    record,
+    options: {
+      stage1: stage1Choice(ctx, config, handler),
+      mutable: true,
+      net: hostNetwork ? 'host' : 'default',
+      configDir: ctx.configDir,
+      stdout: 'log',
+      stderr: 'log',
+      ...(ports.length > 0 ? { portMappings: ports } : {}),
+      ...(config.hostname === '' ? {} : { hostname: config.hostname }),
+      ...(dns === null || (dns.servers.length === 0 && dns.searches.length === 0 && dns.options.length === 0)
+        ? {} : { dns: { servers: dns.servers, searches: dns.searches, options: dns.options } }),
+    },
+  };
+}

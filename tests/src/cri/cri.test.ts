@@ -1,0 +1,217 @@
+/**
+ * The CRI server (runtime.v1) driven by a client built from podstage's own
+ * api.proto, against a real `podstage cri` process: per stage1 (chosen by
+ * RuntimeClass handler) a sandbox on the default network, a container with its
+ * log where the kubelet asked, ExecSync, stop and remove; the stage1 chosen by
+ * annotation; a server restart with pods running; images; the errors a kubelet
+ * meets; and crictl 1.26's socket-path authority.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import * as assert from 'uvu/assert';
+import { startCriServer, type CriServer } from '../helpers/cri.js';
+import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
+import { listPods } from '../helpers/pods.js';
+import { writeImageLayout, randomLayer, startRegistry } from '../helpers/registry.js';
+import { suite } from '../helpers/suite.js';
+import { waitFor } from '../helpers/wait.js';
+
+const t = suite<{ sb: Sandbox; config: string; cri: CriServer }>('cri', {} as never);
+
+t.before(async (ctx) => {
+  ctx.sb = await sandbox();
+  ctx.config = join(ctx.sb.dir, 'config');
+  ctx.cri = await startCriServer(ctx.sb, ctx.config);
+});
+
+t.after(async ({ sb, cri }) => {
+  await cri?.stop();
+  await sb.cleanup();
+});
+
+type Obj = Record<string, any>;
+
+function sandboxConfig(name: string, logDirectory: string, extra: Obj = {}): Obj {
+  return {
+    metadata: { name, uid: `uid-${name}`, namespace: 'default', attempt: 0 }, hostname: name, log_directory: logDirectory,
+    labels: { app: name }, annotations: {}, dns_config: { servers: ['10.215.0.1'], searches: ['cluster.local'], options: ['ndots:5'] }, ...extra,
+  };
+}
+
+function containerConfig(extra: Obj = {}): Obj {
+  return {
+    metadata: { name: 'main', attempt: 0 }, image: { image: DEFAULT_IMAGE }, command: ['sh', '-c', 'echo hello-$(hostname); exec sleep 1000'],
+    envs: [{ key: 'GREETING', value: 'hi' }], labels: { tier: 'front' }, log_path: 'main.log',
+    linux: { security_context: { capabilities: { drop_capabilities: ['NET_RAW'] } } }, ...extra,
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const containerState = async (cri: CriServer, id: string) => ((await cri.runtime<Obj>('ContainerStatus', { container_id: id })).status as Obj);
+
+for (const stage1 of ['runc', 'host', 'kvm']) {
+  t(`${stage1} (RuntimeClass handler): sandbox on the default network, container, log, ExecSync, stop and remove`, async ({ sb, cri }) => {
+    if (stage1 === 'kvm' && !existsSync(join(REPO, 'build', 'guest', 'vmlinux'))) throw new Error('build/guest is missing: scripts/setup.sh builds the guest');
+    const logDir = join(sb.dir, 'logs', stage1);
+    const config = sandboxConfig(`web-${stage1}`, logDir);
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: stage1 });
+    const st = await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: id });
+    assert.is(st.info.stage1, stage1, 'the handler chose the stage1');
+    assert.is(st.status.state, 'SANDBOX_READY');
+    assert.equal(st.status.metadata, config.metadata);
+    assert.match(st.status.network.ip, /^10\.215\.\d+\.\d+$/);
+    assert.ok((await listPods(sb)).some((p) => p.uuid === id && p.state === 'running'), 'podstage list shows the sandbox');
+
+    const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', { pod_sandbox_id: id, config: containerConfig(), sandbox_config: config });
+    assert.is((await containerState(cri, cid)).state, 'CONTAINER_CREATED');
+    await cri.runtime('StartContainer', { container_id: cid });
+    assert.is((await containerState(cri, cid)).state, 'CONTAINER_RUNNING');
+    const log = join(logDir, 'main.log');
+    const line = await waitFor('the container log', () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').find((l) => l.includes('hello-')) : undefined), 30_000);
+    assert.match(line, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ stdout F hello-web-${stage1}$`));
+
+    const exec = await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['sh', '-c', 'echo $GREETING; cat /etc/resolv.conf; grep CapBnd /proc/self/status; echo oops >&2; exit 3'], timeout: 60 });
+    assert.is(exec.exit_code, 3);
+    const out = String(exec.stdout);
+    assert.match(out, /^hi\n/);
+    assert.match(out, /nameserver 10\.215\.0\.1\n/);
+    assert.match(out, /search cluster\.local\n/);
+    assert.match(out, /options ndots:5\n/);
+    const capBnd = BigInt(`0x${/CapBnd:\s*([0-9a-f]+)/.exec(out)?.[1] ?? 'ffff'}`);
+    assert.is(capBnd & (1n << 13n), 0n, 'CAP_NET_RAW dropped');
+    assert.is(String(exec.stderr), 'oops\n');
+
+    const cs = (await cri.runtime<Obj>('ContainerStats', { container_id: cid })).stats;
+    assert.is(cs.attributes.id, cid);
+    if (stage1 === 'kvm') {
+      assert.is(cs.memory, null, "a VM's app has no cgroup on the host");
+    } else {
+      assert.ok(Number(cs.memory.working_set_bytes.value) > 0, JSON.stringify(cs.memory));
+      assert.ok(Number(cs.cpu.usage_core_nano_seconds.value) > 0, JSON.stringify(cs.cpu));
+    }
+    const ps = (await cri.runtime<Obj>('PodSandboxStats', { pod_sandbox_id: id })).stats;
+    assert.ok(Number(ps.linux.memory.working_set_bytes.value) > 0, JSON.stringify(ps.linux.memory));
+    assert.ok(Number(ps.linux.process.process_count.value) >= 1);
+    assert.is(ps.linux.network.default_interface.name, 'eth0');
+    assert.equal((ps.linux.containers as Obj[]).map((c) => c.attributes.id), [cid]);
+    assert.equal(((await cri.runtime<Obj>('ListPodSandboxStats', { filter: { id } })).stats as Obj[]).map((x) => x.attributes.id), [id]);
+
+    const listed = (await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id, label_selector: { tier: 'front' } } })).containers as Obj[];
+    assert.equal(listed.map((c) => c.id), [cid]);
+    await cri.runtime('StopContainer', { container_id: cid, timeout: 0 });
+    const stopped = await containerState(cri, cid);
+    assert.is(stopped.state, 'CONTAINER_EXITED');
+    assert.is(stopped.exit_code, 137);
+    await cri.runtime('RemoveContainer', { container_id: cid });
+    assert.equal((await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id } })).containers, []);
+    assert.not.ok(existsSync(log), 'the log link went with the container');
+
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+    assert.is((await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: id })).status.state, 'SANDBOX_NOTREADY');
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+    assert.not.ok(((await cri.runtime<Obj>('ListPodSandbox', {})).items as Obj[]).some((s) => s.id === id));
+    assert.not.ok((await listPods(sb)).some((p) => p.uuid === id), 'removed for podstage list too');
+    // Stop and remove of a sandbox that is gone succeed, as the CRI asks.
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  });
+}
+
+t('the stage1 annotation wins over the handler; an unknown handler is refused and writes no pod', async ({ sb, cri }) => {
+  const config = sandboxConfig('chosen', join(sb.dir, 'logs', 'chosen'), { annotations: { 'podstage.io/stage1': 'host' } });
+  const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+  assert.is((await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: id })).info.stage1, 'host');
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  const before = (await listPods(sb)).length;
+  const err = await rejection(cri.runtime('RunPodSandbox', { config: sandboxConfig('nohandler', ''), runtime_handler: 'gvisor' }));
+  assert.is(err.code, grpcStatus.INVALID_ARGUMENT);
+  assert.match(err.details, 'runtime_handler: no handler "gvisor"');
+  assert.is((await listPods(sb)).length, before);
+});
+
+t('errors a kubelet meets: a missing image, a group without a user, a privileged container, an unknown sandbox, an RPC podstage does not serve', async ({ sb, cri }) => {
+  const config = sandboxConfig('errors', join(sb.dir, 'logs', 'errors'), { linux: { security_context: { namespace_options: { network: 'NODE' } } } });
+  const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+  const cases: [Obj, number, string][] = [
+    [containerConfig({ image: { image: 'example.test/nothing:1' } }), grpcStatus.NOT_FOUND, 'example.test/nothing:1'],
+    [containerConfig({ linux: { security_context: { run_as_group: { value: 10 } } } }), grpcStatus.INVALID_ARGUMENT, 'run_as_group: needs run_as_user'],
+    [containerConfig({ linux: { security_context: { privileged: true } } }), grpcStatus.PERMISSION_DENIED, 'privileged'],
+    [containerConfig({ linux: { security_context: { capabilities: { add_capabilities: ['NOT_A_CAP'] } } } }), grpcStatus.INVALID_ARGUMENT, 'unknown capability "NOT_A_CAP"'],
+  ];
+  for (const [c, code, message] of cases) {
+    const err = await rejection(cri.runtime('CreateContainer', { pod_sandbox_id: id, config: c, sandbox_config: config }));
+    assert.is(err.code, code, `${message}: ${err.details}`);
+    assert.match(err.details, message);
+  }
+  assert.equal((await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id } })).containers, [], 'no container was added');
+  const unknown = await rejection(cri.runtime('PodSandboxStatus', { pod_sandbox_id: 'no-such-sandbox' }));
+  assert.is(unknown.code, grpcStatus.NOT_FOUND);
+  const attach = await rejection(cri.runtime('Attach', { container_id: 'x' }));
+  assert.match(attach.details, 'RuntimeService.Attach is not implemented by podstage');
+  assert.is(attach.code, grpcStatus.UNIMPLEMENTED);
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+});
+
+t('no pod depends on the server: restarted, it lists the running sandbox and container and execs into it; podstage list agrees', async (ctx) => {
+  const config = sandboxConfig('survivor', join(ctx.sb.dir, 'logs', 'survivor'));
+  const { pod_sandbox_id: id } = await ctx.cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+  const { container_id: cid } = await ctx.cri.runtime<Obj>('CreateContainer', { pod_sandbox_id: id, config: containerConfig(), sandbox_config: config });
+  await ctx.cri.runtime('StartContainer', { container_id: cid });
+  await ctx.cri.stop();
+  assert.ok((await listPods(ctx.sb)).some((p) => p.uuid === id && p.state === 'running'), 'the pod runs without the server');
+  ctx.cri = await startCriServer(ctx.sb, ctx.config);
+  const sandboxes = (await ctx.cri.runtime<Obj>('ListPodSandbox', { filter: { id } })).items as Obj[];
+  assert.equal(sandboxes.map((s) => [s.state, s.metadata.name]), [['SANDBOX_READY', 'survivor']]);
+  assert.is((await containerState(ctx.cri, cid)).state, 'CONTAINER_RUNNING');
+  const exec = await ctx.cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['hostname'], timeout: 30 });
+  assert.is(String(exec.stdout).trim(), 'survivor');
+  await ctx.cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+});
+
+t("crictl 1.26's clients send the socket's path as :authority: the server answers them", async ({ sb, config }) => {
+  const other = await startCriServer(sb, config, { channel: { 'grpc.default_authority': join(sb.dir, 'cri.sock') } });
+  try {
+    assert.is((await other.runtime<Obj>('Version', { version: 'v1' })).runtime_name, 'podstage');
+    assert.is((await other.image<Obj>('ListImages', {})).images.length >= 1, true);
+  } finally {
+    await other.stop();
+  }
+});
+
+t('images: list, status (empty when missing), pull from a registry under the trust policy, remove', async (ctx) => {
+  const images = (await ctx.cri.image<Obj>('ListImages', {})).images as Obj[];
+  assert.ok(images.some((i) => (i.repo_tags as string[]).includes(DEFAULT_IMAGE)), JSON.stringify(images));
+  assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: 'example.test/nothing:1' } })).image, null);
+  const registry = await startRegistry();
+  try {
+    const layoutDir = join(ctx.sb.dir, 'pulled-layout');
+    const layout = writeImageLayout(layoutDir, [randomLayer(4096)]);
+    await registry.pushLayout(layoutDir, 'cri/pulled:v1');
+    const ref = `${registry.host}/cri/pulled:v1`;
+    const unsigned = await rejection(ctx.cri.image('PullImage', { image: { image: ref } }));
+    assert.is(unsigned.code, grpcStatus.PERMISSION_DENIED, unsigned.details);
+    // The trust policy is the node's: a server told to take unsigned images pulls it.
+    await ctx.cri.stop();
+    ctx.cri = await startCriServer(ctx.sb, ctx.config, { global: ['--insecure-options=image'] });
+    const pulled = await ctx.cri.image<Obj>('PullImage', { image: { image: ref } });
+    assert.is(pulled.image_ref, layout.manifest.digest);
+    assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: ref } })).image.id, layout.manifest.digest);
+    const fs = await ctx.cri.image<Obj>('ImageFsInfo', {});
+    assert.ok(Number(fs.image_filesystems[0].used_bytes.value) > 4096);
+    await ctx.cri.image('RemoveImage', { image: { image: ref } });
+    assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: ref } })).image, null);
+  } finally {
+    await registry.stop();
+  }
+});
+
+t.run();
