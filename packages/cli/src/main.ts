@@ -26,6 +26,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'cat-manifest': { summary: "Print a pod's manifest", load: () => import('./commands/cat-manifest.js') },
   version: { summary: 'Print the podstage, stage1 ABI and Node versions', load: () => import('./commands/version.js') },
   cri: { summary: "Serve Kubernetes' Container Runtime Interface (runtime.v1)", load: () => import('./commands/cri.js') },
+  'api-service': { summary: "Serve rkt's read-only API (v1alpha): pods, images, events, logs", load: () => import('./commands/api-service.js') },
   bench: { summary: 'What each stage1 costs here (start, stop, memory, density, steady state) next to the raw isolators, Node and podman', load: () => import('./commands/bench.js') },
   fetch: { summary: 'Fetch images into the store and print their IDs', load: () => import('./commands/fetch.js') },
   'image list': { summary: 'List images in the store', load: () => import('./commands/image-list.js') },

@@ -5,6 +5,6 @@
  * registry (the CLI's built-ins): this package imports no stage1.
  */
 export { DEFAULT_HANDLERS, type CriContext } from './context.js';
-export { createCriServer, listen, type CriListener } from './server.js';
-export { criServices, LOADER_OPTIONS, PROTO_FILE } from './proto.js';
+export { createCriServer } from './server.js';
+export { criServices, PROTO_FILE } from './proto.js';
 export { containerId } from './ids.js';

@@ -28,7 +28,8 @@ export const command: Command = {
     authfile: { type: 'string', valueName: 'FILE', description: 'registry credentials for PullImage (containers-auth.json)' },
   },
   async run({ global, values }) {
-    const { createCriServer, DEFAULT_HANDLERS, listen } = await import('@podstage/cri');
+    const { createCriServer, DEFAULT_HANDLERS } = await import('@podstage/cri');
+    const { listen } = await import('@podstage/grpc');
     const address = (values.listen as string | undefined) ?? DEFAULT_CRI_SOCKET;
     const server = createCriServer({
       dataDir: dataDir(global), configDir: configDir(global), stage1s: STAGE1S, store: await openStore(global),

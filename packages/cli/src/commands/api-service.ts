@@ -1,0 +1,29 @@
+import { expandInsecureOptions } from '@podstage/contract';
+import type { Command } from '../cli/command.js';
+import { configDir, dataDir, openStore } from '../cli/context.js';
+
+export const DEFAULT_API_SOCKET = 'unix:///run/podstage/api.sock';
+
+export const command: Command = {
+  name: 'api-service',
+  summary: "Serve rkt's read-only API (v1alpha PublicAPI: pods, images, events, logs) until SIGTERM or SIGINT.",
+  usage: 'api-service [--listen=ADDRESS]',
+  options: {
+    listen: { type: 'string', valueName: 'ADDRESS', description: `unix:///PATH or HOST:PORT (rkt's was localhost:15441; default ${DEFAULT_API_SOCKET})` },
+  },
+  async run({ global, values }) {
+    const { createApiServer } = await import('@podstage/api-service');
+    const { listen } = await import('@podstage/grpc');
+    const address = (values.listen as string | undefined) ?? DEFAULT_API_SOCKET;
+    const server = createApiServer({
+      dataDir: dataDir(global), configDir: configDir(global), store: await openStore(global), insecureOptions: [...expandInsecureOptions(global.insecureOptions)], pollMs: 250,
+    });
+    const listener = await listen(server, address);
+    process.stderr.write(`podstage api-service: serving v1alpha on ${address}\n`);
+    await new Promise<void>((resolve) => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+    });
+    await listener.close();
+    return 0;
+  },
+};
