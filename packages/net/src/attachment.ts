@@ -2,7 +2,8 @@
  * A pod's networks: its namespace, each network's plugin chain run (ADD) with
  * the pod's port mappings, and the results kept with the pod so that the
  * teardown (DEL, in reverse) always runs with what was set up: on stop, on gc,
- * and after a kill -9 of anything in between. What will be attached is written
+ * and after a kill -9 of anything in between. CHECK asks the plugins whether
+ * what ADD made is still there. What will be attached is written
  * before the first plugin runs; DEL of a network that was never (fully) added
  * is harmless (CNI requires plugins to accept it).
  */
@@ -10,6 +11,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { PodstageError, writeFileAtomic, type PortMapping } from '@podstage/contract';
 import { isMountPoint } from '@podstage/linux';
 import type { NetworkConfigList } from './conflist.js';
+import { removeMasqueradeLeftovers } from './masquerade.js';
 import { createNetns, netnsPath, removeNetns } from './netns.js';
 import { runPlugin } from './plugins.js';
 import { attachmentOf, netStateDir, readJson, resultFile, stateFile, type NetworkAttachment, type PodNetwork, type State } from './state.js';
@@ -84,6 +86,29 @@ export async function detachPod(podDir: string): Promise<void> {
     }
   }
   if (errors.length > 0) throw new PodstageError('ERR_PODSTAGE_NETWORK', `pod ${state.uuid}: network teardown: ${errors.join('; ')}`);
+  removeMasqueradeLeftovers(containerId(state.uuid));
   removeNetns(state.uuid);
   rmSync(stateFile(podDir), { force: true });
+}
+
+/**
+ * CNI CHECK of every network the pod is attached to (spec 1.0: each plugin in ADD's order, with the
+ * network's saved result as prevResult; a conflist's disableCheck skips it). Returns the networks
+ * checked; a plugin that finds something wrong is thrown, naming the network and plugin.
+ */
+export async function checkPod(podDir: string): Promise<string[]> {
+  const state = readJson<State>(stateFile(podDir));
+  if (state === undefined) return [];
+  const checked: string[] = [];
+  for (const a of state.attachments) {
+    const result = readJson<Record<string, unknown>>(resultFile(podDir, a.ifname));
+    if (result === undefined) throw new PodstageError('ERR_PODSTAGE_NETWORK', `network ${a.conflist.name}: pod ${state.uuid} is not attached to it (no result of ADD)`);
+    if (a.conflist.disableCheck === true) continue;
+    for (let i = 0; i < a.conflist.plugins.length; i++) {
+      const config = pluginConfig(a.conflist, i, { prevResult: result, ...runtimeConfig(a.conflist, i, state.portMappings) });
+      await runPlugin({ command: 'CHECK', containerId: containerId(state.uuid), netns: state.netns, ifname: a.ifname, config });
+    }
+    checked.push(a.conflist.name);
+  }
+  return checked;
 }

@@ -16,7 +16,7 @@ export { launchPod, type LaunchFlags } from './pods/launch.js';
 export { startDetached, type DetachedPod } from './pods/start-detached.js';
 export { gcPods, type GcPodsOptions, type GcReport } from './pods/gc.js';
 export { deletePod, removePod } from './pods/remove.js';
-export { enterPod, enterTarget, stopPod } from './pods/stop.js';
+export { checkPodNetwork, enterPod, enterTarget, stopPod } from './pods/stop.js';
 export { execInPod, type ExecResult } from './pods/exec.js';
 export { imagesInUse } from './pods/images-in-use.js';
 export { gcImages, removeImage } from './images.js';

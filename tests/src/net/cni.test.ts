@@ -220,6 +220,28 @@ t("what a kill between writing the namespace's file and mounting it leaves (stat
   await assertNothingLeft(pods, ctx.veths);
 });
 
+t("status --check-net runs the plugins' CHECK: ok while the pod's network is in place, the network and plugin named once its interface is gone; stop and gc still leave nothing (the bridge plugin's NAT rule included)", async (ctx) => {
+  const started = await run(ctx, ['-d', '--stage1-name=runc', DEFAULT_IMAGE, '--', 'sleep', '1000']);
+  assert.is(started.exitCode, 0, String(started.stderr));
+  const uuid = String(started.stdout).trim();
+  const ok = await ctx.sb.run(['status', '--check-net', uuid]);
+  assert.is(ok.exitCode, 0, String(ok.stderr));
+  assert.match(String(ok.stdout), /^net-check=ok$/m);
+  const pods = await listPods(ctx.sb);
+  // What an app given CAP_NET_ADMIN can do: delete the pod's interface (the veth goes, both ends).
+  await execa('nsenter', [`--net=${join(NETNS_DIR, uuid)}`, 'ip', 'link', 'del', 'eth0']);
+  const broken = await ctx.sb.run(['status', '--check-net', uuid]);
+  assert.is(broken.exitCode, 1);
+  assert.match(String(broken.stderr), /network podstage, plugin bridge, CHECK: /);
+  assert.is((await ctx.sb.run(['stop', uuid])).exitCode, 0);
+  assert.is((await ctx.sb.run(['gc', '--grace-period=0s'])).exitCode, 0);
+  await assertNothingLeft(pods, ctx.veths);
+  const none = await run(ctx, ['-d', '--stage1-name=runc', '--net=none', DEFAULT_IMAGE, '--', 'sleep', '1000']);
+  const noneUuid = String(none.stdout).trim();
+  assert.match(String((await ctx.sb.run(['status', '--check-net', noneUuid])).stdout), /^net-check=none$/m);
+  assert.is((await ctx.sb.run(['stop', noneUuid])).exitCode, 0);
+});
+
 t('kill -9 of podstage run while it attaches or runs the pod: stop and gc leave no namespace, address or rule', async (ctx) => {
   for (const delayMs of [30, 120, 250, 600]) {
     const child = execa(PODSTAGE, ['--dir', ctx.sb.dir, `--config=${ctx.config}`, 'run', '--stage1-name=runc', '--net=podstage', '-p', '127.0.0.1:18183:8080', DEFAULT_IMAGE, '--', 'sleep', '1000'], { reject: false, stdio: 'ignore' });

@@ -58,3 +58,10 @@ export async function detachNetworks(podDir: string): Promise<void> {
   const { detachPod } = await import('@podstage/net');
   await detachPod(podDir);
 }
+
+/** CNI CHECK of the pod's networks; the networks checked (none when it has no CNI network). */
+export async function checkPodNetworks(podDir: string): Promise<string[]> {
+  if (!existsSync(netStateDir(podDir))) return [];
+  const { checkPod } = await import('@podstage/net');
+  return checkPod(podDir);
+}

@@ -1,13 +1,13 @@
 /**
- * stop and enter: ask the pod's stage1, after the state checks every front end
- * must make the same way.
+ * stop, enter and the network check of a running pod: after the state checks
+ * every front end must make the same way.
  */
 import { PodstageError, readPodManifest } from '@podstage/contract';
 import { stopPodProcesses } from '@podstage/linux';
 import { callStop, handOverEnter, readPodStage1 } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import { findPod, monitorGone, podState, type PodRef } from './lifecycle.js';
-import { detachNetworks } from './network.js';
+import { checkPodNetworks, detachNetworks } from './network.js';
 
 function requireRunning(ref: PodRef): void {
   const state = podState(ref);
@@ -48,4 +48,11 @@ export function enterTarget(dataDir: string, id: string, app: string | undefined
 export async function enterPod(dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[] }): Promise<number> {
   const { ref, app } = enterTarget(dataDir, id, o.app);
   return handOverEnter(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, app, command: o.command });
+}
+
+/** CNI CHECK of the running pod `id`'s networks (what ADD made is still in place); the networks checked. */
+export async function checkPodNetwork(dataDir: string, id: string): Promise<string[]> {
+  const ref = findPod(dataDir, id);
+  requireRunning(ref);
+  return checkPodNetworks(ref.path);
 }
