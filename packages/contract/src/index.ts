@@ -6,6 +6,7 @@ export * from './pod-files.js';
 export * from './manifest/types.js';
 export * from './manifest/annotations.js';
 export * from './manifest/isolators.js';
+export * from './cgroup-limits.js';
 export * from './manifest/capabilities.js';
 export * from './manifest/validate.js';
 export { podManifestSchema } from './manifest/schema.js';

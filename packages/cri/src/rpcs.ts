@@ -15,6 +15,7 @@ import { RemoveContainer } from './rpc/remove-container.js';
 import { ListContainers } from './rpc/list-containers.js';
 import { ContainerStatus } from './rpc/container-status.js';
 import { ExecSync } from './rpc/exec-sync.js';
+import { UpdateContainerResources } from './rpc/update-container-resources.js';
 import { ContainerStats } from './rpc/container-stats.js';
 import { ListContainerStats } from './rpc/list-container-stats.js';
 import { PodSandboxStats } from './rpc/pod-sandbox-stats.js';
@@ -29,7 +30,7 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   Version, Status, UpdateRuntimeConfig,
   RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox,
   CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync,
-  ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats,
+  ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats, UpdateContainerResources,
 };
 
 export const IMAGE_RPCS: Record<string, Rpc> = { ListImages, ImageStatus, PullImage, RemoveImage, ImageFsInfo };

@@ -21,6 +21,7 @@ export { execInPod, type ExecResult } from './pods/exec.js';
 export { imagesInUse } from './pods/images-in-use.js';
 export { gcImages, removeImage } from './images.js';
 export { addApp, controlApp, type AddAppOptions } from './pods/apps.js';
+export { updateAppResources, type AppResources } from './pods/resources.js';
 export { imagePort, manifestPortMappings } from './pods/ports.js';
 export type { Stage1Registry } from './stage1/registry.js';
 export { chooseStage1, readStage1Dir, STAGE1_ANNOTATIONS, type Stage1Choice, type Stage1Flags } from './stage1/select.js';

@@ -7,9 +7,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  cpuLimitMillis, cpuRequestMillis, memoryLimitBytes, podCgroup, PodstageError, type EffectiveIsolators,
-} from '@podstage/contract';
+import { cgroupLimitFiles, podCgroup, PodstageError, type CgroupLimits } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
 import { shellCommand } from './shell.js';
 import { backoff, CGROUP_ROOT, podProcesses, removeCgroupTrees, signalAll } from '@podstage/linux';
@@ -18,29 +16,9 @@ import { backoff, CGROUP_ROOT, podProcesses, removeCgroupTrees, signalAll } from
 export const POD_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'systemd'] as const;
 export type Controller = (typeof POD_CONTROLLERS)[number];
 
-export const CPU_PERIOD_US = 100_000;
-
-export { appCgroup, podCgroup } from '@podstage/contract';
+export { appCgroup, cgroupLimits, CPU_PERIOD_US, podCgroup, type CgroupLimits } from '@podstage/contract';
 export { CGROUP_ROOT, podProcesses, stopPodProcesses } from '@podstage/linux';
 export const cgroupDir = (controller: Controller, rel: string, root = CGROUP_ROOT) => join(root, controller, rel);
-
-export interface CgroupLimits {
-  memoryBytes?: number;
-  cpuQuotaUs?: number;
-  cpuShares?: number;
-}
-
-/** The cgroup files an app's isolators become (pure). */
-export function cgroupLimits(iso: EffectiveIsolators): CgroupLimits {
-  const out: CgroupLimits = {};
-  const mem = memoryLimitBytes(iso);
-  if (mem !== undefined) out.memoryBytes = mem;
-  const limit = cpuLimitMillis(iso);
-  if (limit !== undefined) out.cpuQuotaUs = Math.max(1000, Math.round((limit * CPU_PERIOD_US) / 1000));
-  const request = cpuRequestMillis(iso);
-  if (request !== undefined) out.cpuShares = Math.max(2, Math.round((request * 1024) / 1000));
-  return out;
-}
 
 export function available(controller: Controller, root = CGROUP_ROOT): boolean {
   return existsSync(join(root, controller, 'cgroup.procs'));
@@ -59,12 +37,7 @@ export function createCgroup(rel: string, limits: CgroupLimits = {}, root = CGRO
     if (!available(c, root)) continue;
     mkdirSync(cgroupDir(c, rel, root), { recursive: true });
   }
-  if (limits.memoryBytes !== undefined) write(join(cgroupDir('memory', rel, root), 'memory.limit_in_bytes'), limits.memoryBytes);
-  if (limits.cpuQuotaUs !== undefined) {
-    write(join(cgroupDir('cpu', rel, root), 'cpu.cfs_period_us'), CPU_PERIOD_US);
-    write(join(cgroupDir('cpu', rel, root), 'cpu.cfs_quota_us'), limits.cpuQuotaUs);
-  }
-  if (limits.cpuShares !== undefined) write(join(cgroupDir('cpu', rel, root), 'cpu.shares'), limits.cpuShares);
+  for (const f of cgroupLimitFiles(limits)) write(join(cgroupDir(f.controller, rel, root), f.file), f.value);
 }
 
 /**

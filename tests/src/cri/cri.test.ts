@@ -105,6 +105,21 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.equal((ps.linux.containers as Obj[]).map((c) => c.attributes.id), [cid]);
     assert.equal(((await cri.runtime<Obj>('ListPodSandboxStats', { filter: { id } })).stats as Obj[]).map((x) => x.attributes.id), [id]);
 
+    const update = cri.runtime('UpdateContainerResources', { container_id: cid, linux: { memory_limit_in_bytes: 64 * 2 ** 20, cpu_quota: 50_000, cpu_period: 100_000 } });
+    if (stage1 === 'kvm') {
+      const err = await rejection(update);
+      assert.is(err.code, grpcStatus.UNIMPLEMENTED);
+      assert.match(err.details, 'has no cgroup on this host');
+    } else {
+      await update;
+      const cgroup = (controller: string, file: string) => readFileSync(join('/sys/fs/cgroup', controller, 'podstage', id, 'apps', 'main', file), 'utf8').trim();
+      assert.is(cgroup('memory', 'memory.limit_in_bytes'), String(64 * 2 ** 20));
+      assert.is(cgroup('cpu', 'cpu.cfs_quota_us'), '50000');
+      const manifest = JSON.parse(String((await sb.run(['cat-manifest', id])).stdout)) as Obj;
+      const isolators = manifest.apps[0].app.isolators as Obj[];
+      assert.equal(isolators.find((i) => i.name === 'resource/memory')?.value, { request: String(64 * 2 ** 20), limit: String(64 * 2 ** 20) }, 'kept for the next start');
+    }
+
     const listed = (await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id, label_selector: { tier: 'front' } } })).containers as Obj[];
     assert.equal(listed.map((c) => c.id), [cid]);
     await cri.runtime('StopContainer', { container_id: cid, timeout: 0 });

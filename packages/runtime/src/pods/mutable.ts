@@ -5,7 +5,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import {
-  parsePodManifest, pod, PodstageError, readPodManifest, readPodOptions, writePodManifest, type RuntimeApp,
+  parsePodManifest, pod, PodstageError, readPodManifest, readPodOptions, writePodManifest, type Isolator, type RuntimeApp,
 } from '@podstage/contract';
 import { lockDir } from '@podstage/linux';
 import type { ImageStore } from '@podstage/images';
@@ -57,5 +57,16 @@ export async function removeAppFromPod(ref: PodRef, name: string): Promise<void>
     if (!m.apps.some((a) => a.name === name)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${name}`);
     writePodManifest(ref.path, { ...m, apps: m.apps.filter((a) => a.name !== name) });
     rmSync(pod.appDir(ref.path, name), { recursive: true, force: true });
+  });
+}
+
+/** Replace the resource isolators (cpu, memory) of app `name` in the sandbox's manifest. */
+export async function setAppResources(ref: PodRef, name: string, resources: Isolator[]): Promise<void> {
+  await withManifestLock(ref, async () => {
+    const m = readPodManifest(ref.path);
+    if (!m.apps.some((a) => a.name === name)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${name}`);
+    const replaced = new Set(resources.map((i) => i.name));
+    const apps = m.apps.map((a) => (a.name !== name ? a : { ...a, app: { ...a.app, isolators: [...(a.app.isolators ?? []).filter((i) => !replaced.has(i.name)), ...resources] } }));
+    writePodManifest(ref.path, parsePodManifest({ ...m, apps }));
   });
 }
