@@ -1,6 +1,7 @@
 /** Pods as v1alpha's Pod message, and PodFilter matching (filters OR'ed, the criteria of one AND'ed). */
 import { readFileSync } from 'node:fs';
 import { pod, podCgroup, readPodManifest, type PodManifest } from '@podstage/contract';
+import { isoToNanos } from '@podstage/grpc';
 import { readPodNetwork } from '@podstage/net/state';
 import { appInfos, podInfo, type PodRef, type PodState } from '@podstage/runtime/status';
 
@@ -9,7 +10,6 @@ const POD_STATE: Record<PodState, string> = {
   'aborted-prepare': 'POD_STATE_ABORTED_PREPARE', exited: 'POD_STATE_EXITED', 'exited-garbage': 'POD_STATE_GARBAGE', garbage: 'POD_STATE_GARBAGE',
 };
 
-export const nanos = (iso: string | undefined): string => (iso === undefined || Number.isNaN(Date.parse(iso)) ? '0' : (BigInt(Date.parse(iso)) * 1_000_000n).toString());
 export const keyValues = (pairs: { name: string; value: string }[] | undefined) => (pairs ?? []).map((a) => ({ Key: a.name, value: a.value }));
 
 function manifestOf(ref: PodRef): PodManifest | undefined {
@@ -53,8 +53,8 @@ export function apiPod(ref: PodRef, detail: boolean): ApiPod {
     manifest: detail && manifest !== undefined ? readFileSync(pod.manifest(ref.path)) : Buffer.alloc(0),
     annotations: keyValues(manifest?.annotations),
     cgroup: `/${podCgroup(ref.uuid)}`,
-    created_at: nanos(info.createdAt),
-    started_at: nanos(info.startedAt),
+    created_at: isoToNanos(info.createdAt),
+    started_at: isoToNanos(info.startedAt),
     gc_marked_at: '0',
   };
 }

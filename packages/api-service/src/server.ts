@@ -1,8 +1,7 @@
 /** The v1alpha PublicAPI server: all seven RPCs, read-only. */
 import { Server } from '@grpc/grpc-js';
-import { implementation } from '@podstage/grpc';
 import type { ApiContext } from './context.js';
-import { apiStatus } from './errors.js';
+import { implementation, toStatus } from '@podstage/grpc';
 import { publicApi } from './proto.js';
 import { GetInfo } from './rpc/get-info.js';
 import { ListPods } from './rpc/list-pods.js';
@@ -18,6 +17,6 @@ export function createApiServer(ctx: ApiContext): Server {
   server.addService(service, implementation(ctx, service, 'PublicAPI', {
     unary: { GetInfo, ListPods, InspectPod, ListImages, InspectImage },
     streaming: { ListenEvents, GetLogs },
-  }, apiStatus));
+  }, toStatus));
   return server;
 }

@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 
 export const DEFAULT_DATA_DIR = '/var/lib/podstage';
-/** Operator configuration: trusted keys, registries.conf, registry credentials. */
 /** The files of a pod's /etc that stage0 writes (DNS, hosts, hostname), as Kubernetes' kubelet does. */
 export const POD_ETC_FILES = ['hosts', 'resolv.conf', 'hostname'] as const;
 export type PodEtcFile = (typeof POD_ETC_FILES)[number];
@@ -13,6 +12,7 @@ export type PodEtcFile = (typeof POD_ETC_FILES)[number];
 /** A pod's host name when --hostname is not given (also stage1-host's machine name). */
 export const defaultPodHostname = (uuid: string) => `podstage-${uuid}`;
 
+/** Operator configuration: trusted keys, registries.conf, registry credentials, CNI networks (net.d). */
 export const DEFAULT_CONFIG_DIR = '/etc/podstage';
 
 export const config = {

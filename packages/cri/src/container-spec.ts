@@ -5,11 +5,11 @@
 import { status } from '@grpc/grpc-js';
 import { CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, type Isolator, type Mount, type Volume } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
-import { CriError } from './errors.js';
+import { GrpcError } from '@podstage/grpc';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
 import { CONTAINER_ANNOTATION, type ContainerRecord } from './records.js';
 
-const invalid = (message: string) => new CriError(status.INVALID_ARGUMENT, message);
+const invalid = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
 
 /** Kubernetes' container names are DNS labels, so they are app names; a restart (attempt > 0) gets its own. */
 export function appName(config: ContainerConfig): string {
@@ -32,7 +32,7 @@ function capabilityNames(field: string, names: string[]): string[] {
 
 function securityIsolators(sc: LinuxContainerSecurityContext | null): Isolator[] {
   if (sc === null) return [];
-  if (sc.privileged) throw new CriError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged containers are not supported');
+  if (sc.privileged) throw new GrpcError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged containers are not supported');
   const isolators: Isolator[] = [];
   const add = capabilityNames('config.linux.security_context.capabilities.add_capabilities', sc.capabilities?.add_capabilities ?? []);
   const drop = capabilityNames('config.linux.security_context.capabilities.drop_capabilities', sc.capabilities?.drop_capabilities ?? []);
@@ -45,7 +45,7 @@ function securityIsolators(sc: LinuxContainerSecurityContext | null): Isolator[]
   if (sc.no_new_privs) isolators.push({ name: ISOLATOR.noNewPrivileges, value: true });
   // RuntimeDefault and Unconfined (the kubelet's default) both run under podstage's default profile for
   // now: a per-app unconfined needs a per-app seccomp switch the stage1s do not have yet.
-  if (sc.seccomp?.profile_type === 'Localhost') throw new CriError(status.UNIMPLEMENTED, 'config.linux.security_context.seccomp: localhost profiles are not supported yet');
+  if (sc.seccomp?.profile_type === 'Localhost') throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.security_context.seccomp: localhost profiles are not supported yet');
   return isolators;
 }
 
@@ -75,7 +75,7 @@ function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; moun
   const out: Mount[] = [];
   config.mounts.forEach((m, i) => {
     if (!m.host_path.startsWith('/') || !m.container_path.startsWith('/')) throw invalid(`config.mounts[${i}]: expected absolute host_path and container_path`);
-    if (m.propagation !== 'PROPAGATION_PRIVATE') throw new CriError(status.UNIMPLEMENTED, `config.mounts[${i}].propagation: ${m.propagation} is not supported yet`);
+    if (m.propagation !== 'PROPAGATION_PRIVATE') throw new GrpcError(status.UNIMPLEMENTED, `config.mounts[${i}].propagation: ${m.propagation} is not supported yet`);
     const name = `cri-${app}-${i}`;
     volumes.push({ name, kind: 'host', source: m.host_path, ...(m.readonly ? { readOnly: true } : {}) });
     out.push({ volume: name, path: m.container_path, ...(m.readonly ? { readOnly: true } : {}) });
@@ -86,8 +86,8 @@ function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; moun
 export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord): PodRequest {
   const image = config.image?.image ?? '';
   if (image === '') throw invalid('config.image.image: expected an image reference');
-  if (config.tty || config.stdin) throw new CriError(status.UNIMPLEMENTED, 'config.tty/stdin: interactive containers are not supported yet');
-  if (config.devices.length > 0) throw new CriError(status.UNIMPLEMENTED, 'config.devices: devices are not supported yet');
+  if (config.tty || config.stdin) throw new GrpcError(status.UNIMPLEMENTED, 'config.tty/stdin: interactive containers are not supported yet');
+  if (config.devices.length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.devices: devices are not supported yet');
   const sc = config.linux?.security_context ?? null;
   const [first, ...rest] = config.command;
   const env = Object.fromEntries(config.envs.map((e) => [e.key, e.value]));

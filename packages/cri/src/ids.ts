@@ -6,6 +6,3 @@
 import { createHash } from 'node:crypto';
 
 export const containerId = (uuid: string, app: string): string => createHash('sha256').update(`${uuid}/${app}`).digest('hex');
-
-/** RFC 3339 (what stage0 writes) → nanoseconds since the epoch, as the int64 string the wire carries. */
-export const nanos = (iso: string | undefined): string => (iso === undefined || Number.isNaN(Date.parse(iso)) ? '0' : (BigInt(Date.parse(iso)) * 1_000_000n).toString());

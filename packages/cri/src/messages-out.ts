@@ -6,7 +6,7 @@ import { containerLogPath } from './logs.js';
 export const labelsMatch = (labels: Record<string, string>, selector: Record<string, string>): boolean =>
   Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 
-function sandboxMetadata(s: Sandbox) {
+export function sandboxMetadata(s: Sandbox) {
   const m = s.record.metadata;
   return { name: m.name, uid: m.uid ?? '', namespace: m.namespace ?? '', attempt: m.attempt };
 }
@@ -27,7 +27,7 @@ export function podSandboxStatus(s: Sandbox) {
   };
 }
 
-function containerMetadata(c: Container) {
+export function containerMetadata(c: Container) {
   return { name: c.record.metadata.name, attempt: c.record.metadata.attempt };
 }
 

@@ -8,11 +8,11 @@ import { status } from '@grpc/grpc-js';
 import type { PortMapping } from '@podstage/contract';
 import { STAGE1_ANNOTATIONS, type PodSpec, type PrepareOptions } from '@podstage/runtime';
 import type { CriContext } from './context.js';
-import { CriError } from './errors.js';
+import { GrpcError } from '@podstage/grpc';
 import type { PodSandboxConfig } from './messages.js';
 import { SANDBOX_ANNOTATION, type SandboxRecord } from './records.js';
 
-const invalid = (message: string) => new CriError(status.INVALID_ARGUMENT, message);
+const invalid = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
 
 /** First match wins: the pod's stage1 annotations (prepare reads them), the handler, the server's default. */
 function stage1Choice(ctx: CriContext, config: PodSandboxConfig, handler: string): PrepareOptions['stage1'] {
@@ -27,7 +27,7 @@ function stage1Choice(ctx: CriContext, config: PodSandboxConfig, handler: string
 
 function portMappings(config: PodSandboxConfig): PortMapping[] {
   return config.port_mappings.filter((p) => p.host_port > 0).map((p, i) => {
-    if (p.protocol !== 'TCP' && p.protocol !== 'UDP') throw new CriError(status.UNIMPLEMENTED, `config.port_mappings[${i}].protocol: ${p.protocol} is not supported`);
+    if (p.protocol !== 'TCP' && p.protocol !== 'UDP') throw new GrpcError(status.UNIMPLEMENTED, `config.port_mappings[${i}].protocol: ${p.protocol} is not supported`);
     return { hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol === 'TCP' ? 'tcp' : 'udp', ...(p.host_ip === '' ? {} : { hostIP: p.host_ip }) };
   });
 }
@@ -41,9 +41,9 @@ export interface SandboxPlan {
 export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, handler: string): SandboxPlan {
   if (config === null || config.metadata === null || config.metadata.name === '') throw invalid('config.metadata.name: expected the sandbox\'s name');
   const ns = config.linux?.security_context?.namespace_options ?? null;
-  if (config.linux?.security_context?.privileged === true) throw new CriError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged sandboxes are not supported');
-  if (ns !== null && (ns.pid === 'NODE' || ns.ipc === 'NODE')) throw new CriError(status.UNIMPLEMENTED, 'config.linux.security_context.namespace_options: host PID and IPC namespaces are not supported yet');
-  if (Object.keys(config.linux?.sysctls ?? {}).length > 0) throw new CriError(status.UNIMPLEMENTED, 'config.linux.sysctls: sysctls are not supported yet');
+  if (config.linux?.security_context?.privileged === true) throw new GrpcError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged sandboxes are not supported');
+  if (ns !== null && (ns.pid === 'NODE' || ns.ipc === 'NODE')) throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.security_context.namespace_options: host PID and IPC namespaces are not supported yet');
+  if (Object.keys(config.linux?.sysctls ?? {}).length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.sysctls: sysctls are not supported yet');
   const hostNetwork = ns?.network === 'NODE';
   const record: SandboxRecord = {
     metadata: { name: config.metadata.name, uid: config.metadata.uid, namespace: config.metadata.namespace, attempt: config.metadata.attempt },

@@ -4,16 +4,15 @@
  * to UNIMPLEMENTED (never a fake success).
  */
 import { Server } from '@grpc/grpc-js';
-import { implementation } from '@podstage/grpc';
 import type { CriContext } from './context.js';
-import { grpcError } from './errors.js';
+import { implementation, toStatus } from '@podstage/grpc';
 import { criServices } from './proto.js';
 import { IMAGE_RPCS, RUNTIME_RPCS } from './rpcs.js';
 
 export function createCriServer(ctx: CriContext): Server {
   const { RuntimeService, ImageService } = criServices();
   const server = new Server();
-  server.addService(RuntimeService.service, implementation(ctx, RuntimeService.service, 'RuntimeService', { unary: RUNTIME_RPCS }, grpcError));
-  server.addService(ImageService.service, implementation(ctx, ImageService.service, 'ImageService', { unary: IMAGE_RPCS }, grpcError));
+  server.addService(RuntimeService.service, implementation(ctx, RuntimeService.service, 'RuntimeService', { unary: RUNTIME_RPCS }, toStatus));
+  server.addService(ImageService.service, implementation(ctx, ImageService.service, 'ImageService', { unary: IMAGE_RPCS }, toStatus));
   return server;
 }

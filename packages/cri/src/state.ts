@@ -7,8 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import { pod, readAppExitStatus, readPodManifest, type PodManifest, type RuntimeApp } from '@podstage/contract';
 import { findPod, listPodRefs, podInfo, podState, type PodRef } from '@podstage/runtime/status';
-import { CriError } from './errors.js';
-import { containerId, nanos } from './ids.js';
+import { GrpcError, isoToNanos } from '@podstage/grpc';
+import { containerId } from './ids.js';
 import { containerRecord, sandboxRecord, type ContainerRecord, type SandboxRecord } from './records.js';
 
 /** The pod states a sandbox is reported in: prepared and collected ones are not sandboxes (yet, any more). */
@@ -38,7 +38,7 @@ function manifestOf(ref: PodRef): PodManifest | undefined {
 function sandboxOf(ref: PodRef): Sandbox {
   const manifest = manifestOf(ref);
   const info = podInfo(ref);
-  return { ref, manifest, record: sandboxRecord(ref.uuid, manifest), ready: info.state === 'running' && info.monitorGone === undefined, createdAt: nanos(info.createdAt) };
+  return { ref, manifest, record: sandboxRecord(ref.uuid, manifest), ready: info.state === 'running' && info.monitorGone === undefined, createdAt: isoToNanos(info.createdAt) };
 }
 
 export function listSandboxes(dataDir: string): Sandbox[] {
@@ -47,7 +47,7 @@ export function listSandboxes(dataDir: string): Sandbox[] {
 
 /** The sandbox `id`, or undefined when there is none (stop and remove of a missing sandbox succeed). */
 export function findSandbox(dataDir: string, id: string): Sandbox | undefined {
-  if (id === '') throw new CriError(status.INVALID_ARGUMENT, 'pod_sandbox_id: expected a sandbox id');
+  if (id === '') throw new GrpcError(status.INVALID_ARGUMENT, 'pod_sandbox_id: expected a sandbox id');
   let ref: PodRef;
   try {
     ref = findPod(dataDir, id);
@@ -59,7 +59,7 @@ export function findSandbox(dataDir: string, id: string): Sandbox | undefined {
 
 export function requireSandbox(dataDir: string, id: string): Sandbox {
   const found = findSandbox(dataDir, id);
-  if (found === undefined) throw new CriError(status.NOT_FOUND, `pod sandbox ${id} not found`);
+  if (found === undefined) throw new GrpcError(status.NOT_FOUND, `pod sandbox ${id} not found`);
   return found;
 }
 
@@ -79,7 +79,7 @@ function containerOf(sandbox: Sandbox, app: RuntimeApp): Container {
   const exitFile = pod.appExitStatus(podDir, app.name);
   return {
     sandbox, app, id: containerId(sandbox.ref.uuid, app.name), record: containerRecord(app, sandbox.createdAt), state,
-    startedAt: nanos(started === '' ? undefined : started),
+    startedAt: isoToNanos(started === '' ? undefined : started),
     finishedAt: exit !== undefined && existsSync(exitFile) ? (BigInt(Math.round(statSync(exitFile).mtimeMs)) * 1_000_000n).toString() : '0',
     exitCode: exit ?? 0,
   };
@@ -90,15 +90,15 @@ export function listContainers(dataDir: string): Container[] {
 }
 
 export function findContainer(dataDir: string, id: string): Container | undefined {
-  if (id === '') throw new CriError(status.INVALID_ARGUMENT, 'container_id: expected a container id');
+  if (id === '') throw new GrpcError(status.INVALID_ARGUMENT, 'container_id: expected a container id');
   const matches = listContainers(dataDir).filter((c) => c.id.startsWith(id));
-  if (matches.length > 1) throw new CriError(status.INVALID_ARGUMENT, `container id ${id} is ambiguous`);
+  if (matches.length > 1) throw new GrpcError(status.INVALID_ARGUMENT, `container id ${id} is ambiguous`);
   return matches[0];
 }
 
 export function requireContainer(dataDir: string, id: string): Container {
   const found = findContainer(dataDir, id);
-  if (found === undefined) throw new CriError(status.NOT_FOUND, `container ${id} not found`);
+  if (found === undefined) throw new GrpcError(status.NOT_FOUND, `container ${id} not found`);
   return found;
 }
 

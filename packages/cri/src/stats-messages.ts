@@ -1,16 +1,15 @@
 /** ContainerStats and PodSandboxStats from the cgroups (stats.ts); an app whose cgroup is not on the host (kvm: in the guest) has none. */
 import { appCgroup, podCgroup } from '@podstage/contract';
 import { readPodNetwork } from '@podstage/net/state';
+import { containerMetadata, sandboxMetadata } from './messages-out.js';
 import type { Container, Sandbox } from './state.js';
 import { cpuUsage, memoryUsage, networkUsage, processUsage } from './stats.js';
-
-export const nowNanos = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 export function containerStats(c: Container, now: bigint) {
   const cgroup = appCgroup(c.sandbox.ref.uuid, c.app.name);
   const running = c.state === 'CONTAINER_RUNNING';
   return {
-    attributes: { id: c.id, metadata: { name: c.record.metadata.name, attempt: c.record.metadata.attempt }, labels: c.record.labels, annotations: c.record.annotations },
+    attributes: { id: c.id, metadata: containerMetadata(c), labels: c.record.labels, annotations: c.record.annotations },
     cpu: running ? cpuUsage(cgroup, now) : null,
     memory: running ? memoryUsage(cgroup, now) : null,
     writable_layer: null,
@@ -21,9 +20,8 @@ export function containerStats(c: Container, now: bigint) {
 
 export function podSandboxStats(s: Sandbox, containers: Container[], now: bigint) {
   const cgroup = podCgroup(s.ref.uuid);
-  const m = s.record.metadata;
   return {
-    attributes: { id: s.ref.uuid, metadata: { name: m.name, uid: m.uid ?? '', namespace: m.namespace ?? '', attempt: m.attempt }, labels: s.record.labels, annotations: s.record.annotations },
+    attributes: { id: s.ref.uuid, metadata: sandboxMetadata(s), labels: s.record.labels, annotations: s.record.annotations },
     linux: {
       cpu: s.ready ? cpuUsage(cgroup, now) : null,
       memory: s.ready ? memoryUsage(cgroup, now) : null,

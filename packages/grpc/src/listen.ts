@@ -2,6 +2,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
+import { PodstageError } from '@podstage/contract';
 import { authorityProxy } from './authority-proxy.js';
 
 export interface Listener {
@@ -15,7 +16,10 @@ export interface Listener {
  * behind the authority proxy) or `HOST:PORT`; resolves once it listens.
  */
 export async function listen(server: Server, address: string): Promise<Listener> {
-  const bind = (to: string) => new Promise<void>((resolve, reject) => server.bindAsync(to, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  const bind = (to: string) => new Promise<void>((resolve, reject) => server.bindAsync(to, ServerCredentials.createInsecure(), (err) => {
+    if (err === null) resolve();
+    else reject(new PodstageError('ERR_PODSTAGE_USAGE', `--listen=${address}: cannot listen there: ${err.message}`, { hint: 'give unix:///PATH or HOST:PORT' }));
+  }));
   const shutdown = () => new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   if (!address.startsWith('unix://')) {
     await bind(address);

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { loadConfList, netConfigDir, type NetworkConfigList } from './conflist.js';
 import { DEFAULT_BRIDGE, DEFAULT_NETWORK } from './names.js';
+
 /** Tried in order: the first /24 that no route of this host overlaps. */
 const SUBNET_BASE = [10, 215];
 

@@ -13,17 +13,12 @@ export const command: Command = {
   },
   async run({ global, values }) {
     const { createApiServer } = await import('@podstage/api-service');
-    const { listen } = await import('@podstage/grpc');
+    const { serveUntilSignal } = await import('@podstage/grpc');
     const address = (values.listen as string | undefined) ?? DEFAULT_API_SOCKET;
     const server = createApiServer({
       dataDir: dataDir(global), configDir: configDir(global), store: await openStore(global), insecureOptions: [...expandInsecureOptions(global.insecureOptions)], pollMs: 250,
     });
-    const listener = await listen(server, address);
-    process.stderr.write(`podstage api-service: serving v1alpha on ${address}\n`);
-    await new Promise<void>((resolve) => {
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
-    });
-    await listener.close();
+    await serveUntilSignal(server, address, 'podstage api-service (v1alpha)');
     return 0;
   },
 };

@@ -29,19 +29,14 @@ export const command: Command = {
   },
   async run({ global, values }) {
     const { createCriServer, DEFAULT_HANDLERS } = await import('@podstage/cri');
-    const { listen } = await import('@podstage/grpc');
+    const { serveUntilSignal } = await import('@podstage/grpc');
     const address = (values.listen as string | undefined) ?? DEFAULT_CRI_SOCKET;
     const server = createCriServer({
       dataDir: dataDir(global), configDir: configDir(global), stage1s: STAGE1S, store: await openStore(global),
       fetch: cliFetchOptions(global, values as Parameters<typeof cliFetchOptions>[1]), handlers: handlers(values['runtime-handler'] as string[] | undefined, DEFAULT_HANDLERS),
       defaultStage1: values['default-stage1'] as string | undefined,
     });
-    const listener = await listen(server, address);
-    process.stderr.write(`podstage cri: serving runtime.v1 on ${address}\n`);
-    await new Promise<void>((resolve) => {
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
-    });
-    await listener.close();
+    await serveUntilSignal(server, address, 'podstage cri (runtime.v1)');
     return 0;
   },
 };

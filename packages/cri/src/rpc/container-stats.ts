@@ -1,4 +1,5 @@
-import { containerStats, nowNanos } from '../stats-messages.js';
+import { nowNanos } from '@podstage/grpc';
+import { containerStats } from '../stats-messages.js';
 import { requireContainer } from '../state.js';
 import type { Rpc } from './types.js';
 

@@ -1,5 +1,6 @@
 import { labelsMatch } from '../messages-out.js';
-import { containerStats, nowNanos } from '../stats-messages.js';
+import { nowNanos } from '@podstage/grpc';
+import { containerStats } from '../stats-messages.js';
 import { listContainers } from '../state.js';
 import type { Rpc } from './types.js';
 

@@ -1,5 +1,6 @@
 import { labelsMatch } from '../messages-out.js';
-import { nowNanos, podSandboxStats } from '../stats-messages.js';
+import { nowNanos } from '@podstage/grpc';
+import { podSandboxStats } from '../stats-messages.js';
 import { listContainers, listSandboxes } from '../state.js';
 import type { Rpc } from './types.js';
 

@@ -1,4 +1,5 @@
-import { nowNanos, podSandboxStats } from '../stats-messages.js';
+import { nowNanos } from '@podstage/grpc';
+import { podSandboxStats } from '../stats-messages.js';
 import { listContainers, requireSandbox } from '../state.js';
 import type { Rpc } from './types.js';
 

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { updateAppResources, type AppResources } from '@podstage/runtime';
-import { CriError } from '../errors.js';
+import { GrpcError } from '@podstage/grpc';
 import type { LinuxContainerResources } from '../messages.js';
 import { requireContainer } from '../state.js';
 import type { Rpc } from './types.js';
@@ -21,7 +21,7 @@ function appResources(r: LinuxContainerResources): AppResources {
 
 /** New CPU and memory limits for a running container: its cgroup now, its manifest for its next start. */
 export const UpdateContainerResources: Rpc = async (ctx, req: { container_id: string; linux: LinuxContainerResources | null }) => {
-  if (req.linux === null) throw new CriError(status.INVALID_ARGUMENT, 'linux: expected the container\'s Linux resources');
+  if (req.linux === null) throw new GrpcError(status.INVALID_ARGUMENT, 'linux: expected the container\'s Linux resources');
   const c = requireContainer(ctx.dataDir, req.container_id);
   await updateAppResources(ctx.dataDir, c.sandbox.ref.uuid, c.app.name, appResources(req.linux));
   return {};

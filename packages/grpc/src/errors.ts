@@ -1,6 +1,5 @@
-/** podstage's error codes as gRPC status codes: the one table the CRI server answers failures with. */
-import { status, type ServiceError } from '@grpc/grpc-js';
-import { Metadata } from '@grpc/grpc-js';
+/** podstage's error codes as gRPC status codes: the one table the CRI server and the API service answer failures with. */
+import { Metadata, status } from '@grpc/grpc-js';
 import type { ErrorCode } from '@podstage/contract';
 
 const GRPC_STATUS: Record<ErrorCode, status> = {
@@ -26,17 +25,17 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   ERR_PODSTAGE_NETWORK: status.INTERNAL,
 };
 
-/** A failure the server raises itself: a gRPC code and a message naming the field. */
-export class CriError extends Error {
+/** A failure a server raises itself: a gRPC code and a message naming the field. */
+export class GrpcError extends Error {
   constructor(readonly code: status, message: string) {
     super(message);
   }
 }
 
-export function grpcError(err: unknown): Partial<ServiceError> {
-  if (err instanceof CriError) return { code: err.code, details: err.message, metadata: new Metadata() };
+/** Any thrown error as the status a call ends with; a PodstageError's hint goes into the details. */
+export function toStatus(err: unknown): { code: status; details: string; metadata: Metadata } {
+  if (err instanceof GrpcError) return { code: err.code, details: err.message, metadata: new Metadata() };
   const e = err as { code?: string; message?: string; hint?: string };
   const code = e.code !== undefined && e.code in GRPC_STATUS ? GRPC_STATUS[e.code as ErrorCode] : status.INTERNAL;
-  const details = `${e.message ?? String(err)}${e.hint ? `; ${e.hint}` : ''}`;
-  return { code, details, metadata: new Metadata() };
+  return { code, details: `${e.message ?? String(err)}${e.hint ? `; ${e.hint}` : ''}`, metadata: new Metadata() };
 }
