@@ -12,7 +12,7 @@ APT_PACKAGES=(
   systemd-container runc crun conmon                  # stage1-host, stage1-runc (conmon: its per-container monitor)
   qemu-system-x86 gcc libc6-dev                       # stage1-kvm (gcc: the guest's static exec-app)
   linux-source make flex bison bc libelf-dev          # stage1-kvm's optional minimal guest kernel
-  containernetworking-plugins iptables                # CNI pod networking (bridge masquerade, portmap)
+  containernetworking-plugins iptables socat          # CNI pod networking (bridge masquerade, portmap); CRI port-forward
   skopeo umoci docker-registry openssl                # image tests: build, push, serve, token certs
   golang-github-opencontainers-specs-dev              # official OCI runtime-spec schemas
   golang-github-opencontainers-image-spec-dev         # official OCI image-spec schemas

@@ -7,6 +7,7 @@ export * from './manifest/types.js';
 export * from './manifest/annotations.js';
 export * from './manifest/isolators.js';
 export * from './cgroup-limits.js';
+export * from './cri-log.js';
 export * from './manifest/capabilities.js';
 export * from './manifest/validate.js';
 export { podManifestSchema } from './manifest/schema.js';

@@ -62,15 +62,15 @@ export function parseGcArgs(argv: string[], podDir = process.cwd()): GcOptions {
 }
 
 export function formatEnterArgs(o: EnterOptions): string[] {
-  return [`--app=${o.app}`, o.uuid, '--', ...o.command];
+  return [`--app=${o.app}`, ...(o.tty === true ? ['--tty'] : []), o.uuid, '--', ...o.command];
 }
 export function parseEnterArgs(argv: string[], podDir = process.cwd()): EnterOptions {
   const dash = argv.indexOf('--');
   const head = dash < 0 ? argv : argv.slice(0, dash);
   const command = dash < 0 ? [] : argv.slice(dash + 1);
-  const { values, positionals } = parseArgs({ args: head, strict: false, allowPositionals: true, options: { app: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: head, strict: false, allowPositionals: true, options: { app: { type: 'string' }, tty: { type: 'boolean' } } });
   if (typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', 'enter: --app is required');
-  return { uuid: positionalUuid('enter', positionals), podDir, app: values.app, command };
+  return { uuid: positionalUuid('enter', positionals), podDir, app: values.app, command, ...(values.tty === true ? { tty: true } : {}) };
 }
 
 export function formatAppArgs(o: AppOptions): string[] {

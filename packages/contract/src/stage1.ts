@@ -8,7 +8,7 @@ import type { PodManifest } from './manifest/types.js';
 import type { OutputMode } from './pod-files.js';
 
 /** Bumped whenever an entrypoint gains a flag or a file; stage0 checks it. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 export const ENTRYPOINTS = ['run', 'enter', 'stop', 'gc', 'app-add', 'app-start', 'app-stop', 'app-rm'] as const;
 export type EntrypointName = (typeof ENTRYPOINTS)[number];
@@ -110,6 +110,11 @@ export interface EnterOptions {
   podDir: string;
   app: string;
   command: string[];
+  /**
+   * ABI 4: stdin, stdout and stderr are one terminal, the caller's controlling
+   * terminal; the command gets a terminal whose size follows it.
+   */
+  tty?: boolean;
 }
 
 export interface GcOptions {

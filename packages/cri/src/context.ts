@@ -1,6 +1,7 @@
 /** What every RPC works with: where pods and images are, the stage1s, how a RuntimeClass handler picks one. */
 import type { FetchImageOptions, ImageStore } from '@podstage/images';
 import type { Stage1Registry } from '@podstage/runtime';
+import type { StreamRequest } from './streaming/requests.js';
 
 export interface CriContext {
   dataDir: string;
@@ -14,6 +15,8 @@ export interface CriContext {
   handlers: Record<string, string>;
   /** The stage1 of a pod that names none (annotation or handler); the registry's default when undefined. */
   defaultStage1?: string | undefined;
+  /** Where Exec, Attach and PortForward send clients (the streaming server); those RPCs are UNAVAILABLE without it. */
+  streaming?: { url(request: StreamRequest): string } | undefined;
 }
 
 export const DEFAULT_HANDLERS: Record<string, string> = { host: 'host', runc: 'runc', kvm: 'kvm', fly: 'fly' };

@@ -8,3 +8,4 @@ export { DEFAULT_HANDLERS, type CriContext } from './context.js';
 export { createCriServer } from './server.js';
 export { criServices, PROTO_FILE } from './proto.js';
 export { containerId } from './ids.js';
+export { StreamingServer, DEFAULT_STREAMING_ADDRESS } from './streaming/server.js';

@@ -15,6 +15,9 @@ import { RemoveContainer } from './rpc/remove-container.js';
 import { ListContainers } from './rpc/list-containers.js';
 import { ContainerStatus } from './rpc/container-status.js';
 import { ExecSync } from './rpc/exec-sync.js';
+import { Exec } from './rpc/exec.js';
+import { Attach } from './rpc/attach.js';
+import { PortForward } from './rpc/port-forward.js';
 import { UpdateContainerResources } from './rpc/update-container-resources.js';
 import { ContainerStats } from './rpc/container-stats.js';
 import { ListContainerStats } from './rpc/list-container-stats.js';
@@ -29,7 +32,7 @@ import { ImageFsInfo } from './rpc/image-fs-info.js';
 export const RUNTIME_RPCS: Record<string, Rpc> = {
   Version, Status, UpdateRuntimeConfig,
   RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox,
-  CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync,
+  CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync, Exec, Attach, PortForward,
   ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats, UpdateContainerResources,
 };
 

@@ -7,6 +7,7 @@
  * and then exec, so libuv's thread pool never acts in the wrong namespace.
  */
 import { createRequire } from 'node:module';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { syscallError } from '@podstage/contract';
 
@@ -14,6 +15,7 @@ type Fn = (...args: unknown[]) => number;
 interface Libc {
   flock: Fn; fcntl: Fn; unshare: Fn; mount: Fn; umount2: Fn; chroot: Fn;
   setns: Fn; seccomp: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn; capset: Fn;
+  setsid: Fn; posix_openpt: Fn; grantpt: Fn; unlockpt: Fn; ptsname_r: Fn; ioctl: Fn;
   errno(): number;
 }
 
@@ -50,6 +52,13 @@ function load(): Libc {
     prctl: f('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     sethostname: f('int sethostname(const char *name, size_t len)'),
     capset: f('int capset(void *header, void *data)'),
+    setsid: f('int setsid(void)'),
+    posix_openpt: f('int posix_openpt(int flags)'),
+    grantpt: f('int grantpt(int fd)'),
+    unlockpt: f('int unlockpt(int fd)'),
+    ptsname_r: f('int ptsname_r(int fd, _Out_ uint8_t *buf, size_t len)'),
+    // ioctl is variadic; every request used here passes one pointer.
+    ioctl: f('int ioctl(int fd, unsigned long request, void *arg)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -161,6 +170,56 @@ export function setCapabilitySets(held: readonly number[]): void {
 
 export function sethostname(name: string): void {
   check(load().sethostname(name, Buffer.byteLength(name)), 'sethostname', name);
+}
+
+export interface Pty {
+  /** The controlling side, kept by whoever copies the terminal's bytes. */
+  master: number;
+  /** The terminal a command gets as stdin, stdout and stderr. */
+  slave: number;
+}
+
+const O_RDWR = 2, O_NOCTTY = 0o400;
+/** A new pseudo-terminal pair (posix_openpt), both ends close-on-exec as Node opens fds. */
+export function openPty(): Pty {
+  const l = load();
+  const master = check(l.posix_openpt(O_RDWR | O_NOCTTY), 'posix_openpt', '/dev/ptmx');
+  try {
+    check(l.grantpt(master), 'grantpt', `fd ${master}`);
+    check(l.unlockpt(master), 'unlockpt', `fd ${master}`);
+    const name = Buffer.alloc(64);
+    const rc = l.ptsname_r(master, name, name.length);
+    if (rc !== 0) throw syscallError('ptsname_r', `fd ${master}`, errnoName(rc));
+    const path = name.subarray(0, name.indexOf(0)).toString();
+    const slave = openSync(path, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+    check(l.fcntl(master, F_SETFD, FD_CLOEXEC), 'fcntl(F_SETFD)', `fd ${master}`);
+    return { master, slave };
+  } catch (e) {
+    closeSync(master);
+    throw e;
+  }
+}
+
+const TIOCSWINSZ = 0x5414;
+/** The terminal's size (TIOCSWINSZ on either end); its foreground process group gets SIGWINCH. */
+export function setWindowSize(fd: number, columns: number, rows: number): void {
+  // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
+  const size = Buffer.alloc(8);
+  size.writeUInt16LE(Math.min(rows, 0xffff), 0);
+  size.writeUInt16LE(Math.min(columns, 0xffff), 2);
+  check(load().ioctl(fd, TIOCSWINSZ, size), 'ioctl(TIOCSWINSZ)', `fd ${fd}`);
+}
+
+const TIOCSCTTY = 0x540e;
+/**
+ * Make this process a session leader whose controlling terminal is the one at
+ * `fd`, so the terminal's job control and SIGWINCH reach what it execs, and
+ * nothing of the caller's session does.
+ */
+export function takeControllingTerminal(fd: number): void {
+  const l = load();
+  check(l.setsid(), 'setsid', 'self');
+  check(l.ioctl(fd, TIOCSCTTY, null), 'ioctl(TIOCSCTTY)', `fd ${fd}`);
 }
 
 /**

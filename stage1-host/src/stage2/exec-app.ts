@@ -1,13 +1,14 @@
 /**
  * stage2 helper, run inside the pod. Two modes, one isolation:
  *   POD_DIR APP                       start the app (the supervisor runs this)
- *   --enter POD_DIR APP PID -- CMD    run CMD in the running app PID (enter)
+ *   --enter POD_DIR APP PID [--tty] -- CMD
+ *                                     run CMD in the running app PID (enter); --tty: on stdin as its controlling terminal
  * Either way it takes the app's cgroup, mount namespace and root, then its
  * identity, capabilities, no-new-privileges and seccomp filter, and execs in place.
  */
 import { closeSync, openSync } from 'node:fs';
 import { formatError, isPodstageError, readPodManifest, readPodOptions } from '@podstage/contract';
-import { CLONE_FS, CLONE_NEWNS, setNotDumpable, setns, unshare } from '@podstage/linux';
+import { CLONE_FS, CLONE_NEWNS, setNotDumpable, setns, takeControllingTerminal, unshare } from '@podstage/linux';
 import {
   appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace,
 } from '@podstage/stage1-common';
@@ -17,6 +18,7 @@ const argv = process.argv.slice(2);
 const entering = argv[0] === '--enter';
 const [podDir = '/pod', name = '', pidArg = ''] = entering ? argv.slice(1) : argv;
 const command = entering ? argv.slice(argv.indexOf('--') + 1) : [];
+const tty = entering && argv.slice(0, argv.indexOf('--')).includes('--tty');
 
 function joinMountNamespaceOf(pid: string): void {
   const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
@@ -39,6 +41,7 @@ try {
   if (entering) {
     joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);
     joinMountNamespaceOf(pidArg);
+    if (tty) takeControllingTerminal(0);
   } else {
     createCgroup(appCgroupInPod(name), cgroupLimits(plan.isolators), CGROUP_DIR);
     joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);

@@ -9,7 +9,9 @@ import { appConfig } from '../translate.js';
 /**
  * `runc exec` into the app's container with the app's own process settings
  * (user, groups, capabilities, no-new-privileges, env, cwd); the container
- * gives the namespaces, cgroup and seccomp filter. The caller's stdio is the command's.
+ * gives the namespaces, cgroup and seccomp filter. The caller's stdio is the command's;
+ * with `--tty` runc gives it a terminal of its own in the container, copies it to
+ * ours and follows our size on SIGWINCH.
  */
 export async function enter(o: EnterOptions): Promise<number> {
   const p = loadPod(o.uuid, o.podDir, runcDriver);
@@ -17,7 +19,7 @@ export async function enter(o: EnterOptions): Promise<number> {
   const plan = planApp(o.podDir, p.manifest, o.app, p.options.insecureOptions);
   const spec = appConfig(plan, appContext(p, 0));
   const processFile = join(bundleDir(o.podDir, o.app), `enter-${process.pid}.json`);
-  writeFileAtomic(processFile, JSON.stringify({ ...spec.process, args: o.command.length > 0 ? o.command : ['/bin/sh'], terminal: false }));
+  writeFileAtomic(processFile, JSON.stringify({ ...spec.process, args: o.command.length > 0 ? o.command : ['/bin/sh'], terminal: o.tty === true }));
   const [cmd, args] = execArgv(podRuntimeName(p), containerId(o.uuid, o.app), processFile);
   return execve(cmd, [cmd, ...args], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
 }

@@ -8,9 +8,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import * as assert from 'uvu/assert';
-import { startCriServer, type CriServer } from '../helpers/cri.js';
+import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods } from '../helpers/pods.js';
 import { writeImageLayout, randomLayer, startRegistry } from '../helpers/registry.js';
@@ -45,15 +45,6 @@ function containerConfig(extra: Obj = {}): Obj {
     envs: [{ key: 'GREETING', value: 'hi' }], labels: { tier: 'front' }, log_path: 'main.log',
     linux: { security_context: { capabilities: { drop_capabilities: ['NET_RAW'] } } }, ...extra,
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const containerState = async (cri: CriServer, id: string) => ((await cri.runtime<Obj>('ContainerStatus', { container_id: id })).status as Obj);
@@ -170,9 +161,9 @@ t('errors a kubelet meets: a missing image, a group without a user, a privileged
   assert.equal((await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id } })).containers, [], 'no container was added');
   const unknown = await rejection(cri.runtime('PodSandboxStatus', { pod_sandbox_id: 'no-such-sandbox' }));
   assert.is(unknown.code, grpcStatus.NOT_FOUND);
-  const attach = await rejection(cri.runtime('Attach', { container_id: 'x' }));
-  assert.match(attach.details, 'RuntimeService.Attach is not implemented by podstage');
-  assert.is(attach.code, grpcStatus.UNIMPLEMENTED);
+  const checkpoint = await rejection(cri.runtime('CheckpointContainer', { container_id: 'x' }));
+  assert.match(checkpoint.details, 'RuntimeService.CheckpointContainer is not implemented by podstage');
+  assert.is(checkpoint.code, grpcStatus.UNIMPLEMENTED);
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
 });
 

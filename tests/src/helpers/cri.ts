@@ -54,3 +54,13 @@ export async function startCriServer(sb: Sandbox, config: string, o: CriServerOp
     },
   };
 }
+
+/** The error a call that must fail failed with. */
+export async function rejection(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}

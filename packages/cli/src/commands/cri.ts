@@ -20,23 +20,35 @@ function handlers(values: string[] | undefined, base: Record<string, string>): R
 export const command: Command = {
   name: 'cri',
   summary: "Serve Kubernetes' Container Runtime Interface (runtime.v1) for the kubelet and crictl, until SIGTERM or SIGINT.",
-  usage: 'cri [--listen=ADDRESS] [--default-stage1=NAME] [--runtime-handler=NAME=STAGE1]...',
+  usage: 'cri [--listen=ADDRESS] [--streaming-address=HOST:PORT] [--default-stage1=NAME] [--runtime-handler=NAME=STAGE1]...',
   options: {
     listen: { type: 'string', valueName: 'ADDRESS', description: `unix:///PATH or HOST:PORT (default ${DEFAULT_CRI_SOCKET})` },
+    'streaming-address': { type: 'string', valueName: 'HOST:PORT', description: 'where the streaming server of Exec, Attach and PortForward listens (default 127.0.0.1:0, any free port: the kubelet proxies to it)' },
     'default-stage1': { type: 'string', valueName: 'NAME', description: 'the stage1 of a pod that names none by annotation or RuntimeClass handler (default: host)' },
     'runtime-handler': { type: 'string', multiple: true, valueName: 'NAME=STAGE1', description: 'a RuntimeClass handler and the stage1 it chooses (host, runc, kvm and fly are known)' },
     authfile: { type: 'string', valueName: 'FILE', description: 'registry credentials for PullImage (containers-auth.json)' },
   },
   async run({ global, values }) {
-    const { createCriServer, DEFAULT_HANDLERS } = await import('@podstage/cri');
+    const { createCriServer, DEFAULT_HANDLERS, DEFAULT_STREAMING_ADDRESS, StreamingServer } = await import('@podstage/cri');
     const { serveUntilSignal } = await import('@podstage/grpc');
     const address = (values.listen as string | undefined) ?? DEFAULT_CRI_SOCKET;
-    const server = createCriServer({
+    const ctx = {
       dataDir: dataDir(global), configDir: configDir(global), stage1s: STAGE1S, store: await openStore(global),
       fetch: cliFetchOptions(global, values as Parameters<typeof cliFetchOptions>[1]), handlers: handlers(values['runtime-handler'] as string[] | undefined, DEFAULT_HANDLERS),
       defaultStage1: values['default-stage1'] as string | undefined,
-    });
-    await serveUntilSignal(server, address, 'podstage cri (runtime.v1)');
+    };
+    const streaming = new StreamingServer(ctx);
+    const streamingAddress = (values['streaming-address'] as string | undefined) ?? DEFAULT_STREAMING_ADDRESS;
+    try {
+      await streaming.listen(streamingAddress);
+    } catch (e) {
+      throw new PodstageError('ERR_PODSTAGE_USAGE', `--streaming-address=${streamingAddress}: ${(e as Error).message.replace(/^--streaming-address: /, '')}`);
+    }
+    try {
+      await serveUntilSignal(createCriServer({ ...ctx, streaming }), address, 'podstage cri (runtime.v1)');
+    } finally {
+      await streaming.close();
+    }
     return 0;
   },
 };

@@ -1,8 +1,13 @@
 /**
  * A command in a running app as a child process, for a long-lived front end
- * (the CRI's ExecSync): the pod's stage1 `enter` entrypoint, spawned the way
- * a stage1 found by path is entered, its output collected.
+ * (the CRI's ExecSync and streaming Exec): the pod's stage1 `enter`
+ * entrypoint, spawned the way a stage1 found by path is entered.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { ReadStream } from 'node:tty';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { formatEnterArgs, PodstageError } from '@podstage/contract';
 import { entrypointPath, readPodStage1, stage1Env } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
@@ -16,18 +21,126 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
-export async function execInPod(
-  dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[]; timeoutMs?: number },
-): Promise<ExecResult> {
+/** The first ABI whose `enter` takes the caller's stdin and `--tty`. */
+const ENTER_STDIN_ABI = 4;
+
+interface EnterCommand { file: string; args: string[]; cwd: string }
+
+function enterCommand(dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[]; tty?: boolean; stdin?: boolean }): EnterCommand {
   const { ref, app } = enterTarget(dataDir, id, o.app);
   const choice = readPodStage1(ref.path);
   const file = entrypointPath(choice, 'enter', stage1s);
   if (file === undefined) throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${choice.manifest.name} does not support enter`);
+  if ((o.tty === true || o.stdin === true) && choice.manifest.abiVersion < ENTER_STDIN_ABI) {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${choice.manifest.name} (ABI ${choice.manifest.abiVersion}) cannot give a command ${o.tty === true ? 'a terminal' : 'stdin'} (ABI ${ENTER_STDIN_ABI})`, {
+      hint: 'run the command without a terminal and stdin',
+    });
+  }
+  return { file, args: formatEnterArgs({ uuid: ref.uuid, podDir: ref.path, app, command: o.command, ...(o.tty === true ? { tty: true } : {}) }), cwd: ref.path };
+}
+
+export async function execInPod(
+  dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[]; timeoutMs?: number },
+): Promise<ExecResult> {
+  const c = enterCommand(dataDir, stage1s, id, o);
   const { execa } = await import('execa');
-  const r = await execa(file, formatEnterArgs({ uuid: ref.uuid, podDir: ref.path, app, command: o.command }), {
-    cwd: ref.path, env: stage1Env(), extendEnv: false, reject: false, stdin: 'ignore', encoding: 'buffer', stripFinalNewline: false,
+  const r = await execa(c.file, c.args, {
+    cwd: c.cwd, env: stage1Env(), extendEnv: false, reject: false, stdin: 'ignore', encoding: 'buffer', stripFinalNewline: false,
     ...(o.timeoutMs === undefined || o.timeoutMs <= 0 ? {} : { timeout: o.timeoutMs, killSignal: 'SIGKILL' }),
   });
   const timedOut = r.timedOut === true;
   return { exitCode: timedOut ? 137 : (r.exitCode ?? 255), stdout: Buffer.from(r.stdout as Uint8Array), stderr: Buffer.from(r.stderr as Uint8Array), timedOut };
 }
+
+/** A command running in an app, its stdio streams in the caller's hands. */
+export interface PodProcess {
+  /** Its input; undefined without stdin. */
+  stdin: Writable | undefined;
+  /** Its output; with a terminal, everything it writes (stderr included). */
+  stdout: Readable;
+  /** Undefined with a terminal: the terminal carries both. */
+  stderr: Readable | undefined;
+  /** The terminal's new size; nothing without a terminal. */
+  resize(columns: number, rows: number): void;
+  /** Its exit status (128 + signal when killed) once it exited and its output is read. */
+  exited: Promise<number>;
+  kill(): void;
+}
+
+export interface SpawnInPodOptions {
+  app?: string | undefined;
+  command: string[];
+  /** A terminal as its stdin, stdout and stderr. */
+  tty?: boolean;
+  /** Keep its stdin open for the caller (else /dev/null, or a terminal it never types on). */
+  stdin?: boolean;
+  /** The terminal's size at start. */
+  size?: { columns: number; rows: number };
+}
+
+/**
+ * Start `command` in a running app, with pipes or a terminal (a pty the caller
+ * reads and writes through `stdout`/`stdin`), for a front end that streams it.
+ */
+export async function spawnInPod(dataDir: string, stage1s: Stage1Registry, id: string, o: SpawnInPodOptions): Promise<PodProcess> {
+  const c = enterCommand(dataDir, stage1s, id, o);
+  const options = { cwd: c.cwd, env: stage1Env() };
+  if (o.tty !== true) {
+    const child = spawn(c.file, c.args, { ...options, stdio: [o.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    return {
+      stdin: child.stdin ?? undefined, stdout: child.stdout as Readable, stderr: child.stderr as Readable,
+      resize: () => undefined, exited: exitStatus(child, [child.stdout as Readable, child.stderr as Readable]), kill: () => child.kill('SIGKILL'),
+    };
+  }
+  const { openPty, setWindowSize } = await import('@podstage/linux');
+  const pty = openPty();
+  let child: ChildProcess;
+  try {
+    if (o.size !== undefined) setWindowSize(pty.master, o.size.columns, o.size.rows);
+    child = spawn(c.file, c.args, { ...options, stdio: [pty.slave, pty.slave, pty.slave] });
+  } catch (e) {
+    closeSync(pty.master);
+    throw e;
+  } finally {
+    closeSync(pty.slave);
+  }
+  const terminal = masterStream(pty.master);
+  return {
+    stdin: o.stdin === true ? terminal : undefined, stdout: terminal, stderr: undefined,
+    resize: (columns, rows) => {
+      setWindowSize(pty.master, columns, rows);
+      // A stage1 that copies to a terminal of its own (runc) follows ours on SIGWINCH.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGWINCH');
+    },
+    exited: exitStatus(child, [terminal]),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+/**
+ * The pty's controlling side as a stream. Once the last holder of the terminal
+ * closed it, reads fail with EIO: that is its end.
+ */
+function masterStream(fd: number): Duplex {
+  const stream = new ReadStream(fd);
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EIO') stream.push(null);
+    else stream.destroy(e);
+  });
+  stream.once('end', () => stream.destroy());
+  return stream;
+}
+
+function exitStatus(child: ChildProcess, outputs: Readable[]): Promise<number> {
+  const drained = outputs.map((s) => new Promise<void>((resolve) => {
+    if (s.readableEnded || s.destroyed) resolve();
+    s.once('end', resolve).once('close', resolve).once('error', () => resolve());
+  }));
+  const exit = new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal === null ? 0 : signalNumber(signal))));
+  });
+  return Promise.all([exit, ...drained]).then(([code]) => code);
+}
+
+const signalNumber = (name: NodeJS.Signals): number => osConstants.signals[name] ?? 0;

@@ -9,7 +9,7 @@ import type { Stage1Registry } from '../stage1/registry.js';
 import { findPod, monitorGone, podState, type PodRef } from './lifecycle.js';
 import { checkPodNetworks, detachNetworks } from './network.js';
 
-function requireRunning(ref: PodRef): void {
+export function requireRunning(ref: PodRef): void {
   const state = podState(ref);
   if (state !== 'running') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${ref.uuid} is ${state}, not running`);
 }

@@ -1,0 +1,108 @@
+/**
+ * The streaming server Exec, Attach and PortForward send clients to, as the
+ * kubelet's and containerd's: plain HTTP (loopback by default; the kubelet
+ * proxies to it), one URL per request (`/exec/TOKEN`, `/attach/TOKEN`,
+ * `/portforward/TOKEN`), upgraded to SPDY/3.1 or, for exec and attach, to a
+ * websocket.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { CriContext } from '../context.js';
+import { serveAttach } from './attach.js';
+import type { Channels, StreamOptions } from './channels.js';
+import { serveExec } from './exec.js';
+import { PORT_FORWARD_PROTOCOLS, servePortForward } from './port-forward.js';
+import { RequestCache, type StreamRequest } from './requests.js';
+import { SPDY_REMOTECOMMAND_PROTOCOLS, spdyChannels } from './spdy-remotecommand.js';
+import { isSpdyUpgrade, offeredProtocols, refuse, upgradeToSpdy } from './upgrade.js';
+import { WEBSOCKET_REMOTECOMMAND_PROTOCOLS, websocketChannels } from './websocket.js';
+
+export const DEFAULT_STREAMING_ADDRESS = '127.0.0.1:0';
+
+export class StreamingServer {
+  private readonly requests = new RequestCache();
+  private readonly http: Server;
+  private readonly websockets: WebSocketServer;
+  private base = '';
+
+  constructor(private readonly ctx: CriContext) {
+    this.http = createServer((_req, res) => {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('expected an upgrade to SPDY/3.1 or a websocket\n');
+    });
+    this.websockets = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (offered) => WEBSOCKET_REMOTECOMMAND_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  /** Listen on HOST:PORT (port 0: any free one). */
+  async listen(address: string): Promise<void> {
+    const m = /^(.*):(\d+)$/.exec(address);
+    if (m === null) throw new Error(`--streaming-address: expected HOST:PORT, got ${JSON.stringify(address)}`);
+    const host = m[1]!.replace(/^\[(.*)\]$/, '$1');
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(Number(m[2]), host, () => resolve());
+    });
+    const bound = this.http.address() as AddressInfo;
+    this.base = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  }
+
+  /** The URL a client streams `request` at. */
+  url(request: StreamRequest): string {
+    return `${this.base}/${request.kind}/${this.requests.insert(request)}`;
+  }
+
+  close(): Promise<void> {
+    this.websockets.close();
+    this.http.closeAllConnections();
+    return new Promise((resolve) => this.http.close(() => resolve()));
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const m = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)(?:\?.*)?$/.exec(req.url ?? '');
+    const request = m === null ? undefined : this.requests.consume(m[2]!);
+    if (request === undefined || request.kind !== m?.[1]) {
+      refuse(socket, 404, 'Not Found', 'unknown or expired streaming token\n');
+      return;
+    }
+    if (isSpdyUpgrade(req)) {
+      this.spdy(request, req, socket, head);
+    } else if (String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' && request.kind !== 'portforward') {
+      if (!offeredProtocols(req.headers['sec-websocket-protocol']).some((p) => (WEBSOCKET_REMOTECOMMAND_PROTOCOLS as readonly string[]).includes(p))) {
+        refuse(socket, 400, 'Bad Request', `expected a websocket subprotocol of ${WEBSOCKET_REMOTECOMMAND_PROTOCOLS.join(', ')}\n`);
+        return;
+      }
+      this.websockets.handleUpgrade(req, socket, head, (ws) => this.websocket(request, ws));
+    } else {
+      refuse(socket, 400, 'Bad Request', `${request.kind}: expected an upgrade to SPDY/3.1${request.kind === 'portforward' ? '' : ' or a websocket'}\n`);
+    }
+  }
+
+  private spdy(request: StreamRequest, req: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (request.kind === 'portforward') {
+      const up = upgradeToSpdy(req, socket, head, PORT_FORWARD_PROTOCOLS);
+      if (up !== undefined) servePortForward(this.ctx, request, up.connection);
+      return;
+    }
+    const up = upgradeToSpdy(req, socket, head, SPDY_REMOTECOMMAND_PROTOCOLS);
+    if (up === undefined) return;
+    const closed = new Promise<void>((resolve) => up.connection.once('close', () => resolve()));
+    void spdyChannels(up.connection, request).then(async (channels) => {
+      if (channels !== undefined) await this.remoteCommand(request, channels, closed);
+      up.connection.close();
+    });
+  }
+
+  private websocket(request: StreamRequest, ws: WebSocket): void {
+    if (request.kind === 'portforward') return;
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    void this.remoteCommand(request, websocketChannels(ws, request), closed).then(() => ws.close(1000));
+  }
+
+  private remoteCommand(request: StreamRequest & StreamOptions, channels: Channels, closed: Promise<void>): Promise<void> {
+    return request.kind === 'exec' ? serveExec(this.ctx, request, channels, closed) : serveAttach(this.ctx, request as StreamRequest & { kind: 'attach' }, channels, closed);
+  }
+}
