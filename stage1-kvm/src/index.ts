@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Stage1Implementation, Stage1Manifest } from '@podstage/contract';
 import { monitoredEntrypoints } from '@podstage/stage1-common/monitored';
 import { kvmDriver } from './driver.js';
+import { appStats, appUpdate } from './entrypoints/app-resources.js';
 import { enter } from './entrypoints/enter.js';
 import { gc } from './entrypoints/gc.js';
 import { run, start } from './entrypoints/run.js';
@@ -17,6 +18,6 @@ export const stage1: Stage1Implementation = {
     checkKvmSupport(m, o);
     guestBoot(m);
   },
-  run, start, gc, enter, ...monitoredEntrypoints(kvmDriver),
+  run, start, gc, enter, appUpdate, appStats, ...monitoredEntrypoints(kvmDriver),
 };
 export default stage1;

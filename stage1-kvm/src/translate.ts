@@ -5,7 +5,8 @@
  * inside the guest, under the guest kernel.
  */
 import {
-  annotationValue, CAPABILITIES, cniNetworks, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError, type Capability, type PodManifest, type Stage1CheckOptions,
+  annotationValue, CAPABILITIES, cniNetworks, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError,
+  type AppUsage, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
 import {
@@ -13,7 +14,8 @@ import {
 } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
-import { GUEST_RUN_DIR, GUEST_SHM, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
+import { GUEST_RUN_DIR, GUEST_SHM, guestCgroup, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
+export { guestCgroup };
 
 export const GUEST_OVERHEAD_MIB = 128;
 /** Debian's kernel panics below this. */
@@ -130,8 +132,6 @@ export { shellQuote };
 export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
 export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
 export const guestOutput = (app: string, stream: 'stdout' | 'stderr') => `/out/${app}.${stream}`;
-/** Each app's cgroup in the guest (v2, directly under the root: the root may hold processes). */
-export const guestCgroup = (app: string) => `/sys/fs/cgroup/app-${app}`;
 
 /** cgroup v1 cpu.shares (2..262144) as a v2 cpu.weight (1..10000), the kernel's own mapping. */
 const cpuWeight = (shares: number) => Math.round(1 + ((shares - 2) * 9999) / 262142);
@@ -261,4 +261,19 @@ export function execScript(p: AppPlan, argv: string[], seccomp: boolean): string
     `echo 0 > ${guestCgroup(p.name)}/cgroup.procs`,
     `exec ${execAppCommand(p, ['enter', '--pid', `"$(cat ${pidFile})"`], argv, seccomp)}`,
   ].join('\n') + '\n';
+}
+
+/** The guest's cgroup v2 files (`key value` lines, as the agent prints them) as usage figures. */
+export function parseGuestUsage(text: string): AppUsage {
+  const v = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key !== undefined && value !== undefined && /^\d+$/.test(value)) v.set(key, Number(value));
+  }
+  const n = (key: string) => v.get(key) ?? 0;
+  const memory = n('memory.current');
+  return {
+    cpuNanos: n('usage_usec') * 1000, memoryBytes: memory, workingSetBytes: Math.max(0, memory - n('inactive_file')),
+    rssBytes: n('anon'), pageFaults: n('pgfault'), majorPageFaults: n('pgmajfault'), processes: n('procs'),
+  };
 }

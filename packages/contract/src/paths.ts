@@ -53,6 +53,8 @@ export const pod = {
   runOutput: (podDir: string) => join(podDir, 'run.out'),
   stage1Dir: (podDir: string) => join(podDir, 'stage1'),
   stage1Info: (podDir: string) => join(podDir, 'stage1', 'info.json'),
+  /** A container's conmon bundle (ABI.md, "Pods under conmon"): the sandbox's and each app's. */
+  stage1Bundle: (podDir: string, name: string) => join(podDir, 'stage1', 'bundles', name),
   appsDir: (podDir: string) => join(podDir, 'apps'),
   appDir: (podDir: string, app: string) => join(podDir, 'apps', app),
   appRootfs: (podDir: string, app: string) => join(podDir, 'apps', app, 'rootfs'),

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PodstageError } from './errors.js';
-import type { AppOptions, EnterOptions, GcOptions, RunOptions, StopOptions } from './stage1.js';
+import type { AppOptions, AppUpdateOptions, EnterOptions, GcOptions, RunOptions, StopOptions } from './stage1.js';
 
 export const LOCK_FD_ENV = 'PODSTAGE_LOCK_FD';
 
@@ -80,4 +80,23 @@ export function parseAppArgs(entry: string, argv: string[], podDir = process.cwd
   const { values, positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { app: { type: 'string' }, force: { type: 'boolean' } } });
   if (typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', `${entry}: --app is required`);
   return { uuid: positionalUuid(entry, positionals), podDir, app: values.app, force: values.force === true };
+}
+
+export function formatAppUpdateArgs(o: AppUpdateOptions): string[] {
+  return [`--app=${o.app}`, ...(o.memoryBytes === undefined ? [] : [`--memory=${o.memoryBytes}`]), ...(o.cpuMillis === undefined ? [] : [`--cpu=${o.cpuMillis}`]), o.uuid];
+}
+export function parseAppUpdateArgs(argv: string[], podDir = process.cwd()): AppUpdateOptions {
+  const { values, positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { app: { type: 'string' }, memory: { type: 'string' }, cpu: { type: 'string' } } });
+  if (typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', 'app-update: --app is required');
+  const count = (flag: 'memory' | 'cpu'): number | undefined => {
+    const v = values[flag];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new PodstageError('ERR_PODSTAGE_USAGE', `app-update: --${flag}: expected a whole number`);
+    return Number(v);
+  };
+  const memoryBytes = count('memory'), cpuMillis = count('cpu');
+  return {
+    uuid: positionalUuid('app-update', positionals), podDir, app: values.app,
+    ...(memoryBytes === undefined ? {} : { memoryBytes }), ...(cpuMillis === undefined ? {} : { cpuMillis }),
+  };
 }

@@ -8,9 +8,9 @@ import type { PodManifest } from './manifest/types.js';
 import type { OutputMode } from './pod-files.js';
 
 /** Bumped whenever an entrypoint gains a flag or a file; stage0 checks it. */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
-export const ENTRYPOINTS = ['run', 'enter', 'stop', 'gc', 'app-add', 'app-start', 'app-stop', 'app-rm'] as const;
+export const ENTRYPOINTS = ['run', 'enter', 'stop', 'gc', 'app-add', 'app-start', 'app-stop', 'app-rm', 'app-update', 'app-stats'] as const;
 export type EntrypointName = (typeof ENTRYPOINTS)[number];
 export const REQUIRED_ENTRYPOINTS: readonly EntrypointName[] = ['run', 'gc'];
 
@@ -129,6 +129,28 @@ export interface AppOptions {
   force: boolean;
 }
 
+/** ABI 5, `app-update`: the running app's new limits (absent: unchanged). */
+export interface AppUpdateOptions {
+  uuid: string;
+  podDir: string;
+  app: string;
+  memoryBytes?: number;
+  cpuMillis?: number;
+}
+
+/** ABI 5, `app-stats`: a running app's usage, for a stage1 whose apps' cgroups are not on the host. */
+export interface AppUsage {
+  /** CPU time used, nanoseconds. */
+  cpuNanos: number;
+  memoryBytes: number;
+  /** Memory use less inactive file pages (what the kubelet evicts on). */
+  workingSetBytes: number;
+  rssBytes: number;
+  pageFaults: number;
+  majorPageFaults: number;
+  processes: number;
+}
+
 /**
  * A built-in stage1's in-process form. `run` normally never returns: it execs
  * the isolator (or the app) in place. Optional hooks are absent when the
@@ -152,6 +174,8 @@ export interface Stage1Implementation {
   appStart?(opts: AppOptions): Promise<void>;
   appStop?(opts: AppOptions): Promise<void>;
   appRm?(opts: AppOptions): Promise<void>;
+  appUpdate?(opts: AppUpdateOptions): Promise<void>;
+  appStats?(opts: AppOptions): Promise<AppUsage>;
 }
 
 /** Values of --insecure-options (rkt's), validated where parsed. */

@@ -3,7 +3,7 @@
  * sandbox. What cannot be honoured is refused with the field's name.
  */
 import { status } from '@grpc/grpc-js';
-import { CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, type Isolator, type Mount, type Volume } from '@podstage/contract';
+import { CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, type Isolator, type Mount, type Volume } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
@@ -83,7 +83,8 @@ function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; moun
   return { volumes, mounts: out };
 }
 
-export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord): PodRequest {
+/** `logFile`: where the kubelet reads the container's log (conmon writes it there). */
+export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord, logFile?: string): PodRequest {
   const image = config.image?.image ?? '';
   if (image === '') throw invalid('config.image.image: expected an image reference');
   if (config.tty || config.stdin) throw new GrpcError(status.UNIMPLEMENTED, 'config.tty/stdin: interactive containers are not supported yet');
@@ -103,7 +104,7 @@ export function containerRequest(config: ContainerConfig, app: string, record: C
       mounts: appMounts,
       ...(sc?.readonly_rootfs === true ? { readOnlyRootFS: true } : {}),
       isolators: [...securityIsolators(sc), ...resourceIsolators(config.linux?.resources ?? null)],
-      annotations: [{ name: CONTAINER_ANNOTATION, value: JSON.stringify(record) }],
+      annotations: [{ name: CONTAINER_ANNOTATION, value: JSON.stringify(record) }, ...(logFile === undefined ? [] : [{ name: LOG_PATH_ANNOTATION, value: logFile }])],
       origins: {},
     }],
     volumes,

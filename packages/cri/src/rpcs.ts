@@ -18,6 +18,7 @@ import { ExecSync } from './rpc/exec-sync.js';
 import { Exec } from './rpc/exec.js';
 import { Attach } from './rpc/attach.js';
 import { PortForward } from './rpc/port-forward.js';
+import { ReopenContainerLog } from './rpc/reopen-container-log.js';
 import { UpdateContainerResources } from './rpc/update-container-resources.js';
 import { ContainerStats } from './rpc/container-stats.js';
 import { ListContainerStats } from './rpc/list-container-stats.js';
@@ -32,7 +33,7 @@ import { ImageFsInfo } from './rpc/image-fs-info.js';
 export const RUNTIME_RPCS: Record<string, Rpc> = {
   Version, Status, UpdateRuntimeConfig,
   RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox,
-  CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync, Exec, Attach, PortForward,
+  CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync, Exec, Attach, PortForward, ReopenContainerLog,
   ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats, UpdateContainerResources,
 };
 

@@ -1,24 +1,39 @@
-/** ContainerStats and PodSandboxStats from the cgroups (stats.ts); an app whose cgroup is not on the host (kvm: in the guest) has none. */
-import { appCgroup, podCgroup } from '@podstage/contract';
+/**
+ * ContainerStats and PodSandboxStats from the cgroups (stats.ts); an app whose
+ * cgroup is not on the host (kvm: in the guest) from what its stage1 measures.
+ */
+import { appCgroup, podCgroup, type AppUsage } from '@podstage/contract';
+import { appUsage } from '@podstage/runtime';
+import type { CriContext } from './context.js';
 import { readPodNetwork } from '@podstage/net/state';
 import { containerMetadata, sandboxMetadata } from './messages-out.js';
 import type { Container, Sandbox } from './state.js';
-import { cpuUsage, memoryUsage, networkUsage, processUsage } from './stats.js';
+import { cpuFromNanos, cpuUsage, memoryFromUsage, memoryUsage, networkUsage, processUsage } from './stats.js';
 
-export function containerStats(c: Container, now: bigint) {
+/** The usage of the running containers whose stage1 measures it (a container whose figures cannot be had gets none). */
+export async function stage1Usages(ctx: CriContext, containers: Container[]): Promise<Map<string, AppUsage>> {
+  const out = new Map<string, AppUsage>();
+  await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map(async (c) => {
+    const usage = await appUsage(ctx.dataDir, ctx.stage1s, c.sandbox.ref.uuid, c.app.name).catch(() => undefined);
+    if (usage !== undefined) out.set(c.id, usage);
+  }));
+  return out;
+}
+
+export function containerStats(c: Container, now: bigint, usage?: AppUsage) {
   const cgroup = appCgroup(c.sandbox.ref.uuid, c.app.name);
   const running = c.state === 'CONTAINER_RUNNING';
   return {
     attributes: { id: c.id, metadata: containerMetadata(c), labels: c.record.labels, annotations: c.record.annotations },
-    cpu: running ? cpuUsage(cgroup, now) : null,
-    memory: running ? memoryUsage(cgroup, now) : null,
+    cpu: !running ? null : usage !== undefined ? cpuFromNanos(c.id, BigInt(usage.cpuNanos), now) : cpuUsage(cgroup, now),
+    memory: !running ? null : usage !== undefined ? memoryFromUsage(usage, now) : memoryUsage(cgroup, now),
     writable_layer: null,
     swap: null,
     io: null,
   };
 }
 
-export function podSandboxStats(s: Sandbox, containers: Container[], now: bigint) {
+export function podSandboxStats(s: Sandbox, containers: Container[], now: bigint, usages = new Map<string, AppUsage>()) {
   const cgroup = podCgroup(s.ref.uuid);
   return {
     attributes: { id: s.ref.uuid, metadata: sandboxMetadata(s), labels: s.record.labels, annotations: s.record.annotations },
@@ -27,7 +42,7 @@ export function podSandboxStats(s: Sandbox, containers: Container[], now: bigint
       memory: s.ready ? memoryUsage(cgroup, now) : null,
       network: s.ready ? networkUsage(readPodNetwork(s.ref.path)?.netns, now) : null,
       process: s.ready ? processUsage(cgroup, now) : null,
-      containers: containers.map((c) => containerStats(c, now)),
+      containers: containers.map((c) => containerStats(c, now, usages.get(c.id))),
       io: null,
     },
     windows: null,

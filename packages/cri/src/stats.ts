@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import type { AppUsage } from '@podstage/contract';
 
 const ROOT = '/sys/fs/cgroup';
 
@@ -41,9 +42,13 @@ const previous = new Map<string, { at: bigint; nanos: bigint }>();
 
 export function cpuUsage(cgroup: string, now: bigint) {
   const nanos = cpuNanos(cgroup);
-  if (nanos === undefined) return null;
-  const last = previous.get(cgroup);
-  previous.set(cgroup, { at: now, nanos });
+  return nanos === undefined ? null : cpuFromNanos(cgroup, nanos, now);
+}
+
+/** CPU figures from a total; `key` names whose previous sample the rate is taken against. */
+export function cpuFromNanos(key: string, nanos: bigint, now: bigint) {
+  const last = previous.get(key);
+  previous.set(key, { at: now, nanos });
   const rate = last !== undefined && now > last.at && nanos >= last.nanos ? ((nanos - last.nanos) * 1_000_000_000n) / (now - last.at) : undefined;
   return { timestamp: String(now), usage_core_nano_seconds: u64(nanos), usage_nano_cores: rate === undefined ? null : u64(rate), psi: null };
 }
@@ -64,6 +69,14 @@ export function memoryUsage(cgroup: string, now: bigint) {
     page_faults: u64(stat.get('total_pgfault') ?? 0n),
     major_page_faults: u64(stat.get('total_pgmajfault') ?? 0n),
     psi: null,
+  };
+}
+
+/** Memory figures a stage1 measured (ABI 5 app-stats: kvm's guest cgroups). */
+export function memoryFromUsage(u: AppUsage, now: bigint) {
+  return {
+    timestamp: String(now), working_set_bytes: u64(u.workingSetBytes), available_bytes: null, usage_bytes: u64(u.memoryBytes),
+    rss_bytes: u64(u.rssBytes), page_faults: u64(u.pageFaults), major_page_faults: u64(u.majorPageFaults), psi: null,
   };
 }
 

@@ -4,7 +4,7 @@
  * a one-line message and a non-zero exit.
  */
 import {
-  formatError, isPodstageError, parseAppArgs, parseEnterArgs, parseGcArgs, parseRunArgs, parseStopArgs, PodstageError,
+  formatError, isPodstageError, parseAppArgs, parseAppUpdateArgs, parseEnterArgs, parseGcArgs, parseRunArgs, parseStopArgs, PodstageError,
   type EntrypointName, type Stage1Implementation,
 } from '@podstage/contract';
 
@@ -37,6 +37,12 @@ export async function entrypointMain(impl: Stage1Implementation, entry: Entrypoi
         break;
       case 'app-rm':
         await (impl.appRm ?? unsupported)(parseAppArgs(entry, argv));
+        break;
+      case 'app-update':
+        await (impl.appUpdate ?? unsupported)(parseAppUpdateArgs(argv));
+        break;
+      case 'app-stats':
+        process.stdout.write(`${JSON.stringify(await (impl.appStats ?? unsupported)(parseAppArgs(entry, argv)))}\n`);
         break;
     }
   } catch (err) {

@@ -8,19 +8,34 @@
  *   host → guest   start <app>     run /pod/scripts/app-<app>.sh (translate.ts appScript)
  *                  kill <app> <TERM|KILL|…>
  *                                  signal the running app
- *                  exec <id>       run /pod/scripts/exec-<id>.sh in a running app (enter)
+ *                  exec <id> [stdin | tty <columns> <rows>]
+ *                                  run /pod/scripts/exec-<id>.sh in a running app (enter): its
+ *                                  stdin /dev/null, or what `input` lines bring, on a terminal
+ *                                  of the given size (podstage-tty) with `tty`
+ *                  input <id> <base64>
+ *                                  bytes for the command's stdin
+ *                  input-end <id>  the end of its stdin
+ *                  resize <id> <columns> <rows>
+ *                                  its terminal's new size
+ *                  update <id> <app> <memory-bytes|-> <cpu-quota-us|->
+ *                                  new limits in the app's cgroup
+ *                  stats <id> <app>
+ *                                  the app's cgroup figures, as \`key value\` lines
  *                  halt            leave the loop; init then halts
  *   guest → host   ready           once, when the agent is listening
  *
  * Everything else the guest reports is a file in the output share (/out):
  * <app>.stdout and <app>.stderr as the app writes them, then <app>.exit with
- * its status (128+n: killed by signal n); exec-<id>.* likewise. A status is
+ * its status (128+n: killed by signal n); exec-<id>.*, update.<id>.* and
+ * stats.<id>.* likewise (app names hold no dot). A status is
  * written aside and renamed, so the host never reads half of one.
  * Scripts come from the pod export, which the guest cannot write, never from
  * a share the guest could plant a symlink in. Apps and exec'd commands never
- * inherit the port (3>&-).
+ * inherit the port (3>&-). Ids and words are checked by the host (kvm-io send,
+ * agent-requests.ts): no spaces, no shell metacharacters reach this script.
  */
-import { GUEST_RUN_DIR } from './init-script.js';
+import { CPU_PERIOD_US } from '@podstage/contract';
+import { GUEST_RUN_DIR, guestCgroup } from './init-script.js';
 
 export const AGENT_PORT_NAME = 'podstage.agent';
 /** Where the host puts the app and exec scripts (its share/scripts, read-only in the guest). */
@@ -49,9 +64,50 @@ run_app() {
   sh ${GUEST_SCRIPTS_DIR}/app-$1.sh 3>&-
   report "$1" $?
 }
+# An exec's stdin is a FIFO that a keeper holds open for writing (opened read-write, which never
+# blocks) until input-end, so the command sees its end only then. Set up before the next request
+# is read: input may follow at once.
+start_exec() {
+  in=/dev/null
+  if [ -n "$2" ]; then
+    in=$P/exec-$1.in
+    mkfifo $in && { sleep 2147483647 1<>$in & echo $! >$P/exec-$1.keeper; }
+  fi
+  [ "$2" = tty ] && echo "$3 $4" >$P/exec-$1.size
+  run_exec "$1" "$2" "$in" &
+}
 run_exec() {
-  sh ${GUEST_SCRIPTS_DIR}/exec-$1.sh 3>&- </dev/null >/out/exec-$1.stdout 2>/out/exec-$1.stderr
-  report "exec-$1" $?
+  if [ "$2" = tty ]; then
+    /bin/podstage-tty $P/exec-$1.size -- sh ${GUEST_SCRIPTS_DIR}/exec-$1.sh 3>&- <"$3" >/out/exec-$1.stdout 2>/out/exec-$1.stderr &
+    echo $! >$P/exec-$1.tty
+    wait $!
+  else
+    sh ${GUEST_SCRIPTS_DIR}/exec-$1.sh 3>&- <"$3" >/out/exec-$1.stdout 2>/out/exec-$1.stderr
+  fi
+  status=$?
+  end_input "$1"
+  rm -f $P/exec-$1.in $P/exec-$1.size $P/exec-$1.tty
+  report "exec-$1" $status
+}
+end_input() {
+  [ -s $P/exec-$1.keeper ] && kill "$(cat $P/exec-$1.keeper)" 2>/dev/null
+  rm -f $P/exec-$1.keeper
+}
+input() {
+  [ -p $P/exec-$1.in ] && printf %s "$2" | base64 -d 1<>$P/exec-$1.in
+}
+update_app() {
+  C=${guestCgroup('$2')}
+  { { [ "$3" = - ] || echo "$3" >$C/memory.max; } && { [ "$4" = - ] || echo "$4 ${CPU_PERIOD_US}" >$C/cpu.max; }; } 2>/out/update.$1.stderr
+  report "update.$1" $?
+}
+stats_app() {
+  C=${guestCgroup('$2')}
+  { echo "procs $(wc -l <$C/cgroup.procs)" && echo "memory.current $(cat $C/memory.current)" && cat $C/memory.stat $C/cpu.stat; } >/out/stats.$1.stdout 2>/out/stats.$1.stderr
+  report "stats.$1" $?
+}
+resize() {
+  [ -e $P/exec-$1.size ] && echo "$2 $3" >$P/exec-$1.size && kill -WINCH "$(cat $P/exec-$1.tty 2>/dev/null)" 2>/dev/null
 }
 # A kill may come before the app's pid file is written: wait for it a little.
 signal_app() {
@@ -63,7 +119,12 @@ while read -r op name arg <&3; do
   case "$op" in
     start) run_app "$name" & ;;
     kill) signal_app "$name" "$arg" & ;;
-    exec) run_exec "$name" & ;;
+    exec) start_exec "$name" $arg ;;
+    input) input "$name" "$arg" ;;
+    input-end) end_input "$name" ;;
+    resize) resize "$name" $arg ;;
+    update) update_app "$name" $arg & ;;
+    stats) stats_app "$name" $arg & ;;
     halt) break ;;
     *) echo "podstage guest: unknown request $op" >&2 ;;
   esac

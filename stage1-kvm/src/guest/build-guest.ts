@@ -4,7 +4,7 @@
  * downloaded (apt-get download) and unpacked (dpkg -x); its bzImage is
  * decompressed to an ELF vmlinux (microvm boots it directly, no firmware);
  * an initramfs holds busybox-static, the virtio/9p/virtio-serial modules,
- * /init, the agent and podstage-exec-app (guest/exec-app.c, linked statically).
+ * /init, the agent, podstage-exec-app (guest/exec-app.c) and podstage-tty (guest/guest-tty.c), linked statically.
  * Beside it, the host's end of the guest, kvm-io (host/kvm-io.c).
  * Output: DIR/vmlinux, DIR/initrd.cpio, DIR/release, DIR/kvm-io. Idempotent.
  */
@@ -18,6 +18,7 @@ import { AGENT_SCRIPT } from './agent-script.js';
 import { GUEST_MODULES, INIT_SCRIPT } from './init-script.js';
 
 const EXEC_APP_SOURCE = fileURLToPath(new URL('../../src/guest/exec-app.c', import.meta.url));
+const GUEST_TTY_SOURCE = fileURLToPath(new URL('../../src/guest/guest-tty.c', import.meta.url));
 const KVM_IO_SOURCE = fileURLToPath(new URL('../../src/host/kvm-io.c', import.meta.url));
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 
@@ -87,7 +88,8 @@ async function buildInitramfs(modulesDir: string, release: string, out: string):
     writeFileSync(join(root, 'init'), INIT_SCRIPT, { mode: 0o755 });
     writeFileSync(join(root, 'bin', 'podstage-agent'), AGENT_SCRIPT, { mode: 0o755 });
     await compile(EXEC_APP_SOURCE, join(root, 'bin', 'podstage-exec-app'));
-    const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'lib/modules/release', 'proc', 'sys', 'dev', 'mnt', 'pod', 'init'];
+    await compile(GUEST_TTY_SOURCE, join(root, 'bin', 'podstage-tty'));
+    const files = ['.', 'bin', 'bin/busybox', 'bin/podstage-agent', 'bin/podstage-exec-app', 'bin/podstage-tty', 'lib', 'lib/modules', ...GUEST_MODULES.map((m) => `lib/modules/${m}.ko`), 'lib/modules/release', 'proc', 'sys', 'dev', 'mnt', 'pod', 'init'];
     const cpio = await execa('/bin/busybox', ['cpio', '-o', '-H', 'newc'], { cwd: root, input: `${files.join('\n')}\n`, encoding: 'buffer' });
     // Renamed into place: a guest booting meanwhile reads the old initramfs or the new one, whole.
     writeFileSync(`${out}.tmp`, cpio.stdout);
@@ -122,7 +124,7 @@ export async function buildGuest(outDir: string): Promise<string> {
   const have = existsSync(join(outDir, 'release')) ? readFileSync(join(outDir, 'release'), 'utf8').trim() : '';
   const complete = existsSync(join(outDir, 'vmlinux')) && GUEST_MODULES.every((m) => existsSync(join(outDir, 'modules', `${m}.ko`)));
   if (have !== release || !complete) await fetchKernel(pkg, release, outDir);
-  const recipe = createHash('sha256').update(INIT_SCRIPT).update(AGENT_SCRIPT).update(readFileSync(EXEC_APP_SOURCE)).update(GUEST_MODULES.join(',')).update(release).update(readFileSync('/bin/busybox')).digest('hex');
+  const recipe = createHash('sha256').update(INIT_SCRIPT).update(AGENT_SCRIPT).update(readFileSync(EXEC_APP_SOURCE)).update(readFileSync(GUEST_TTY_SOURCE)).update(GUEST_MODULES.join(',')).update(release).update(readFileSync('/bin/busybox')).digest('hex');
   const stamp = join(outDir, 'initrd.recipe');
   if (!existsSync(join(outDir, 'initrd.cpio')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== recipe) {
     await buildInitramfs(join(outDir, 'modules'), release, join(outDir, 'initrd.cpio'));

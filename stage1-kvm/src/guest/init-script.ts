@@ -11,6 +11,8 @@ export const GUEST_MODULES = ['virtio_ring', 'virtio', 'virtio_mmio', 'virtio_co
 
 /** The guest's own run-time files: app scripts, pid files, seccomp programs (agent and translate.ts). */
 export const GUEST_RUN_DIR = '/run/podstage';
+/** Each app's cgroup in the guest (v2, directly under the root: the root may hold processes). */
+export const guestCgroup = (app: string) => `/sys/fs/cgroup/app-${app}`;
 /** One tmpfs per guest, every app's /dev/shm, as in a Kubernetes pod. */
 export const GUEST_SHM = `${GUEST_RUN_DIR}/shm`;
 
@@ -43,6 +45,8 @@ fi
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# Terminals for exec -t (podstage-tty opens /dev/ptmx, which allocates here).
+mkdir -p /dev/pts && mount -t devpts -o mode=0620,ptmxmode=0666 devpts /dev/pts
 # cgroup v2 with the memory, cpu and pids controllers for the apps' own cgroups (translate.ts).
 mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo '+memory +cpu +pids' > /sys/fs/cgroup/cgroup.subtree_control
 ip link set lo up

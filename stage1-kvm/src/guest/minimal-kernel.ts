@@ -21,8 +21,8 @@ export const MINIMAL_CONFIG = [
   // with acpi=off) the CPUs come from the MP table and the virtio-mmio devices from the command line
   'CONFIG_64BIT=y', 'CONFIG_SMP=y', 'CONFIG_HYPERVISOR_GUEST=y', 'CONFIG_PARAVIRT=y', 'CONFIG_KVM_GUEST=y', 'CONFIG_PVH=y',
   'CONFIG_X86_MPPARSE=y', 'CONFIG_BLK_DEV_INITRD=y', 'CONFIG_BINFMT_ELF=y', 'CONFIG_BINFMT_SCRIPT=y', 'CONFIG_HIGH_RES_TIMERS=y',
-  // console
-  'CONFIG_PRINTK=y', 'CONFIG_TTY=y', 'CONFIG_SERIAL_8250=y', 'CONFIG_SERIAL_8250_CONSOLE=y',
+  // console, and terminals for exec -t
+  'CONFIG_PRINTK=y', 'CONFIG_TTY=y', 'CONFIG_SERIAL_8250=y', 'CONFIG_SERIAL_8250_CONSOLE=y', 'CONFIG_UNIX98_PTYS=y',
   // what busybox and ordinary apps expect of a kernel
   'CONFIG_MULTIUSER=y', 'CONFIG_FUTEX=y', 'CONFIG_EPOLL=y', 'CONFIG_SIGNALFD=y', 'CONFIG_TIMERFD=y', 'CONFIG_EVENTFD=y',
   'CONFIG_AIO=y', 'CONFIG_FILE_LOCKING=y', 'CONFIG_POSIX_TIMERS=y', 'CONFIG_SYSVIPC=y', 'CONFIG_INOTIFY_USER=y', 'CONFIG_FHANDLE=y',

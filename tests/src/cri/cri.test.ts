@@ -83,12 +83,9 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
 
     const cs = (await cri.runtime<Obj>('ContainerStats', { container_id: cid })).stats;
     assert.is(cs.attributes.id, cid);
-    if (stage1 === 'kvm') {
-      assert.is(cs.memory, null, "a VM's app has no cgroup on the host");
-    } else {
-      assert.ok(Number(cs.memory.working_set_bytes.value) > 0, JSON.stringify(cs.memory));
-      assert.ok(Number(cs.cpu.usage_core_nano_seconds.value) > 0, JSON.stringify(cs.cpu));
-    }
+    // kvm: measured in the guest by its agent (app-stats), the others from the host's cgroups.
+    assert.ok(Number(cs.memory.working_set_bytes.value) > 0, JSON.stringify(cs.memory));
+    assert.ok(Number(cs.cpu.usage_core_nano_seconds.value) > 0, JSON.stringify(cs.cpu));
     const ps = (await cri.runtime<Obj>('PodSandboxStats', { pod_sandbox_id: id })).stats;
     assert.ok(Number(ps.linux.memory.working_set_bytes.value) > 0, JSON.stringify(ps.linux.memory));
     assert.ok(Number(ps.linux.process.process_count.value) >= 1);
@@ -96,20 +93,22 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.equal((ps.linux.containers as Obj[]).map((c) => c.attributes.id), [cid]);
     assert.equal(((await cri.runtime<Obj>('ListPodSandboxStats', { filter: { id } })).stats as Obj[]).map((x) => x.attributes.id), [id]);
 
-    const update = cri.runtime('UpdateContainerResources', { container_id: cid, linux: { memory_limit_in_bytes: 64 * 2 ** 20, cpu_quota: 50_000, cpu_period: 100_000 } });
+    await cri.runtime('UpdateContainerResources', { container_id: cid, linux: { memory_limit_in_bytes: 64 * 2 ** 20, cpu_quota: 50_000, cpu_period: 100_000 } });
     if (stage1 === 'kvm') {
-      const err = await rejection(update);
-      assert.is(err.code, grpcStatus.UNIMPLEMENTED);
-      assert.match(err.details, 'has no cgroup on this host');
+      // The app's cgroup is in the guest (v2), out of the app's sight: the agent wrote it (app-update),
+      // and a command in the app (which joins its cgroup) meets the limit.
+      const small = await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=16M', 'count=1'], timeout: 60 });
+      assert.is(small.exit_code, 0, String(small.stderr));
+      const big = await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'], timeout: 60 });
+      assert.is(big.exit_code, 137, `killed by the guest's OOM killer: ${String(big.stderr)}`);
     } else {
-      await update;
       const cgroup = (controller: string, file: string) => readFileSync(join('/sys/fs/cgroup', controller, 'podstage', id, 'apps', 'main', file), 'utf8').trim();
       assert.is(cgroup('memory', 'memory.limit_in_bytes'), String(64 * 2 ** 20));
       assert.is(cgroup('cpu', 'cpu.cfs_quota_us'), '50000');
-      const manifest = JSON.parse(String((await sb.run(['cat-manifest', id])).stdout)) as Obj;
-      const isolators = manifest.apps[0].app.isolators as Obj[];
-      assert.equal(isolators.find((i) => i.name === 'resource/memory')?.value, { request: String(64 * 2 ** 20), limit: String(64 * 2 ** 20) }, 'kept for the next start');
     }
+    const manifest = JSON.parse(String((await sb.run(['cat-manifest', id])).stdout)) as Obj;
+    const isolators = manifest.apps[0].app.isolators as Obj[];
+    assert.equal(isolators.find((i) => i.name === 'resource/memory')?.value, { request: String(64 * 2 ** 20), limit: String(64 * 2 ** 20) }, 'kept for the next start');
 
     const listed = (await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id, label_selector: { tier: 'front' } } })).containers as Obj[];
     assert.equal(listed.map((c) => c.id), [cid]);

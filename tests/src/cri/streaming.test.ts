@@ -3,9 +3,10 @@
  * `podstage cri`: the URLs they return are driven by clients of other
  * implementations (spdy-transport for SPDY/3.1, ws for websocket v5), per
  * stage1 — with and without a terminal and stdin, terminal resize, exit codes,
- * output attach, and a port of the pod's localhost forwarded.
+ * output attach, and a port of the pod's localhost forwarded; and the
+ * container's log reopened after the kubelet rotated it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import * as assert from 'uvu/assert';
@@ -13,6 +14,7 @@ import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
 import { spdyPortForward, spdyRemoteCommand, upgradeSocket, websocketRemoteCommand } from '../helpers/cri-streaming.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { suite } from '../helpers/suite.js';
+import { waitFor } from '../helpers/wait.js';
 
 const t = suite<{ sb: Sandbox; cri: CriServer }>('cri streaming', {} as never);
 
@@ -66,41 +68,45 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.is(ok.status.status, 'Success');
     assert.is(ok.exitCode, 0);
 
-    if (stage1 === 'kvm') {
-      // stage1 kvm's enter (ABI 3) gives a command neither stdin nor a terminal.
-      const refused = await spdyRemoteCommand(await execUrl(cri, { container_id: cid, cmd: ['cat'], stdin: true }), { stdin: true, stdout: true, stderr: true, tty: false }, { stdin: 'x' });
-      assert.is(refused.status.status, 'Failure');
-      assert.match(refused.status.message ?? '', 'stage1 kvm (ABI 3) cannot give a command stdin');
-    } else {
-      // stdin through a pipe: the command reads it to its end.
-      const input = 'line one\nline two\n';
-      const fed = await spdyRemoteCommand(await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'wc -l; exit 0'], stdin: true }), { stdin: true, stdout: true, stderr: true, tty: false }, { stdin: input });
-      assert.is(fed.stdout.trim(), '2');
-      assert.is(fed.exitCode, 0);
+    // stdin through a pipe: the command reads it to its end.
+    const input = 'line one\nline two\n';
+    const fed = await spdyRemoteCommand(await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'wc -l; exit 0'], stdin: true }), { stdin: true, stdout: true, stderr: true, tty: false }, { stdin: input });
+    assert.is(fed.stdout.trim(), '2', JSON.stringify(fed));
+    assert.is(fed.exitCode, 0);
 
-      // A terminal: its size at start, a resize later, typed input, the exit code.
-      const tty = await spdyRemoteCommand(
-        await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'stty size; read line; stty size; echo got-$line; exit 4'], stdin: true, tty: true, stderr: false }),
-        { stdin: true, stdout: true, stderr: false, tty: true },
-        { sizes: [{ Width: 100, Height: 30 }, { Width: 120, Height: 40 }], resizeAfterMs: 500, stdin: 'typed\n', stdinAfter: '30 100', keepStdinOpen: true },
-      );
-      assert.match(tty.stdout, /^30 100\r\n/, 'the first size, before the command ran');
-      assert.match(tty.stdout, /40 120\r\n/, `the resize reached the terminal: ${JSON.stringify(tty.stdout)}`);
-      assert.match(tty.stdout, /got-typed\r\n/, 'a terminal writes \\r\\n');
-      assert.is(tty.exitCode, 4);
-      const controlling = await spdyRemoteCommand(
-        await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'ps -o pid,sid,tty,comm | grep -w ps'], tty: true, stderr: false }),
-        { stdin: false, stdout: true, stderr: false, tty: true }, { sizes: [{ Width: 80, Height: 24 }] },
-      );
-      assert.match(controlling.stdout, /^\s*(\d+)\s+\d+\s+(pts\/\d+|\d+,\d+)\s+ps/m, `the terminal is the command's controlling terminal: ${controlling.stdout}`);
+    // A terminal: its size at start, a resize later, typed input, the exit code.
+    const tty = await spdyRemoteCommand(
+      await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'stty size; read line; stty size; echo got-$line; exit 4'], stdin: true, tty: true, stderr: false }),
+      { stdin: true, stdout: true, stderr: false, tty: true },
+      { sizes: [{ Width: 100, Height: 30 }, { Width: 120, Height: 40 }], resizeAfterMs: 500, stdin: 'typed\n', stdinAfter: '30 100', keepStdinOpen: true },
+    );
+    assert.match(tty.stdout, /^30 100\r\n/, `the first size, before the command ran: ${JSON.stringify(tty)}`);
+    assert.match(tty.stdout, /40 120\r\n/, `the resize reached the terminal: ${JSON.stringify(tty.stdout)}`);
+    assert.match(tty.stdout, /got-typed\r\n/, 'a terminal writes \\r\\n');
+    assert.is(tty.exitCode, 4);
+    const controlling = await spdyRemoteCommand(
+      await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'ps -o pid,sid,tty,comm | grep -w ps'], tty: true, stderr: false }),
+      { stdin: false, stdout: true, stderr: false, tty: true }, { sizes: [{ Width: 80, Height: 24 }] },
+    );
+    assert.match(controlling.stdout, /^\s*(\d+)\s+\d+\s+(pts\/\d+|\d+,\d+)\s+ps/m, `the terminal is the command's controlling terminal: ${controlling.stdout}`);
 
-      // websocket v5: stdin closed with the close signal, large output in order.
-      const ws = await websocketRemoteCommand(await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'cat; echo to-stderr >&2; head -c 1000000 /dev/zero | tr "\\0" a; exit 2'], stdin: true }), { stdin: 'from-websocket\n' });
-      assert.is(ws.protocol, 'v5.channel.k8s.io');
-      assert.is(ws.stdout, `from-websocket\n${'a'.repeat(1_000_000)}`);
-      assert.is(ws.stderr, 'to-stderr\n');
-      assert.is(ws.exitCode, 2);
-    }
+    // websocket v5: stdin closed with the close signal, large output in order.
+    const ws = await websocketRemoteCommand(await execUrl(cri, { container_id: cid, cmd: ['sh', '-c', 'cat; echo to-stderr >&2; head -c 1000000 /dev/zero | tr "\\0" a; exit 2'], stdin: true }), { stdin: 'from-websocket\n' });
+    assert.is(ws.protocol, 'v5.channel.k8s.io');
+    assert.is(ws.stdout, `from-websocket\n${'a'.repeat(1_000_000)}`);
+    assert.is(ws.stderr, 'to-stderr\n');
+    assert.is(ws.exitCode, 2);
+
+    // ReopenContainerLog after the kubelet's rotation: the old file keeps what was written, a new one follows.
+    const log = join(sb.dir, 'logs', stage1, 'main.log');
+    await waitFor('ticks in the log', () => (existsSync(log) && readFileSync(log, 'utf8').includes('tick') ? true : undefined), 30_000);
+    assert.ok(lstatSync(log).isFile(), 'conmon writes at the kubelet\'s path itself');
+    renameSync(log, `${log}.1`);
+    await cri.runtime('ReopenContainerLog', { container_id: cid });
+    await waitFor('ticks in the new log', () => (existsSync(log) && readFileSync(log, 'utf8').includes('tick') ? true : undefined), 10_000);
+    const ticks = (file: string) => [...readFileSync(file, 'utf8').matchAll(/ stdout F tick (\d+)$/gm)].map((m) => Number(m[1]));
+    const lastOld = Math.max(...ticks(`${log}.1`)), firstNew = Math.min(...ticks(log));
+    assert.ok(firstNew > lastOld, `the new log goes on where the rotated one ended (${lastOld} → ${firstNew})`);
 
     // Attach: the output from now on, until the container stops.
     const attachUrl = (await cri.runtime<Obj>('Attach', { container_id: cid, stdout: true, stderr: true })).url as string;

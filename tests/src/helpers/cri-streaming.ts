@@ -104,8 +104,11 @@ async function drive(o: ExecSession, ch: { stdin?: Duplex | undefined; resize?: 
     if (o.stdinAfter !== undefined) {
       for (let i = 0; i < 200 && !stdoutSoFar().includes(o.stdinAfter); i++) await sleep(50);
     }
-    ch.stdin.write(o.stdin);
-    if (o.keepStdinOpen !== true) ch.stdin.end();
+    // A session the server already ended (an error in its status) has no stdin to write to.
+    if (!ch.stdin.destroyed) {
+      ch.stdin.write(o.stdin);
+      if (o.keepStdinOpen !== true) ch.stdin.end();
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_CAPABILITIES, effectiveIsolators } from '@podstage/contract';
 import type { AppPlan } from '@podstage/stage1-common';
 import { tscKhzFromCpuinfo } from '@podstage/stage1-kvm/host-tsc';
-import { appScript, capabilityMask, execScript, kernelCmdline, qemuArgs, seccompProgram, TAP_MIRROR } from '@podstage/stage1-kvm/translate';
+import { appScript, capabilityMask, execScript, kernelCmdline, parseGuestUsage, qemuArgs, seccompProgram, TAP_MIRROR } from '@podstage/stage1-kvm/translate';
 
 function plan(over: Partial<AppPlan> = {}): AppPlan {
   return {
@@ -86,6 +86,15 @@ test('the guest is told the host TSC rate: cpu MHz on a constant-TSC host withou
   assert.is(tscKhzFromCpuinfo(metal, true), 1_900_000, 'cpufreq varies cpu MHz: the nominal clock');
   assert.is(tscKhzFromCpuinfo('processor\t: 0\nmodel name\t: AMD EPYC\ncpu MHz\t\t: 2000.000\nflags\t\t: fpu tsc\n', false), undefined, 'no constant TSC, no nominal clock');
   assert.is(kernelCmdline(2_600_000, 'quiet=1'), 'console=ttyS0 quiet loglevel=0 reboot=t panic=-1 tsc_early_khz=2600000 quiet=1');
+});
+
+test('app-stats: the guest cgroup v2 figures the agent prints become the usage', () => {
+  const printed = ['procs 2', 'memory.current 5242880', 'anon 1048576', 'file 3145728', 'inactive_file 2097152', 'pgfault 420', 'pgmajfault 3',
+    'usage_usec 125000', 'user_usec 100000', 'system_usec 25000', 'nr_periods 0'].join('\n');
+  assert.equal(parseGuestUsage(printed), {
+    cpuNanos: 125_000_000, memoryBytes: 5242880, workingSetBytes: 5242880 - 2097152, rssBytes: 1048576, pageFaults: 420, majorPageFaults: 3, processes: 2,
+  });
+  assert.is(parseGuestUsage('').processes, 0, 'an empty report is all zeros, never NaN');
 });
 
 test.run();

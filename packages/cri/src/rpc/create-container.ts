@@ -3,7 +3,7 @@ import { addApp } from '@podstage/runtime';
 import { appName, containerRequest } from '../container-spec.js';
 import { GrpcError, nowNanos } from '@podstage/grpc';
 import { containerId } from '../ids.js';
-import { linkContainerLog } from '../logs.js';
+import { requestedLogPath } from '../logs.js';
 import type { ContainerConfig } from '../messages.js';
 import type { ContainerRecord } from '../records.js';
 import { requireSandbox } from '../state.js';
@@ -20,7 +20,7 @@ export const CreateContainer: Rpc = async (ctx, req: { pod_sandbox_id: string; c
     labels: req.config.labels, annotations: req.config.annotations, image: req.config.image?.image ?? '', logPath: req.config.log_path,
     createdAt: nowNanos().toString(),
   };
-  const name = await addApp(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, containerRequest(req.config, app, record), { store: ctx.store, fetch: { ...ctx.fetch, pullPolicy: 'never' } });
-  linkContainerLog(sandbox, req.config.log_path, name);
+  const logFile = requestedLogPath(sandbox.record.logDirectory, req.config.log_path);
+  const name = await addApp(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, containerRequest(req.config, app, record, logFile), { store: ctx.store, fetch: { ...ctx.fetch, pullPolicy: 'never' } });
   return { container_id: containerId(sandbox.ref.uuid, name) };
 };

@@ -1,5 +1,5 @@
 import { controlApp } from '@podstage/runtime';
-import { removeLogLinks } from '../logs.js';
+import { removeContainerLogs } from '../logs.js';
 import { findContainer } from '../state.js';
 import type { Rpc } from './types.js';
 
@@ -10,7 +10,7 @@ export const RemoveContainer: Rpc = async (ctx, req: { container_id: string }) =
   // A sandbox that is not running any more keeps its containers until it is removed itself.
   if (!c.sandbox.ready) return {};
   if (c.state === 'CONTAINER_RUNNING') await controlApp(ctx.dataDir, ctx.stage1s, c.sandbox.ref.uuid, 'stop', c.app.name, { force: true });
-  removeLogLinks(c.sandbox, c);
+  removeContainerLogs(c.sandbox, c);
   await controlApp(ctx.dataDir, ctx.stage1s, c.sandbox.ref.uuid, 'rm', c.app.name);
   return {};
 };

@@ -1,6 +1,6 @@
 import { removePod, stopPod } from '@podstage/runtime';
 import { findSandbox } from '../state.js';
-import { removeLogLinks } from '../logs.js';
+import { removeContainerLogs } from '../logs.js';
 import type { Rpc } from './types.js';
 
 /** Force-stops what still runs and removes the pod with its containers; a missing sandbox is no error. */
@@ -8,7 +8,7 @@ export const RemovePodSandbox: Rpc = async (ctx, req: { pod_sandbox_id: string }
   const sandbox = findSandbox(ctx.dataDir, req.pod_sandbox_id);
   if (sandbox === undefined) return {};
   if (sandbox.ready) await stopPod(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, { force: true });
-  removeLogLinks(sandbox);
+  removeContainerLogs(sandbox);
   await removePod(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid);
   return {};
 };

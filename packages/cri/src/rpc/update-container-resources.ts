@@ -23,6 +23,6 @@ function appResources(r: LinuxContainerResources): AppResources {
 export const UpdateContainerResources: Rpc = async (ctx, req: { container_id: string; linux: LinuxContainerResources | null }) => {
   if (req.linux === null) throw new GrpcError(status.INVALID_ARGUMENT, 'linux: expected the container\'s Linux resources');
   const c = requireContainer(ctx.dataDir, req.container_id);
-  await updateAppResources(ctx.dataDir, c.sandbox.ref.uuid, c.app.name, appResources(req.linux));
+  await updateAppResources(ctx.dataDir, ctx.stage1s, c.sandbox.ref.uuid, c.app.name, appResources(req.linux));
   return {};
 };

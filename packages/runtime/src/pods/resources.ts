@@ -3,18 +3,19 @@
  * UpdateContainerResources): written to the app's cgroup, which the ABI puts
  * at podstage/<uuid>/apps/<app> on the host's v1 hierarchies (runc, host), and
  * recorded in the manifest, so that the app's next start keeps them. A stage1
- * that keeps the app's cgroup elsewhere (kvm: in its guest) is refused before
- * anything changes.
+ * that keeps the app's cgroup elsewhere (kvm: in its guest) applies them itself
+ * (its `app-update`, ABI 5); one that does neither is refused before anything changes.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  appCgroup, cgroupLimitFiles, cgroupLimits, effectiveIsolators, ISOLATOR, PodstageError, readPodManifest, type Isolator, type ResourceValue,
+  appCgroup, cgroupLimitFiles, cgroupLimits, cpuLimitMillis, effectiveIsolators, ISOLATOR, PodstageError, readPodManifest, type AppUsage, type Isolator, type ResourceValue,
 } from '@podstage/contract';
 import { CGROUP_ROOT } from '@podstage/linux';
 import { findPod } from './lifecycle.js';
 import { requireRunningSandbox, setAppResources } from './mutable.js';
-import { readPodStage1 } from '../stage1/invoke.js';
+import { callAppStats, callAppUpdate, readPodStage1 } from '../stage1/invoke.js';
+import type { Stage1Registry } from '../stage1/registry.js';
 
 export interface AppResources {
   /** Quantities as in the manifest: memory "67108864" or "64Mi", CPU "500m". */
@@ -22,21 +23,31 @@ export interface AppResources {
   cpu?: ResourceValue;
 }
 
-export async function updateAppResources(dataDir: string, id: string, app: string, r: AppResources): Promise<void> {
+export async function updateAppResources(dataDir: string, stage1s: Stage1Registry, id: string, app: string, r: AppResources): Promise<void> {
   const ref = findPod(dataDir, id);
   requireRunningSandbox(ref);
   const m = readPodManifest(ref.path);
   const current = m.apps.find((a) => a.name === app);
   if (current === undefined) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${app}`);
-  const cgroup = appCgroup(ref.uuid, app);
-  if (!existsSync(join(CGROUP_ROOT, 'memory', cgroup))) {
-    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${readPodStage1(ref.path).manifest.name}: app ${app} has no cgroup on this host (${cgroup}) to update`);
-  }
   const resources: Isolator[] = [
     ...(r.memory === undefined ? [] : [{ name: ISOLATOR.memory, value: r.memory }]),
     ...(r.cpu === undefined ? [] : [{ name: ISOLATOR.cpu, value: r.cpu }]),
   ];
-  const limits = cgroupLimits(effectiveIsolators([], resources));
+  const iso = effectiveIsolators([], resources);
+  const limits = cgroupLimits(iso);
+  const choice = readPodStage1(ref.path);
+  if (choice.manifest.entrypoints['app-update'] !== undefined) {
+    await callAppUpdate(stage1s, choice, {
+      uuid: ref.uuid, podDir: ref.path, app,
+      ...(limits.memoryBytes === undefined ? {} : { memoryBytes: limits.memoryBytes }), ...(cpuLimitMillis(iso) === undefined ? {} : { cpuMillis: cpuLimitMillis(iso) as number }),
+    });
+    await setAppResources(ref, app, resources);
+    return;
+  }
+  const cgroup = appCgroup(ref.uuid, app);
+  if (!existsSync(join(CGROUP_ROOT, 'memory', cgroup))) {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${choice.manifest.name}: app ${app} has no cgroup on this host (${cgroup}) to update`);
+  }
   for (const f of cgroupLimitFiles(limits)) {
     const file = join(CGROUP_ROOT, f.controller, cgroup, f.file);
     try {
@@ -47,4 +58,16 @@ export async function updateAppResources(dataDir: string, id: string, app: strin
     }
   }
   await setAppResources(ref, app, resources);
+}
+
+/**
+ * A running app's usage as its stage1 measures it (`app-stats`, ABI 5: kvm,
+ * whose apps' cgroups are in the guest); undefined for a stage1 without it,
+ * whose apps' cgroups are on the host at the ABI's path.
+ */
+export async function appUsage(dataDir: string, stage1s: Stage1Registry, id: string, app: string): Promise<AppUsage | undefined> {
+  const ref = findPod(dataDir, id);
+  const choice = readPodStage1(ref.path);
+  if (choice.manifest.entrypoints['app-stats'] === undefined) return undefined;
+  return callAppStats(stage1s, choice, { uuid: ref.uuid, podDir: ref.path, app, force: false });
 }

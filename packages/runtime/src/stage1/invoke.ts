@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  formatAppArgs, formatEnterArgs, formatGcArgs, formatRunArgs, formatStopArgs, LOCK_FD_ENV, pod, PodstageError,
-  type AppOptions, type EntrypointName, type EnterOptions, type GcOptions, type RunOptions, type Stage1Implementation, type StopOptions,
+  formatAppArgs, formatAppUpdateArgs, formatEnterArgs, formatGcArgs, formatRunArgs, formatStopArgs, LOCK_FD_ENV, pod, PodstageError,
+  type AppOptions, type AppUpdateOptions, type AppUsage, type EntrypointName, type EnterOptions, type GcOptions, type RunOptions, type Stage1Implementation, type StopOptions,
 } from '@podstage/contract';
 import { clearCloexec, execve } from '@podstage/linux';
 import type { Stage1Registry } from './registry.js';
@@ -100,4 +100,30 @@ export async function callApp(stage1s: Stage1Registry, choice: Stage1Choice, ent
     return (hook ?? (() => unsupported(choice, entry)))(o);
   }
   return spawnEntrypoint(choice, entry, o.podDir, formatAppArgs(o));
+}
+
+/** ABI 5: a running app's new limits, applied by the stage1 (kvm: in its guest). */
+export async function callAppUpdate(stage1s: Stage1Registry, choice: Stage1Choice, o: AppUpdateOptions): Promise<void> {
+  if (choice.builtin !== undefined) {
+    const impl = await loadBuiltin(stage1s, choice.builtin);
+    return (impl.appUpdate ?? (() => unsupported(choice, 'app-update')))(o);
+  }
+  return spawnEntrypoint(choice, 'app-update', o.podDir, formatAppUpdateArgs(o));
+}
+
+/** ABI 5: a running app's usage as its stage1 measures it. */
+export async function callAppStats(stage1s: Stage1Registry, choice: Stage1Choice, o: AppOptions): Promise<AppUsage> {
+  if (choice.builtin !== undefined) {
+    const impl = await loadBuiltin(stage1s, choice.builtin);
+    return (impl.appStats ?? (() => unsupported(choice, 'app-stats')))(o);
+  }
+  const file = entrypointPath(choice, 'app-stats') ?? unsupported(choice, 'app-stats');
+  const { execa } = await import('execa');
+  const r = await execa(file, formatAppArgs(o), { cwd: o.podDir, env: stage1Env(), extendEnv: false, reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) throw new PodstageError('ERR_PODSTAGE_STAGE1', `stage1 ${choice.manifest.name} app-stats exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim()}`);
+  try {
+    return JSON.parse(String(r.stdout)) as AppUsage;
+  } catch {
+    throw new PodstageError('ERR_PODSTAGE_STAGE1', `stage1 ${choice.manifest.name} app-stats: expected one JSON object, got ${JSON.stringify(String(r.stdout).slice(0, 80))}`);
+  }
 }

@@ -10,11 +10,11 @@
  * runs (runc, crun, or stage1-host's nspawn adapter) and the bundles it reads.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
+  annotationValue, LOG_PATH_ANNOTATION, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
 } from '@podstage/contract';
 import { backoff, podProcesses, processGone, signalAll } from '@podstage/linux';
 import { inCgroupArgv, podCgroup } from '../cgroups.js';
@@ -33,7 +33,7 @@ export const EXEC_WITHOUT_LOCK = `exec ${MONITOR_LOCK_FD}<&- "$0" "$@"`;
 export const containerId = (uuid: string, app: string) => `podstage-${uuid}-${app}`;
 export const SANDBOX = 'sandbox';
 export const sandboxId = (uuid: string) => containerId(uuid, SANDBOX);
-export const bundleDir = (podDir: string, name: string) => join(podDir, 'stage1', 'bundles', name);
+export const bundleDir = pod.stage1Bundle;
 
 /** Files kept in the pod's stage1/ directory (never reachable from the pod). */
 export const monitoredFiles = {
@@ -148,6 +148,22 @@ export const monitorPid = (p: MonitoredPod) => readNumber(monitorPidFile(bundleD
 export const appPid = (p: MonitoredPod, app: string) => readNumber(containerPidFile(bundleDir(p.podDir, app)));
 
 /**
+ * Where conmon writes the app's CRI log: `apps/<app>/log`, or the path the app's
+ * LOG_PATH_ANNOTATION names (the kubelet's), which `apps/<app>/log` then links to.
+ */
+function appLogFile(p: MonitoredPod, app: string): string {
+  const own = pod.appLog(p.podDir, app);
+  const path = annotationValue(p.manifest.apps.find((a) => a.name === app)?.annotations, LOG_PATH_ANNOTATION);
+  if (path === undefined || !isAbsolute(path)) return own;
+  mkdirSync(dirname(path), { recursive: true });
+  // conmon would follow a link there (one left by an older podstage) out of the kubelet's directory.
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true) rmSync(path);
+  rmSync(own, { force: true });
+  symlinkSync(path, own);
+  return path;
+}
+
+/**
  * Start one app: its bundle, conmon running `create`, then `start`.
  * `interactive`: the app gets this process's stdio (conmon's passthrough) and no log; nor does
  * it when both its streams are discarded (--stdout=null --stderr=null).
@@ -162,7 +178,7 @@ export async function startApp(p: MonitoredPod, app: string, { interactive = fal
   mkdirSync(dir, { recursive: true });
   p.driver.writeAppBundle(p, app, dir, pid as number);
   const discarded = p.options.stdout === 'null' && p.options.stderr === 'null';
-  const logPath = interactive ? 'passthrough:' : discarded ? 'none:' : `k8s-file:${pod.appLog(p.podDir, app)}`;
+  const logPath = interactive ? 'passthrough:' : discarded ? 'none:' : `k8s-file:${appLogFile(p, app)}`;
   await createMonitored(monitor(p, id, dir, logPath, [APP_EXITED, p.podDir, p.uuid, app, ...p.driver.runtime(p)]), {
     prefix: inCgroupArgv(podCgroup(p.uuid)), stdio: interactive ? 'inherit' : 'ignore',
   });
