@@ -13,6 +13,7 @@ import { removeBenchPods } from './pods.js';
 import { type BenchReport, type ScenarioResult, validateReport } from './report.js';
 import type { RunOptions } from './run.js';
 import * as coldStart from './scenarios/cold-start.js';
+import * as cri from './scenarios/cri.js';
 import * as density from './scenarios/density.js';
 import * as memory from './scenarios/memory.js';
 import * as readyStop from './scenarios/ready-stop.js';
@@ -32,7 +33,7 @@ interface Scenario {
 }
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: readonly Scenario[] = [coldStart, readyStop, memory, density, steadyState];
+const SCENARIOS: readonly Scenario[] = [coldStart, readyStop, memory, density, steadyState, cri];
 export const SCENARIO_IDS = SCENARIOS.map((s) => s.INFO.id);
 
 export interface BenchOptions {

@@ -179,6 +179,12 @@ t('no pod depends on the server: restarted, it lists the running sandbox and con
   assert.is((await containerState(ctx.cri, cid)).state, 'CONTAINER_RUNNING');
   const exec = await ctx.cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['hostname'], timeout: 30 });
   assert.is(String(exec.stdout).trim(), 'survivor');
+  // StopPodSandbox kills what still runs at once (the kubelet's StopContainer gave the grace period):
+  // sleep, pid 1 of its container, would ignore a SIGTERM for the whole 10 s.
+  const stopping = Date.now();
+  await ctx.cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+  assert.ok(Date.now() - stopping < 8000, `StopPodSandbox took ${Date.now() - stopping} ms`);
+  assert.is((await containerState(ctx.cri, cid)).exit_code, 137);
   await ctx.cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
 });
 

@@ -8,7 +8,7 @@ import { printTable } from '../cli/output.js';
 import { scenarioProgress } from '../cli/bench-progress.js';
 
 const STAGE1S = ['fly', 'host', 'runc', 'crun', 'cni', 'kvm'];
-const SCENARIOS = ['cold-start', 'ready-stop', 'memory', 'density', 'steady-state'];
+const SCENARIOS = ['cold-start', 'ready-stop', 'memory', 'density', 'steady-state', 'cri'];
 const PEERS = ['podman', 'ctr'];
 /** bin/podstage, so the bench times the CLI exactly as a user types it. */
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'bin', 'podstage');
