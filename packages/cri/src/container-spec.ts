@@ -3,7 +3,7 @@
  * sandbox. What cannot be honoured is refused with the field's name.
  */
 import { status } from '@grpc/grpc-js';
-import { CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, type Isolator, type Mount, type Volume } from '@podstage/contract';
+import { CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, SECCOMP_ALL_SYSCALLS, type Isolator, type Mount, type Volume } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
@@ -43,10 +43,28 @@ function securityIsolators(sc: LinuxContainerSecurityContext | null): Isolator[]
     isolators.push({ name: ISOLATOR.capsRemove, value: { set: drop } });
   }
   if (sc.no_new_privs) isolators.push({ name: ISOLATOR.noNewPrivileges, value: true });
-  // RuntimeDefault and Unconfined (the kubelet's default) both run under podstage's default profile for
-  // now: a per-app unconfined needs a per-app seccomp switch the stage1s do not have yet.
-  if (sc.seccomp?.profile_type === 'Localhost') throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.security_context.seccomp: localhost profiles are not supported yet');
+  // Unconfined (the kubelet's default when a pod names no profile) retains every call: a filter that allows all.
+  if (seccompProfile(sc) === 'unconfined') isolators.push({ name: ISOLATOR.seccompRetain, value: { set: [SECCOMP_ALL_SYSCALLS] } });
   return isolators;
+}
+
+/**
+ * The container's seccomp profile: `seccomp` (RuntimeDefault, Unconfined, Localhost), or the
+ * deprecated `seccomp_profile_path` (runtime/default, docker/default, unconfined, localhost/PATH)
+ * that older kubelets and crictl configs send.
+ */
+function seccompProfile(sc: LinuxContainerSecurityContext): 'default' | 'unconfined' {
+  const field = 'config.linux.security_context.seccomp';
+  const localhost = () => new GrpcError(status.UNIMPLEMENTED, `${field}: localhost profiles are not supported yet`);
+  if (sc.seccomp !== null) {
+    if (sc.seccomp.profile_type === 'Localhost') throw localhost();
+    return sc.seccomp.profile_type === 'Unconfined' ? 'unconfined' : 'default';
+  }
+  const path = sc.seccomp_profile_path;
+  if (path === '' || path === 'runtime/default' || path === 'docker/default') return 'default';
+  if (path === 'unconfined') return 'unconfined';
+  if (path.startsWith('localhost/')) throw localhost();
+  throw invalid(`${field}_profile_path: expected runtime/default, docker/default, unconfined or localhost/<path>, got ${JSON.stringify(path)}`);
 }
 
 function resourceIsolators(r: LinuxContainerResources | null): Isolator[] {

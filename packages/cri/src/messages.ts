@@ -36,6 +36,7 @@ export interface LinuxContainerSecurityContext {
   masked_paths: string[];
   readonly_paths: string[];
   seccomp: SecurityProfile | null;
+  seccomp_profile_path: string;
 }
 
 export interface LinuxContainerResources { cpu_period: string; cpu_quota: string; cpu_shares: string; memory_limit_in_bytes: string; oom_score_adj: string }

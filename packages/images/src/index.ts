@@ -17,3 +17,4 @@ export {
   fetchImage, isFetchable, parsePullPolicy, PULL_POLICIES, registryClient, type FetchImageOptions, type PullPolicy,
 } from './image/fetch-image.js';
 export type { PullProgress, PullProgressKind } from './registry/pull.js';
+export { parseDockerReference } from './registry/reference.js';

@@ -4,7 +4,7 @@
  * of the default allowlist, neither means the default allowlist.
  */
 import { constants as osConstants } from 'node:os';
-import { ISOLATOR, PodstageError, type SeccompSetValue } from '@podstage/contract';
+import { ISOLATOR, PodstageError, SECCOMP_ALL_SYSCALLS, type SeccompSetValue } from '@podstage/contract';
 import { DEFAULT_ALLOWLIST, EXEC_MINIMUM } from './default-allowlist.js';
 import { SYSCALLS_X86_64, syscallNumberX86_64 } from './syscalls-x86_64.js';
 
@@ -29,7 +29,7 @@ export interface BuildProfileOptions {
   disabled: boolean;
 }
 
-const ALL = '@appc.io/all';
+const ALL = SECCOMP_ALL_SYSCALLS;
 const EMPTY = '@appc.io/empty';
 const ALL_SYSCALLS: readonly string[] = Object.freeze(Object.keys(SYSCALLS_X86_64));
 const DEFAULT_DENYLIST: readonly string[] = Object.freeze(ALL_SYSCALLS.filter((s) => !DEFAULT_ALLOWLIST.includes(s)));

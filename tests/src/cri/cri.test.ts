@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods } from '../helpers/pods.js';
-import { writeImageLayout, randomLayer, startRegistry } from '../helpers/registry.js';
+import { randomLayer, startRegistry, TOKEN_PASSWORD, TOKEN_USER, writeImageLayout } from '../helpers/registry.js';
 import { suite } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -166,6 +166,28 @@ t('errors a kubelet meets: a missing image, a group without a user, a privileged
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
 });
 
+t('seccomp: Unconfined lifts the default profile for that container only; a custom profile path is refused', async ({ sb, cri }) => {
+  const config = sandboxConfig('seccomp', join(sb.dir, 'logs', 'seccomp'));
+  const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+  const withProfile = async (name: string, seccomp: Obj | null, path = '') => (await cri.runtime<Obj>('CreateContainer', {
+    pod_sandbox_id: id, sandbox_config: config,
+    config: containerConfig({ metadata: { name, attempt: 0 }, log_path: `${name}.log`, linux: { security_context: { seccomp, seccomp_profile_path: path } } }),
+  })).container_id as string;
+  const unconfined = await withProfile('unconfined', { profile_type: 'Unconfined' });
+  const confined = await withProfile('confined', { profile_type: 'RuntimeDefault' });
+  for (const cid of [unconfined, confined]) await cri.runtime('StartContainer', { container_id: cid });
+  // unshare(2) is outside the default profile; an unprivileged user namespace needs no capability.
+  const tryUnshare = (cid: string) => cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['unshare', '-U', 'true'], timeout: 30 });
+  assert.is((await tryUnshare(unconfined)).exit_code, 0, String((await tryUnshare(unconfined)).stderr));
+  const denied = await tryUnshare(confined);
+  assert.is.not(denied.exit_code, 0);
+  assert.match(String(denied.stderr), 'Operation not permitted');
+  const custom = await rejection(withProfile('custom', null, '/etc/my-profile.json'));
+  assert.is(custom.code, grpcStatus.INVALID_ARGUMENT);
+  assert.match(custom.details, 'seccomp_profile_path: expected runtime/default, docker/default, unconfined or localhost/<path>');
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+});
+
 t('no pod depends on the server: restarted, it lists the running sandbox and container and execs into it; podstage list agrees', async (ctx) => {
   const config = sandboxConfig('survivor', join(ctx.sb.dir, 'logs', 'survivor'));
   const { pod_sandbox_id: id } = await ctx.cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
@@ -220,6 +242,34 @@ t('images: list, status (empty when missing), pull from a registry under the tru
     assert.ok(Number(fs.image_filesystems[0].used_bytes.value) > 4096);
     await ctx.cri.image('RemoveImage', { image: { image: ref } });
     assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: ref } })).image, null);
+  } finally {
+    await registry.stop();
+  }
+});
+
+t("images: PullImage with the request's credentials (the kubelet's pull secret) from a registry behind token auth", async (ctx) => {
+  const registry = await startRegistry({ auth: 'token' });
+  try {
+    const layoutDir = join(ctx.sb.dir, 'private-layout');
+    const layout = writeImageLayout(layoutDir, [randomLayer(2048)]);
+    await registry.pushLayout(layoutDir, 'cri/private:v1');
+    const ref = `${registry.host}/cri/private:v1`;
+    await ctx.cri.stop();
+    ctx.cri = await startCriServer(ctx.sb, ctx.config, { global: ['--insecure-options=image'] });
+    const anonymous = await rejection(ctx.cri.image('PullImage', { image: { image: ref } }));
+    assert.match(anonymous.details, registry.host, 'without credentials the registry refuses');
+    const wrong = await rejection(ctx.cri.image('PullImage', { image: { image: ref }, auth: { username: TOKEN_USER, password: 'wrong' } }));
+    assert.is.not(wrong.code, grpcStatus.OK);
+    const pulled = await ctx.cri.image<Obj>('PullImage', { image: { image: ref }, auth: { username: TOKEN_USER, password: TOKEN_PASSWORD } });
+    assert.is(pulled.image_ref, layout.manifest.digest);
+    await ctx.cri.image('RemoveImage', { image: { image: ref } });
+    // Docker's `auth` form (base64 of user:password), under the server address it names.
+    const encoded = Buffer.from(`${TOKEN_USER}:${TOKEN_PASSWORD}`).toString('base64');
+    const again = await ctx.cri.image<Obj>('PullImage', { image: { image: ref }, auth: { auth: encoded, server_address: registry.host } });
+    assert.is(again.image_ref, layout.manifest.digest);
+    const tokens = await rejection(ctx.cri.image('PullImage', { image: { image: ref }, auth: { identity_token: 'x' } }));
+    assert.is(tokens.code, grpcStatus.UNIMPLEMENTED);
+    await ctx.cri.image('RemoveImage', { image: { image: ref } });
   } finally {
     await registry.stop();
   }

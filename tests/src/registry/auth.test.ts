@@ -77,6 +77,15 @@ test('credential files are searched in order: explicit, $REGISTRY_AUTH_FILE, con
   assert.is(homeOnly.lookup('quay.io', 'team/other'), undefined);
 });
 
+test("credentials given with a request come first, and only for their registry", () => {
+  const dir = join(base, 'given');
+  writeJson(join(dir, 'auth.json'), { auths: { 'quay.io': { auth: basicAuth('file', 'p1') }, 'ghcr.io': { auth: basicAuth('file', 'p2') } } });
+  const store = CredentialStore.load({ authFile: join(dir, 'auth.json'), given: { key: 'quay.io', credentials: { username: 'pull-secret', password: 's' } }, env: {}, home: dir });
+  assert.equal(store.lookup('quay.io', 'team/app'), { username: 'pull-secret', password: 's' });
+  assert.equal(store.lookup('ghcr.io', 'team/app'), { username: 'file', password: 'p2' }, 'another host keeps its own');
+  assert.is(store.lookup('mirror.example', 'team/app'), undefined, 'a mirror never sees them');
+});
+
 test('a missing explicit credentials file and malformed files are refused naming the file', () => {
   const missing = join(base, 'missing.json');
   assert.throws(() => CredentialStore.load({ authFile: missing, env: {}, home: base }), (err: Error & { code?: string }) => err.code === 'ERR_PODSTAGE_USAGE' && err.message.includes(missing));

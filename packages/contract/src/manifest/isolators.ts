@@ -88,3 +88,6 @@ export function cpuRequestMillis(iso: EffectiveIsolators): number | undefined {
   if (iso.cpu?.request === undefined) return undefined;
   return Math.ceil(parseQuantity(`${ISOLATOR.cpu}.request`, iso.cpu.request) * 1000);
 }
+
+/** The appc name of every system call in a seccomp isolator's set: retained, it allows every call. */
+export const SECCOMP_ALL_SYSCALLS = '@appc.io/all';

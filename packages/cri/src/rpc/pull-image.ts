@@ -1,18 +1,36 @@
 import { status } from '@grpc/grpc-js';
-import { fetchImage } from '@podstage/images';
+import { fetchImage, parseDockerReference } from '@podstage/images';
 import { GrpcError } from '@podstage/grpc';
 import type { Rpc } from './types.js';
 
-interface AuthConfig { username: string; password: string; auth: string; identity_token: string; registry_token: string }
+interface AuthConfig { username: string; password: string; auth: string; server_address: string; identity_token: string; registry_token: string }
+
+/**
+ * The request's credentials (the kubelet's from an image pull secret), for the
+ * image's registry, or `server_address` when given, and no other host: a
+ * mirror never sees them. Searched before the node's auth files.
+ */
+function givenCredentials(a: AuthConfig | null, ref: string) {
+  if (a === null) return undefined;
+  if (a.identity_token !== '' || a.registry_token !== '') {
+    throw new GrpcError(status.UNIMPLEMENTED, 'auth.identity_token/registry_token: token credentials are not supported yet; give a username and password');
+  }
+  let username = a.username, password = a.password;
+  if (a.auth !== '') {
+    const decoded = Buffer.from(a.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw new GrpcError(status.INVALID_ARGUMENT, 'auth.auth: expected base64 of username:password');
+    [username, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  }
+  if (username === '' && password === '') return undefined;
+  return { key: a.server_address !== '' ? a.server_address : parseDockerReference(ref).registry, credentials: { username, password } };
+}
 
 /** Pulled from its registry (mirrors and the trust policy apply as for `podstage fetch`); the answer is the image id. */
 export const PullImage: Rpc = async (ctx, req: { image: { image: string } | null; auth: AuthConfig | null }) => {
   const ref = req.image?.image ?? '';
   if (ref === '') throw new GrpcError(status.INVALID_ARGUMENT, 'image.image: expected an image reference');
-  const a = req.auth;
-  if (a !== null && (a.username !== '' || a.password !== '' || a.auth !== '' || a.identity_token !== '' || a.registry_token !== '')) {
-    throw new GrpcError(status.UNIMPLEMENTED, 'auth: credentials in the request are not supported yet; give the server an auth file');
-  }
-  const record = await fetchImage(ctx.store, `docker://${ref}`, { ...ctx.fetch, pullPolicy: 'update' });
+  const given = givenCredentials(req.auth, ref);
+  const record = await fetchImage(ctx.store, `docker://${ref}`, { ...ctx.fetch, pullPolicy: 'update', ...(given === undefined ? {} : { givenCredentials: given }) });
   return { image_ref: record.id };
 };

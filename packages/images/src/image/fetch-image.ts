@@ -24,6 +24,8 @@ export interface FetchImageOptions {
   insecureOptions: ReadonlySet<string>;
   configDir: string;
   authFile?: string | undefined;
+  /** Credentials given with this request, for the registry (and repository) of their key only: searched before any file. */
+  givenCredentials?: { key: string; credentials: { username: string; password: string } } | undefined;
   name?: string | undefined;
   /** Called as a pull advances (manifest, each layer's bytes); the caller shows it as it likes. */
   onProgress?: ((event: PullProgress) => void) | undefined;
@@ -45,10 +47,12 @@ function tryResolve(store: ImageStore, ref: string): ImageRecord | undefined {
 }
 
 /** A registry client configured from podstage's config dir, credentials and --insecure-options (http, tls). */
-export async function registryClient(o: Pick<FetchImageOptions, 'configDir' | 'authFile' | 'insecureOptions'>) {
+export async function registryClient(o: Pick<FetchImageOptions, 'configDir' | 'authFile' | 'givenCredentials' | 'insecureOptions'>) {
   const { createRegistryClient } = await import('../registry/client.js');
   const insecure = (['http', 'tls'] as const).filter((x) => o.insecureOptions.has(x));
-  return createRegistryClient({ configDir: o.configDir, authFile: o.authFile, insecureOptions: insecure });
+  return createRegistryClient({
+    configDir: o.configDir, authFile: o.authFile, insecureOptions: insecure, ...(o.givenCredentials === undefined ? {} : { givenCredentials: o.givenCredentials }),
+  });
 }
 
 export async function fetchImage(store: ImageStore, ref: string, o: FetchImageOptions): Promise<ImageRecord> {

@@ -19,6 +19,11 @@ export interface Credentials {
 }
 
 export interface CredentialSearch {
+  /**
+   * Credentials given with the request itself (the CRI's PullImage auth), under an auth-file
+   * key (`host[:port][/repository]`): searched before every file.
+   */
+  given?: { key: string; credentials: Credentials };
   /** Explicit file (e.g. `--auth-file`); must exist when given. */
   authFile?: string;
   /** podstage's configuration directory, for `<configDir>/auth.json`. */
@@ -110,6 +115,7 @@ export class CredentialStore {
 
   static load(search: CredentialSearch = {}): CredentialStore {
     const files: AuthFile[] = [];
+    if (search.given !== undefined) files.push({ path: '(the request)', entries: new Map([[normalizeAuthKey(search.given.key), search.given.credentials]]) });
     for (const { path, required } of credentialFiles(search)) {
       let text: string;
       try {

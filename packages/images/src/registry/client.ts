@@ -11,7 +11,7 @@ import { parseDigest, sha256Digest, type DigestAndSize } from '../image/digest.j
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPE } from '../image/media-types.js';
 import { hostPlatform, MAX_JSON_BYTES, parseIndex, parseJson, parseManifest, type Descriptor, type Platform } from '../image/oci-types.js';
 import type { ImageStore } from '../image/store.js';
-import { CredentialStore, RegistryAuth, type Access, type AuthTarget } from './auth.js';
+import { CredentialStore, RegistryAuth, type Access, type AuthTarget, type CredentialSearch } from './auth.js';
 import { isLoopbackHost, NetworkError, send, type HttpRequest, type HttpResponse } from './http.js';
 import { formatReference, manifestReference, type DockerReference } from './reference.js';
 import { RegistriesConf, type RegistryEndpoint } from './registries-conf.js';
@@ -497,13 +497,17 @@ export function createRegistryClient(options: {
   registriesConfFiles?: readonly string[];
   configDir?: string;
   authFile?: string;
+  givenCredentials?: CredentialSearch['given'];
   insecureOptions?: readonly InsecureOption[];
   debug?: (message: string) => void;
 }): RegistryClient {
   const files = options.registriesConfFiles ?? [SYSTEM_REGISTRIES_CONF, ...(options.configDir === undefined ? [] : [configPaths.registriesConf(options.configDir)])];
   return new RegistryClient({
     registries: RegistriesConf.load(files),
-    credentials: CredentialStore.load({ ...(options.configDir === undefined ? {} : { configDir: options.configDir }), ...(options.authFile === undefined ? {} : { authFile: options.authFile }) }),
+    credentials: CredentialStore.load({
+      ...(options.configDir === undefined ? {} : { configDir: options.configDir }), ...(options.authFile === undefined ? {} : { authFile: options.authFile }),
+      ...(options.givenCredentials === undefined ? {} : { given: options.givenCredentials }),
+    }),
     ...(options.insecureOptions === undefined ? {} : { insecureOptions: options.insecureOptions }),
     ...(options.debug === undefined ? {} : { debug: options.debug }),
   });
