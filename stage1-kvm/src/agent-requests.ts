@@ -1,7 +1,7 @@
 /**
  * Request lines for a running guest's agent (guest/agent-script.ts), written
- * straight into its FIFO by an `enter` that streams: stdin as `input` lines,
- * terminal sizes as `resize`. Like `kvm-io send`, every line is at most
+ * straight into its FIFO by `enter`: the `exec` itself, then stdin as `input`
+ * lines and terminal sizes as `resize`. Like `kvm-io send`, every line is at most
  * PIPE_BUF bytes, so it is written whole and never interleaved with another
  * writer's; a full pipe is waited out rather than blocked on. (Node opens every fd close-on-exec.)
  */

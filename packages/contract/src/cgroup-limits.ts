@@ -13,13 +13,16 @@ export interface CgroupLimits {
   cpuShares?: number;
 }
 
+/** A CPU limit in millicores as a CFS quota per CPU_PERIOD_US (at least 1 ms). */
+export const cpuQuotaUs = (millis: number): number => Math.max(1000, Math.round((millis * CPU_PERIOD_US) / 1000));
+
 /** The cgroup limits an app's isolators become (pure). */
 export function cgroupLimits(iso: EffectiveIsolators): CgroupLimits {
   const out: CgroupLimits = {};
   const mem = memoryLimitBytes(iso);
   if (mem !== undefined) out.memoryBytes = mem;
   const limit = cpuLimitMillis(iso);
-  if (limit !== undefined) out.cpuQuotaUs = Math.max(1000, Math.round((limit * CPU_PERIOD_US) / 1000));
+  if (limit !== undefined) out.cpuQuotaUs = cpuQuotaUs(limit);
   const request = cpuRequestMillis(iso);
   if (request !== undefined) out.cpuShares = Math.max(2, Math.round((request * 1024) / 1000));
   return out;

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CPU_PERIOD_US, PodstageError, type AppOptions, type AppUpdateOptions, type AppUsage } from '@podstage/contract';
+import { cpuQuotaUs, PodstageError, type AppOptions, type AppUpdateOptions, type AppUsage } from '@podstage/contract';
 import { kvmIo, removeGuestReport, sandboxQemuPid } from '../driver.js';
 import { agentRequests, outputDir } from '../guest-share.js';
 import { parseGuestUsage } from '../translate.js';
@@ -30,7 +30,7 @@ function guestRequest(podDir: string, op: string, words: string[]): string {
 }
 
 export async function appUpdate(o: AppUpdateOptions): Promise<void> {
-  const quota = o.cpuMillis === undefined ? '-' : String(Math.max(1000, Math.round((o.cpuMillis * CPU_PERIOD_US) / 1000)));
+  const quota = o.cpuMillis === undefined ? '-' : String(cpuQuotaUs(o.cpuMillis));
   guestRequest(o.podDir, 'update', [o.app, o.memoryBytes === undefined ? '-' : String(o.memoryBytes), quota]);
 }
 

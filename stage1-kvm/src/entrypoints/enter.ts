@@ -54,17 +54,17 @@ export async function enter(o: EnterOptions): Promise<number> {
   const script = join(scriptsDir(o.podDir), `${name}.sh`);
   writeFileSync(script, execScript(plan, o.command, seccompProgram(plan, options.insecureOptions) !== undefined));
   let undo = (): void => undefined;
-  const requests = mode.length === 0 ? undefined : new AgentRequests(agentRequests(o.podDir));
+  let requests: AgentRequests | undefined;
   try {
-    const sent = spawnSync(io, ['send', agentRequests(o.podDir), 'exec', id, ...mode], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    if (sent.status !== 0) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `stage1 kvm: ${sent.stderr.trim().replace(/^kvm-io: /, '')}`);
+    requests = new AgentRequests(agentRequests(o.podDir));
+    await requests.send(['exec', id, ...mode]);
     const qemu = readFileSync(sandboxQemuPid(o.podDir), 'utf8').trim();
     const follow = spawn(io, ['follow', outputDir(o.podDir), name, qemu], { stdio: ['ignore', 'inherit', 'inherit'] });
     const exited = new Promise<number>((resolve) => {
       follow.once('error', () => resolve(255));
       follow.once('exit', (code) => resolve(code ?? 255));
     });
-    if (requests !== undefined) undo = forwardInput(requests, id, tty);
+    if (mode.length > 0) undo = forwardInput(requests, id, tty);
     return await exited;
   } finally {
     undo();

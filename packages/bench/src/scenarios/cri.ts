@@ -9,8 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials, type Client, type ServiceError } from '@grpc/grpc-js';
-import { criServices } from '@podstage/cri/proto';
+import { connectCri, type CriClient } from '@podstage/cri/proto';
 import { msSince } from '../command.js';
 import { run as runCommandLine, type BenchContext } from '../context.js';
 import { imageArchive } from '../peers/shared.js';
@@ -33,23 +32,6 @@ const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 /** CRI's NamespaceMode NODE: the host's network, as the stage1 variants pin it (no CNI in the figure). */
 const NODE = 2;
 
-type Call = <T = Record<string, any>>(method: string, request?: object) => Promise<T>;
-
-interface CriEndpoint {
-  runtime: Call;
-  image: Call;
-  close(): void;
-}
-
-function connect(socket: string): CriEndpoint {
-  const { RuntimeService, ImageService } = criServices();
-  const clients: Client[] = [new RuntimeService(`unix://${socket}`, credentials.createInsecure()), new ImageService(`unix://${socket}`, credentials.createInsecure())];
-  const call = (client: Client): Call => (method, request = {}) => new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (r: object, cb: (e: ServiceError | null, v: unknown) => void) => void>)[method]!(request, (e, v) => (e ? reject(e) : resolve(v as never)));
-  });
-  return { runtime: call(clients[0]!), image: call(clients[1]!), close: () => clients.forEach((c) => c.close()) };
-}
-
 /** How a bench target is asked for through the CRI; undefined for one the CRI cannot choose. */
 function criChoice(t: PodstageTarget): { handler: string; hostNetwork: boolean } | undefined {
   if (t.id === 'podstage-host') return { handler: 'host', hostNetwork: true };
@@ -63,7 +45,7 @@ function criChoice(t: PodstageTarget): { handler: string; hostNetwork: boolean }
 let sandboxes = 0;
 
 /** One pod through `cri`: the times to running and to removed. */
-async function podThroughCri(ctx: BenchContext, cri: CriEndpoint, image: string, handler: string, hostNetwork: boolean): Promise<Record<string, number>> {
+async function podThroughCri(ctx: BenchContext, cri: CriClient, image: string, handler: string, hostNetwork: boolean): Promise<Record<string, number>> {
   const n = ++sandboxes;
   const config = {
     metadata: { name: `bench-${process.pid}-${n}`, uid: `bench-${process.pid}-${n}`, namespace: 'podstage-bench', attempt: 0 },
@@ -90,13 +72,13 @@ async function podThroughCri(ctx: BenchContext, cri: CriEndpoint, image: string,
 }
 
 /** `podstage cri` on a socket of the bench's own, serving the bench's data directory. */
-async function startPodstageCri(ctx: BenchContext): Promise<{ endpoint: CriEndpoint; stop(): Promise<void> }> {
+async function startPodstageCri(ctx: BenchContext): Promise<{ endpoint: CriClient; stop(): Promise<void> }> {
   const socket = join(ctx.workDir, 'cri.sock');
   const child: ChildProcess = spawn(ctx.cli, [`--dir=${ctx.dataDir}`, 'cri', `--listen=unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
   await waitForFile(socket, child, () => stderr, 30_000);
-  const endpoint = connect(socket);
+  const endpoint = connectCri(`unix://${socket}`);
   return {
     endpoint,
     stop: () => new Promise((resolve) => {
@@ -113,9 +95,9 @@ async function startPodstageCri(ctx: BenchContext): Promise<{ endpoint: CriEndpo
  * daemon): the bench's image imported into its k8s.io namespace, its sandbox
  * image already there (the bench does not pull it).
  */
-async function detectContainerdCri(ctx: BenchContext): Promise<{ endpoint: CriEndpoint; image: string; version: string; cleanUp(): void } | { reason: string }> {
+async function detectContainerdCri(ctx: BenchContext): Promise<{ endpoint: CriClient; image: string; version: string; cleanUp(): void } | { reason: string }> {
   if (!existsSync(CONTAINERD_SOCKET)) return { reason: `containerd is not running (no ${CONTAINERD_SOCKET}); the bench does not start it` };
-  const endpoint = connect(CONTAINERD_SOCKET);
+  const endpoint = connectCri(`unix://${CONTAINERD_SOCKET}`);
   try {
     const version = await endpoint.runtime('Version', { version: 'v1' });
     const status = await endpoint.runtime('Status', { verbose: true });
@@ -151,7 +133,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioResult> {
     for (const t of ctx.targets) {
       const choice = criChoice(t);
       if (choice === undefined) {
-        skipped.push({ id: t.id, reason: 'not a stage1 the CRI chooses by handler alone (or, fly, not one that runs mutable pods)' });
+        skipped.push({ id: t.id, reason: 'the CRI chooses host, runc (host or default network) and kvm (Debian kernel) by RuntimeClass handler; fly runs no mutable pods' });
         continue;
       }
       variants.push({

@@ -5,11 +5,12 @@
  * no stdin or terminal (CreateContainer refuses them), so there is nothing to
  * write to.
  */
-import { CriLogReader, pod } from '@podstage/contract';
+import { existsSync } from 'node:fs';
+import { CriLogReader, formatError, pod } from '@podstage/contract';
 import type { CriContext } from '../context.js';
 import { requireContainer } from '../state.js';
 import { finish, type Channels, type StreamOptions } from './channels.js';
-import { endChannel, errorMessage } from './exec.js';
+import { endChannel } from './exec.js';
 import { failure, success } from './status.js';
 
 export interface AttachRequest extends StreamOptions { containerId: string }
@@ -21,7 +22,10 @@ export async function serveAttach(ctx: CriContext, req: AttachRequest, ch: Chann
     const c = requireContainer(ctx.dataDir, req.containerId);
     if (req.stdin || req.tty) throw new Error(`container ${c.id} was created without stdin and tty: there is ${req.tty ? 'no terminal' : 'no stdin'} to attach to`);
     if (c.state !== 'CONTAINER_RUNNING') throw new Error(`container ${c.id} is not running`);
-    const log = new CriLogReader(pod.appLog(c.sandbox.ref.path, c.app.name), { fromEnd: true });
+    const podDir = c.sandbox.ref.path;
+    const log = new CriLogReader(pod.appLog(podDir, c.app.name), { fromEnd: true });
+    // Running until its exit status is written or its pod is gone: two stats a poll, not a look at every pod.
+    const running = () => existsSync(podDir) && !existsSync(pod.appExitStatus(podDir, c.app.name));
     let gone = false;
     void closed.then(() => { gone = true; });
     const copy = (): void => {
@@ -30,7 +34,7 @@ export async function serveAttach(ctx: CriContext, req: AttachRequest, ch: Chann
         to?.write(r.partial ? r.text : `${r.text}\n`);
       }
     };
-    while (!gone && requireContainer(ctx.dataDir, req.containerId).state === 'CONTAINER_RUNNING') {
+    while (!gone && running()) {
       copy();
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
@@ -38,6 +42,6 @@ export async function serveAttach(ctx: CriContext, req: AttachRequest, ch: Chann
     await Promise.all([endChannel(ch.stdout), endChannel(ch.stderr)]);
     await finish(ch, success());
   } catch (e) {
-    await finish(ch, failure(errorMessage(e)));
+    await finish(ch, failure(formatError(e)));
   }
 }

@@ -3,7 +3,7 @@
  * app's own isolation), with a terminal or pipes, copied to and from the
  * client's channels; the exit code goes back on the error channel.
  */
-import { formatError, isPodstageError } from '@podstage/contract';
+import { formatError } from '@podstage/contract';
 import { spawnInPod } from '@podstage/runtime';
 import type { CriContext } from '../context.js';
 import { requireContainer } from '../state.js';
@@ -13,8 +13,6 @@ import { exitStatus, failure } from './status.js';
 const FIRST_SIZE_WAIT_MS = 1000;
 
 export interface ExecRequest extends StreamOptions { containerId: string; cmd: string[] }
-
-export const errorMessage = (e: unknown): string => (isPodstageError(e) ? formatError(e) : e instanceof Error ? e.message : String(e));
 
 /** Run the exec; `closed` resolves when the client went away (the command is killed). */
 export async function serveExec(ctx: CriContext, req: ExecRequest, ch: Channels, closed: Promise<void>): Promise<void> {
@@ -48,7 +46,7 @@ export async function serveExec(ctx: CriContext, req: ExecRequest, ch: Channels,
     await Promise.all([endChannel(ch.stdout), endChannel(ch.stderr)]);
     await finish(ch, exitStatus(code));
   } catch (e) {
-    await finish(ch, failure(errorMessage(e)));
+    await finish(ch, failure(formatError(e)));
   }
 }
 

@@ -5,10 +5,10 @@
  * to a new connection to that port on the pod's localhost; what goes wrong is
  * written as text on the error stream. The session lasts until the client ends it.
  */
+import { formatError } from '@podstage/contract';
 import { connectToPodPort } from '@podstage/runtime';
 import type { CriContext } from '../context.js';
 import type { SpdyConnection, SpdyStream } from './spdy/connection.js';
-import { errorMessage } from './exec.js';
 
 export const PORT_FORWARD_PROTOCOLS = ['portforward.k8s.io'] as const;
 
@@ -37,19 +37,20 @@ export function servePortForward(ctx: CriContext, req: PortForwardRequest, conne
 }
 
 async function forward(ctx: CriContext, req: PortForwardRequest, port: number, data: SpdyStream, error: SpdyStream): Promise<void> {
-  // The client only reads the error stream.
+  // The client only reads the error stream; either stream may be reset by it at any time.
   error.resume();
+  for (const s of [data, error]) s.on('error', () => undefined);
   try {
     if (req.ports.length > 0 && !req.ports.includes(port)) throw new Error(`port ${port} was not asked for (PortForwardRequest.port: ${req.ports.join(', ')})`);
     const c = connectToPodPort(ctx.dataDir, req.sandboxId, port);
     data.pipe(c.stream);
     c.stream.pipe(data);
     c.stream.on('error', () => undefined);
-    data.on('error', () => c.stream.destroy());
+    data.once('close', () => c.stream.destroy());
     const failure = await c.failure;
     if (failure !== undefined) error.write(`error forwarding port ${port} to pod ${req.sandboxId}: ${failure}`);
   } catch (e) {
-    error.write(`error forwarding port ${port} to pod ${req.sandboxId}: ${errorMessage(e)}`);
+    error.write(`error forwarding port ${port} to pod ${req.sandboxId}: ${formatError(e)}`);
   }
   // The connection is over either way: a failed one never ends the data stream through the pipe.
   data.end();

@@ -13,6 +13,9 @@ export type StreamRequest =
   | ({ kind: 'attach' } & AttachRequest)
   | ({ kind: 'portforward' } & PortForwardRequest);
 
+/** Exec and attach: the remote command protocol's sessions. */
+export type RemoteCommandRequest = Extract<StreamRequest, { kind: 'exec' | 'attach' }>;
+
 export const TOKEN_TTL_MS = 60_000;
 const MAX_PENDING = 1000;
 

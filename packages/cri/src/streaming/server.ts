@@ -7,13 +7,13 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { CriContext } from '../context.js';
 import { serveAttach } from './attach.js';
-import type { Channels, StreamOptions } from './channels.js';
+import type { Channels } from './channels.js';
 import { serveExec } from './exec.js';
 import { PORT_FORWARD_PROTOCOLS, servePortForward } from './port-forward.js';
-import { RequestCache, type StreamRequest } from './requests.js';
+import { RequestCache, type RemoteCommandRequest, type StreamRequest } from './requests.js';
 import { SPDY_REMOTECOMMAND_PROTOCOLS, spdyChannels } from './spdy-remotecommand.js';
 import { isSpdyUpgrade, offeredProtocols, refuse, upgradeToSpdy } from './upgrade.js';
 import { WEBSOCKET_REMOTECOMMAND_PROTOCOLS, websocketChannels } from './websocket.js';
@@ -75,7 +75,10 @@ export class StreamingServer {
         refuse(socket, 400, 'Bad Request', `expected a websocket subprotocol of ${WEBSOCKET_REMOTECOMMAND_PROTOCOLS.join(', ')}\n`);
         return;
       }
-      this.websockets.handleUpgrade(req, socket, head, (ws) => this.websocket(request, ws));
+      this.websockets.handleUpgrade(req, socket, head, (ws) => {
+        const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+        void this.remoteCommand(request, websocketChannels(ws, request), closed).then(() => ws.close(1000));
+      });
     } else {
       refuse(socket, 400, 'Bad Request', `${request.kind}: expected an upgrade to SPDY/3.1${request.kind === 'portforward' ? '' : ' or a websocket'}\n`);
     }
@@ -96,13 +99,7 @@ export class StreamingServer {
     });
   }
 
-  private websocket(request: StreamRequest, ws: WebSocket): void {
-    if (request.kind === 'portforward') return;
-    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-    void this.remoteCommand(request, websocketChannels(ws, request), closed).then(() => ws.close(1000));
-  }
-
-  private remoteCommand(request: StreamRequest & StreamOptions, channels: Channels, closed: Promise<void>): Promise<void> {
-    return request.kind === 'exec' ? serveExec(this.ctx, request, channels, closed) : serveAttach(this.ctx, request as StreamRequest & { kind: 'attach' }, channels, closed);
+  private remoteCommand(request: RemoteCommandRequest, channels: Channels, closed: Promise<void>): Promise<void> {
+    return request.kind === 'exec' ? serveExec(this.ctx, request, channels, closed) : serveAttach(this.ctx, request, channels, closed);
   }
 }

@@ -113,7 +113,11 @@ export async function spawnInPod(dataDir: string, stage1s: Stage1Registry, id: s
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGWINCH');
     },
     exited: exitStatus(child, [terminal]),
-    kill: () => child.kill('SIGKILL'),
+    // Closing the terminal hangs up whatever still holds it (a process the enter left in the pod).
+    kill: () => {
+      child.kill('SIGKILL');
+      terminal.destroy();
+    },
   };
 }
 

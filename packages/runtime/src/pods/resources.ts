@@ -9,7 +9,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  appCgroup, cgroupLimitFiles, cgroupLimits, cpuLimitMillis, effectiveIsolators, ISOLATOR, PodstageError, readPodManifest, type AppUsage, type Isolator, type ResourceValue,
+  appCgroup, cgroupLimitFiles, cgroupLimits, cpuLimitMillis, effectiveIsolators, ISOLATOR, memoryLimitBytes, PodstageError, readPodManifest, type AppUsage, type CgroupLimits, type Isolator, type ResourceValue,
 } from '@podstage/contract';
 import { CGROUP_ROOT } from '@podstage/linux';
 import { findPod } from './lifecycle.js';
@@ -26,27 +26,29 @@ export interface AppResources {
 export async function updateAppResources(dataDir: string, stage1s: Stage1Registry, id: string, app: string, r: AppResources): Promise<void> {
   const ref = findPod(dataDir, id);
   requireRunningSandbox(ref);
-  const m = readPodManifest(ref.path);
-  const current = m.apps.find((a) => a.name === app);
-  if (current === undefined) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${app}`);
+  if (!readPodManifest(ref.path).apps.some((a) => a.name === app)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${app}`);
   const resources: Isolator[] = [
     ...(r.memory === undefined ? [] : [{ name: ISOLATOR.memory, value: r.memory }]),
     ...(r.cpu === undefined ? [] : [{ name: ISOLATOR.cpu, value: r.cpu }]),
   ];
   const iso = effectiveIsolators([], resources);
-  const limits = cgroupLimits(iso);
   const choice = readPodStage1(ref.path);
   if (choice.manifest.entrypoints['app-update'] !== undefined) {
+    const memoryBytes = memoryLimitBytes(iso), cpuMillis = cpuLimitMillis(iso);
     await callAppUpdate(stage1s, choice, {
-      uuid: ref.uuid, podDir: ref.path, app,
-      ...(limits.memoryBytes === undefined ? {} : { memoryBytes: limits.memoryBytes }), ...(cpuLimitMillis(iso) === undefined ? {} : { cpuMillis: cpuLimitMillis(iso) as number }),
+      uuid: ref.uuid, podDir: ref.path, app, ...(memoryBytes === undefined ? {} : { memoryBytes }), ...(cpuMillis === undefined ? {} : { cpuMillis }),
     });
-    await setAppResources(ref, app, resources);
-    return;
+  } else {
+    writeAppCgroup(ref.uuid, app, cgroupLimits(iso), choice.manifest.name);
   }
-  const cgroup = appCgroup(ref.uuid, app);
+  await setAppResources(ref, app, resources);
+}
+
+/** The limits in the app's cgroup at the ABI's host path. */
+function writeAppCgroup(uuid: string, app: string, limits: CgroupLimits, stage1: string): void {
+  const cgroup = appCgroup(uuid, app);
   if (!existsSync(join(CGROUP_ROOT, 'memory', cgroup))) {
-    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${choice.manifest.name}: app ${app} has no cgroup on this host (${cgroup}) to update`);
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${stage1}: app ${app} has no cgroup on this host (${cgroup}) to update`);
   }
   for (const f of cgroupLimitFiles(limits)) {
     const file = join(CGROUP_ROOT, f.controller, cgroup, f.file);
@@ -57,7 +59,6 @@ export async function updateAppResources(dataDir: string, stage1s: Stage1Registr
       throw new PodstageError('ERR_PODSTAGE_HOST', `app ${app}: write ${f.value} to ${file}: ${(err as NodeJS.ErrnoException).code}`);
     }
   }
-  await setAppResources(ref, app, resources);
 }
 
 /**

@@ -60,8 +60,13 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
    * Kubernetes' clients ignore its headers; SPDY/3 asks for `:status` and `:version`.
    */
   async reply(stream: SpdyStream): Promise<void> {
-    const block = await this.compression.encode({ ':status': '200', ':version': 'HTTP/1.1' });
-    this.write(controlFrame(FrameType.SYN_REPLY, 0, Buffer.concat([uint32s(stream.id), block])));
+    try {
+      const block = await this.compression.encode({ ':status': '200', ':version': 'HTTP/1.1' });
+      this.write(controlFrame(FrameType.SYN_REPLY, 0, Buffer.concat([uint32s(stream.id), block])));
+    } catch {
+      // The connection closed meanwhile (its zlib streams with it).
+      stream.destroy();
+    }
   }
 
   sendData(id: number, payload: Buffer, fin: boolean, done: (e?: Error | null) => void): void {
