@@ -5,7 +5,7 @@
  * per app joining them by /proc/<sandbox pid>/ns/* paths, as CRI runtimes do.
  * Cgroup paths are absolute: a relative one lands under runc's own cgroup.
  */
-import { annotationValue, defaultPodHostname, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { annotationValue, appStdio, defaultPodHostname, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import {
   ALLOWED_DEVICES, appCgroup, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
 } from '@podstage/stage1-common';
@@ -51,6 +51,8 @@ export interface OciProcess {
   user: { uid: number; gid: number; additionalGids?: number[] };
   capabilities: OciCapabilities;
   noNewPrivileges: boolean;
+  /** runc makes the container's pty and sends its master to conmon's console socket. */
+  terminal?: boolean;
   rlimits?: OciRlimit[];
   oomScoreAdj?: number;
 }
@@ -277,6 +279,7 @@ function appProcess(plan: AppPlan, ctx: AppContext): OciProcess {
     capabilities: capabilities(plan.capabilities, plan.identity.uid),
     noNewPrivileges: plan.isolators.noNewPrivileges === true,
   };
+  if (appStdio(plan.app.annotations, plan.name).tty) process.terminal = true;
   if (ctx.maxOpenFiles !== undefined) {
     const openFiles = Math.min(DEFAULT_OPEN_FILES, ctx.maxOpenFiles);
     process.rlimits = [{ type: 'RLIMIT_NOFILE', hard: openFiles, soft: openFiles }];

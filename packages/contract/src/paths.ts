@@ -55,6 +55,10 @@ export const pod = {
   stage1Info: (podDir: string) => join(podDir, 'stage1', 'info.json'),
   /** A container's conmon bundle (ABI.md, "Pods under conmon"): the sandbox's and each app's. */
   stage1Bundle: (podDir: string, name: string) => join(podDir, 'stage1', 'bundles', name),
+  /** An app's monitor's control FIFO: `1 ROWS COLUMNS` resizes its terminal, `2 0 0` reopens its log (conmon's). */
+  appMonitorControl: (podDir: string, app: string) => join(podDir, 'stage1', 'bundles', app, 'ctl'),
+  /** An app's monitor's attach socket (ABI 6; SOCK_SEQPACKET, conmon's protocol). */
+  appAttachSocket: (podDir: string, app: string) => join(podDir, 'stage1', 'bundles', app, 'attach'),
   appsDir: (podDir: string) => join(podDir, 'apps'),
   appDir: (podDir: string, app: string) => join(podDir, 'apps', app),
   appRootfs: (podDir: string, app: string) => join(podDir, 'apps', app, 'rootfs'),

@@ -3,7 +3,9 @@
  * sandbox. What cannot be honoured is refused with the field's name.
  */
 import { status } from '@grpc/grpc-js';
-import { CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, SECCOMP_ALL_SYSCALLS, type Isolator, type Mount, type Volume } from '@podstage/contract';
+import {
+  CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Isolator, type Mount, type Volume,
+} from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
@@ -101,15 +103,23 @@ function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; moun
   return { volumes, mounts: out };
 }
 
+/** stdin (kept open across attaches unless stdin_once) and a terminal, which the app's monitor holds for Attach. */
+function stdioAnnotations(config: ContainerConfig): Annotation[] {
+  return [
+    ...(config.stdin ? [{ name: STDIN_ANNOTATION, value: config.stdin_once ? 'once' : 'stream' }] : []),
+    ...(config.tty ? [{ name: TTY_ANNOTATION, value: 'true' }] : []),
+  ];
+}
+
 /** `logFile`: where the kubelet reads the container's log (conmon writes it there). */
 export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord, logFile?: string): PodRequest {
   const image = config.image?.image ?? '';
   if (image === '') throw invalid('config.image.image: expected an image reference');
-  if (config.tty || config.stdin) throw new GrpcError(status.UNIMPLEMENTED, 'config.tty/stdin: interactive containers are not supported yet');
   if (config.devices.length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.devices: devices are not supported yet');
   const sc = config.linux?.security_context ?? null;
   const [first, ...rest] = config.command;
-  const env = Object.fromEntries(config.envs.map((e) => [e.key, e.value]));
+  // A terminal comes with TERM=xterm unless the container sets its own, as containerd and CRI-O do.
+  const env = { ...(config.tty ? { TERM: 'xterm' } : {}), ...Object.fromEntries(config.envs.map((e) => [e.key, e.value])) };
   const { volumes, mounts: appMounts } = mounts(config, app);
   return {
     apps: [{
@@ -122,7 +132,11 @@ export function containerRequest(config: ContainerConfig, app: string, record: C
       mounts: appMounts,
       ...(sc?.readonly_rootfs === true ? { readOnlyRootFS: true } : {}),
       isolators: [...securityIsolators(sc), ...resourceIsolators(config.linux?.resources ?? null)],
-      annotations: [{ name: CONTAINER_ANNOTATION, value: JSON.stringify(record) }, ...(logFile === undefined ? [] : [{ name: LOG_PATH_ANNOTATION, value: logFile }])],
+      annotations: [
+        { name: CONTAINER_ANNOTATION, value: JSON.stringify(record) },
+        ...(logFile === undefined ? [] : [{ name: LOG_PATH_ANNOTATION, value: logFile }]),
+        ...stdioAnnotations(config),
+      ],
       origins: {},
     }],
     volumes,

@@ -15,7 +15,8 @@ type Fn = (...args: unknown[]) => number;
 interface Libc {
   flock: Fn; fcntl: Fn; unshare: Fn; mount: Fn; umount2: Fn; chroot: Fn;
   setns: Fn; seccomp: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn; capset: Fn;
-  setsid: Fn; posix_openpt: Fn; grantpt: Fn; unlockpt: Fn; ptsname_r: Fn; ioctl: Fn;
+  setsid: Fn; posix_openpt: Fn; grantpt: Fn; unlockpt: Fn; ptsname_r: Fn; ioctl: Fn; dup2: Fn;
+  socket: Fn; connect: Fn; sendmsg: Fn; close_range: Fn;
   errno(): number;
 }
 
@@ -28,6 +29,18 @@ function seccompSyscall(koffi: typeof import('koffi'), lib: ReturnType<typeof im
     Number(syscall(SYS_SECCOMP_X86_64, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', 0, 'podstage_sock_fprog *', { len: count, filter }));
 }
 const SYS_SECCOMP_X86_64 = 317;
+
+/** sendmsg(2) with struct msghdr and its one iovec. */
+function sendmsgCall(koffi: typeof import('koffi'), lib: ReturnType<typeof import('koffi').load>): Fn {
+  koffi.struct('podstage_iovec', { base: 'void *', len: 'size_t' });
+  koffi.struct('podstage_msghdr', {
+    name: 'void *', namelen: 'uint32_t', iov: 'podstage_iovec *', iovlen: 'size_t', control: 'void *', controllen: 'size_t', flags: 'int',
+  });
+  const sendmsg = lib.func('long sendmsg(int fd, podstage_msghdr *msg, int flags)') as unknown as Fn;
+  return (fd: unknown, data: unknown, control: unknown) => Number(sendmsg(fd, {
+    name: null, namelen: 0, iov: { base: data, len: (data as Buffer).length }, iovlen: 1, control, controllen: (control as Buffer).length, flags: 0,
+  }, 0));
+}
 const SECCOMP_SET_MODE_FILTER = 1;
 
 let libc: Libc | undefined;
@@ -59,6 +72,11 @@ function load(): Libc {
     ptsname_r: f('int ptsname_r(int fd, _Out_ uint8_t *buf, size_t len)'),
     // ioctl is variadic; every request used here passes one pointer.
     ioctl: f('int ioctl(int fd, unsigned long request, void *arg)'),
+    dup2: f('int dup2(int oldfd, int newfd)'),
+    close_range: f('int close_range(unsigned int first, unsigned int last, int flags)'),
+    socket: f('int socket(int domain, int type, int protocol)'),
+    connect: f('int connect(int fd, const void *addr, uint32_t len)'),
+    sendmsg: sendmsgCall(koffi, lib),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -208,6 +226,58 @@ export function setWindowSize(fd: number, columns: number, rows: number): void {
   size.writeUInt16LE(Math.min(rows, 0xffff), 0);
   size.writeUInt16LE(Math.min(columns, 0xffff), 2);
   check(load().ioctl(fd, TIOCSWINSZ, size), 'ioctl(TIOCSWINSZ)', `fd ${fd}`);
+}
+
+const CLOSE_RANGE_CLOEXEC = 4;
+/**
+ * Every fd from `first` on closes when this process execs (runc's CloseExecFrom):
+ * whatever its parents left open never reaches an app.
+ */
+export function closeOnExecFrom(first: number): void {
+  check(load().close_range(first, 0xffffffff, CLOSE_RANGE_CLOEXEC), 'close_range(CLOSE_RANGE_CLOEXEC)', `fds from ${first}`);
+}
+
+/** dup2(2): `fd` also at `target` (which is then not close-on-exec). */
+export function dup2(fd: number, target: number): void {
+  check(load().dup2(fd, target), 'dup2', `fd ${fd} → ${target}`);
+}
+
+const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0o2000000, SOL_SOCKET = 1, SCM_RIGHTS = 1;
+
+/** A new close-on-exec socket connected to the unix socket at `path` (at most 107 bytes). */
+export function connectUnixSocket(path: string, type: 'stream' | 'seqpacket'): number {
+  const l = load();
+  if (Buffer.byteLength(path) >= 108) throw syscallError('connect', path, 'ENAMETOOLONG');
+  const address = Buffer.alloc(110);
+  address.writeUInt16LE(AF_UNIX, 0);
+  address.write(path, 2);
+  const socket = check(l.socket(AF_UNIX, (type === 'stream' ? SOCK_STREAM : SOCK_SEQPACKET) | SOCK_CLOEXEC, 0), 'socket', path);
+  try {
+    check(l.connect(socket, address, 2 + Buffer.byteLength(path) + 1), 'connect', path);
+    return socket;
+  } catch (e) {
+    closeSync(socket);
+    throw e;
+  }
+}
+/**
+ * Send `fd` over a new connection to the stream socket at `path` (SCM_RIGHTS),
+ * with `name` as the message: how a terminal's master reaches an OCI
+ * runtime's console socket (runc's `--console-socket`, which conmon listens on).
+ */
+export function sendFd(path: string, fd: number, name: string): void {
+  const socket = connectUnixSocket(path, 'stream');
+  try {
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } and the fd: CMSG_SPACE(4) = 24 bytes.
+    const control = Buffer.alloc(24);
+    control.writeBigUInt64LE(20n, 0);
+    control.writeInt32LE(SOL_SOCKET, 8);
+    control.writeInt32LE(SCM_RIGHTS, 12);
+    control.writeInt32LE(fd, 16);
+    check(load().sendmsg(socket, Buffer.from(name), control), 'sendmsg', path);
+  } finally {
+    closeSync(socket);
+  }
 }
 
 const TIOCSCTTY = 0x540e;

@@ -18,6 +18,7 @@ export { gcPods, type GcPodsOptions, type GcReport } from './pods/gc.js';
 export { deletePod, removePod } from './pods/remove.js';
 export { checkPodNetwork, enterPod, enterTarget, stopPod } from './pods/stop.js';
 export { reopenAppLog } from './pods/logs.js';
+export { attachToApp, type AppAttachment, type OutputStream } from './pods/attach.js';
 export { connectToPodPort, GUEST_NETWORK_CAPABILITY, type PodConnection } from './pods/port.js';
 export { execInPod, spawnInPod, type ExecResult, type PodProcess, type SpawnInPodOptions } from './pods/exec.js';
 export { imagesInUse } from './pods/images-in-use.js';

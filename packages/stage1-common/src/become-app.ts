@@ -7,7 +7,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CAPABILITIES, PodstageError, type Capability } from '@podstage/contract';
 import {
-  clearAmbientCaps, clearCloexec, dropBoundingCap, execve, setCapabilitySets, setgroups, setNoNewPrivs, setresgid, setresuid,
+  clearAmbientCaps, clearCloexec, closeOnExecFrom, dropBoundingCap, execve, setCapabilitySets, setgroups, setNoNewPrivs, setresgid, setresuid,
 } from '@podstage/linux';
 
 export interface Identity {
@@ -88,6 +88,8 @@ export function becomeApp(o: BecomeAppOptions): never {
     throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${o.app}].app.workingDirectory: ${JSON.stringify(o.cwd)} does not exist in the app's rootfs`, { cause: err });
   }
   const file = resolveExecutable(o.exec[0] as string, o.env.PATH ?? '', o.app);
+  // Before a seccomp filter can refuse close_range.
+  closeOnExecFrom(3);
   limitBoundingSet(o.capabilities);
   if (o.noNewPrivileges) setNoNewPrivs();
   // Installing a filter needs no_new_privs or CAP_SYS_ADMIN: without the first,

@@ -1,6 +1,7 @@
 /**
  * stage2 helper, run inside the pod. Two modes, one isolation:
- *   POD_DIR APP                       start the app (the supervisor runs this)
+ *   POD_DIR APP                       start the app (its runtime's create runs this); with
+ *                                     PODSTAGE_CONSOLE_SOCKET, on a new terminal whose master goes there
  *   --enter POD_DIR APP PID [--tty] -- CMD
  *                                     run CMD in the running app PID (enter); --tty: on stdin as its controlling terminal
  * Either way it takes the app's cgroup, mount namespace and root, then its
@@ -8,7 +9,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { formatError, isPodstageError, readPodManifest, readPodOptions } from '@podstage/contract';
-import { CLONE_FS, CLONE_NEWNS, setNotDumpable, setns, takeControllingTerminal, unshare } from '@podstage/linux';
+import { CLONE_FS, CLONE_NEWNS, dup2, openPty, sendFd, setNotDumpable, setns, takeControllingTerminal, unshare } from '@podstage/linux';
 import {
   appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace,
 } from '@podstage/stage1-common';
@@ -19,6 +20,20 @@ const entering = argv[0] === '--enter';
 const [podDir = '/pod', name = '', pidArg = ''] = entering ? argv.slice(1) : argv;
 const command = entering ? argv.slice(argv.indexOf('--') + 1) : [];
 const tty = entering && argv.slice(0, argv.indexOf('--')).includes('--tty');
+/** Given by nspawn-runtime's create for an app with a terminal (conmon's --console-socket), reached through fd 5. */
+const consoleSocket = entering ? undefined : process.env.PODSTAGE_CONSOLE_SOCKET;
+const CONSOLE_DIR_FD = 5;
+
+/** A new terminal as the app's stdio and controlling terminal; its master goes to the monitor, as runc's does. */
+function useNewTerminal(socket: string): void {
+  const pty = openPty();
+  sendFd(socket, pty.master, 'console');
+  closeSync(pty.master);
+  closeSync(CONSOLE_DIR_FD);
+  takeControllingTerminal(pty.slave);
+  for (const fd of [0, 1, 2]) dup2(pty.slave, fd);
+  closeSync(pty.slave);
+}
 
 function joinMountNamespaceOf(pid: string): void {
   const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
@@ -43,6 +58,7 @@ try {
     joinMountNamespaceOf(pidArg);
     if (tty) takeControllingTerminal(0);
   } else {
+    if (consoleSocket !== undefined) useNewTerminal(consoleSocket);
     createCgroup(appCgroupInPod(name), cgroupLimits(plan.isolators), CGROUP_DIR);
     joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);
     setUpAppMountNamespace(plan.rootfs, appMounts(plan));

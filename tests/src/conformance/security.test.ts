@@ -4,7 +4,8 @@
  * are not its own. fly shares the host's pid namespace and /dev by design:
  * it is checked for capabilities and masked paths only.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type StdioOptions } from 'node:child_process';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { suite } from '../helpers/suite.js';
@@ -99,6 +100,20 @@ for (const { label, flags, isolated } of TARGETS) {
     } finally {
       await sb.run(['stop', '--force', uuid]);
       await child;
+    }
+  });
+
+  t('a file descriptor the caller left open (a host directory) never reaches the app', async ({ sb }) => {
+    const LEAKED = 63;
+    const dir = openSync(sb.dir, 'r');
+    try {
+      const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(LEAKED - 3).fill('ignore'), dir];
+      const r = spawnSync(PODSTAGE, ['--dir', sb.dir, 'run', ...flags, DEFAULT_IMAGE, '--', 'sh', '-c', 'ls /proc/$$/fd'], { stdio, encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      assert.ok(lines(r.stdout).includes('2'), r.stdout);
+      assert.not.ok(lines(r.stdout).includes(String(LEAKED)), `fd ${LEAKED} reached the app: ${r.stdout}`);
+    } finally {
+      closeSync(dir);
     }
   });
 

@@ -133,6 +133,57 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
   });
 }
 
+/** A container created with stdin (and a terminal), which Attach feeds. */
+async function interactiveContainer(cri: CriServer, id: string, config: Obj, name: string, script: string, stdio: Obj): Promise<string> {
+  const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', {
+    pod_sandbox_id: id, sandbox_config: config,
+    config: { metadata: { name, attempt: 0 }, image: { image: DEFAULT_IMAGE }, command: ['sh', '-c', script], log_path: `${name}.log`, ...stdio },
+  });
+  await cri.runtime('StartContainer', { container_id: cid });
+  return cid;
+}
+
+async function exitCode(cri: CriServer, cid: string): Promise<number> {
+  const s = await waitFor('the container to exit', async () => {
+    const st = (await cri.runtime<Obj>('ContainerStatus', { container_id: cid })).status as Obj;
+    return st.state === 'CONTAINER_EXITED' ? st : undefined;
+  }, 20_000);
+  return s.exit_code as number;
+}
+
+for (const stage1 of ['runc', 'host']) {
+  t(`${stage1}: Attach to a container's stdin (stdin_once) and to its terminal`, async ({ sb, cri }) => {
+    const logs = join(sb.dir, 'logs', `attach-${stage1}`);
+    const config = { metadata: { name: `attach-${stage1}`, uid: `uid-attach-${stage1}`, namespace: 'default', attempt: 0 }, log_directory: logs };
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: stage1 });
+
+    // stdin_once: the attached client's end of input is the container's end of file.
+    const piped = await interactiveContainer(cri, id, config, 'piped', 'read a; echo got-$a; echo e-$a >&2; cat; echo eof; exit 6', { stdin: true, stdin_once: true });
+    const url = (await cri.runtime<Obj>('Attach', { container_id: piped, stdin: true, stdout: true, stderr: true })).url as string;
+    const fed = await spdyRemoteCommand(url, { stdin: true, stdout: true, stderr: true, tty: false }, { stdin: 'x\nthe rest\n' });
+    assert.is(fed.stdout, 'got-x\nthe rest\neof\n', JSON.stringify(fed));
+    assert.is(fed.stderr, 'e-x\n');
+    assert.is(fed.status.status, 'Success', 'attach ends when the container does');
+    assert.is(await exitCode(cri, piped), 6);
+    assert.match(readFileSync(join(logs, 'piped.log'), 'utf8'), / stdout F got-x\n/, 'what the client saw is in the log too');
+
+    // A terminal: the client's size, typed input echoed, \r\n, TERM, the exit code.
+    const term = await interactiveContainer(cri, id, config, 'term', 'read line; stty size; echo got-$line $TERM; tty; exit 7', { stdin: true, tty: true });
+    const turl = (await cri.runtime<Obj>('Attach', { container_id: term, stdin: true, stdout: true, stderr: false, tty: true })).url as string;
+    const typed = await spdyRemoteCommand(turl, { stdin: true, stdout: true, stderr: false, tty: true }, {
+      sizes: [{ Width: 90, Height: 20 }, { Width: 100, Height: 30 }], resizeAfterMs: 500, stdin: 'typed\n', keepStdinOpen: true,
+    });
+    assert.match(typed.stdout, /typed\r\n/, `the terminal echoes what is typed: ${JSON.stringify(typed.stdout)}`);
+    assert.match(typed.stdout, /30 100\r\n/, 'the client\'s size reached the terminal');
+    assert.match(typed.stdout, /got-typed xterm\r\n/);
+    assert.match(typed.stdout, /\/dev\/pts\/\d+\r\n/, 'stdin is a terminal');
+    assert.is(await exitCode(cri, term), 7);
+
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  });
+}
+
 t('errors: streams the CRI forbids, a container that is not running, stdin to attach, an unknown token', async ({ sb, cri }) => {
   const { id, cid } = await startContainer(cri, sb, 'runc');
   const bad = await rejection(cri.runtime('Exec', { container_id: cid, cmd: ['sh'], tty: true, stdin: true, stdout: true, stderr: true }));

@@ -317,3 +317,10 @@ test('snapshot: representative app config matches tests/fixtures/runc/app-config
 });
 
 test.run();
+
+test('an app with a terminal (podstage.io/tty): runc makes its pty; without, none', () => {
+  const base = plan();
+  const tty = valid(appConfig({ ...base, app: { ...base.app, annotations: [{ name: 'podstage.io/tty', value: 'true' }, { name: 'podstage.io/stdin', value: 'once' }] } }, ctx()));
+  assert.is(tty.process.terminal, true);
+  assert.is(valid(appConfig(base, ctx())).process.terminal, undefined);
+});

@@ -1,4 +1,5 @@
 import type { Annotation } from './types.js';
+import { PodstageError } from '../errors.js';
 
 /** The value of the annotation `name` (pod or image manifest), if present. */
 export function annotationValue(annotations: readonly Annotation[] | undefined, name: string): string | undefined {
@@ -10,3 +11,31 @@ export function annotationValue(annotations: readonly Annotation[] | undefined, 
  * where the app's CRI log is written, in place of `apps/<app>/log`, which then links to it.
  */
 export const LOG_PATH_ANNOTATION = 'podstage.io/log-path';
+
+/**
+ * App annotations for an interactive app (ABI 6; the CRI's stdin, stdin_once and tty):
+ * `podstage.io/stdin` `stream` keeps the app's stdin open across attaches, `once` closes it
+ * when the first attached client is done; `podstage.io/tty` `true` gives the app a terminal.
+ */
+export const STDIN_ANNOTATION = 'podstage.io/stdin';
+export const TTY_ANNOTATION = 'podstage.io/tty';
+
+export interface AppStdio {
+  stdin?: 'stream' | 'once';
+  tty: boolean;
+}
+
+/** The app's stdio as its annotations ask; a value other than those above is an error naming the annotation. */
+export function appStdio(annotations: readonly Annotation[] | undefined, app: string): AppStdio {
+  const stdin = annotationValue(annotations, STDIN_ANNOTATION);
+  const tty = annotationValue(annotations, TTY_ANNOTATION);
+  if (stdin !== undefined && stdin !== 'stream' && stdin !== 'once') {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `app ${app}: annotation ${STDIN_ANNOTATION}: expected stream or once, got ${JSON.stringify(stdin)}`);
+  }
+  if (tty !== undefined && tty !== 'true' && tty !== 'false') {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `app ${app}: annotation ${TTY_ANNOTATION}: expected true or false, got ${JSON.stringify(tty)}`);
+  }
+  return { ...(stdin === undefined ? {} : { stdin }), tty: tty === 'true' };
+}
+
+export const isInteractive = (s: AppStdio): boolean => s.stdin !== undefined || s.tty;

@@ -6,6 +6,7 @@
 import type { FetchImageOptions, ImageStore } from '@podstage/images';
 import { PodstageError } from '@podstage/contract';
 import { resolveImage } from '../prepare.js';
+import { checkAppsForStage1 } from '../stage1/abi-features.js';
 import { callApp, readPodStage1 } from '../stage1/invoke.js';
 import type { Stage1Registry } from '../stage1/registry.js';
 import type { PodRequest } from './build-manifest.js';
@@ -22,9 +23,11 @@ export async function addApp(dataDir: string, stage1s: Stage1Registry, id: strin
   const ref = findPod(dataDir, id);
   requireRunningSandbox(ref);
   if (spec.apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `an app is added with exactly one image, got ${spec.apps.length}`);
+  const stage1 = readPodStage1(ref.path);
+  checkAppsForStage1([{ name: spec.apps[0]!.name ?? 'app', annotations: spec.apps[0]!.annotations ?? [] }], stage1.manifest);
   const image = await resolveImage(o.store, spec.apps[0]!.image, o.fetch);
   const app = await addAppToPod(ref, o.store, spec, image);
-  await callApp(stage1s, readPodStage1(ref.path), 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
+  await callApp(stage1s, stage1, 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
   return app.name;
 }
 

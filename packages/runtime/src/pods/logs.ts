@@ -3,11 +3,11 @@
  * CRI's ReopenContainerLog): the app's conmon (ABI.md, "Pods under conmon")
  * is asked through its control FIFO, `2` being conmon's "reopen the log".
  */
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { pod, PodstageError } from '@podstage/contract';
+import { existsSync } from 'node:fs';
+import { PodstageError } from '@podstage/contract';
 import { backoff } from '@podstage/linux';
 import { findPod } from './lifecycle.js';
+import { writeMonitorControl } from './monitor-control.js';
 import { requireRunning } from './stop.js';
 
 const CONMON_REOPEN_LOG = '2 0 0\n';
@@ -17,20 +17,7 @@ const REOPEN_TIMEOUT_MS = 5000;
 export async function reopenAppLog(dataDir: string, id: string, app: string, logFile: string): Promise<void> {
   const ref = findPod(dataDir, id);
   requireRunning(ref);
-  const ctl = join(pod.stage1Bundle(ref.path, app), 'ctl');
-  if (!existsSync(ctl)) throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `app ${app} of pod ${ref.uuid} has no log monitor to reopen its log (a stage1 without conmon)`);
-  let fd: number;
-  try {
-    fd = openSync(ctl, constants.O_WRONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${app} of pod ${ref.uuid} is not running`);
-    throw e;
-  }
-  try {
-    writeSync(fd, CONMON_REOPEN_LOG);
-  } finally {
-    closeSync(fd);
-  }
+  writeMonitorControl(ref, app, CONMON_REOPEN_LOG);
   const pause = backoff();
   for (const deadline = Date.now() + REOPEN_TIMEOUT_MS; !existsSync(logFile); await pause()) {
     if (Date.now() > deadline) throw new PodstageError('ERR_PODSTAGE_STAGE1', `the monitor of app ${app} did not reopen ${logFile} within ${REOPEN_TIMEOUT_MS / 1000} s`);

@@ -23,6 +23,10 @@ export interface MonitorSpec {
   logPath: string;
   /** Run when the container has exited, after conmon wrote its exit file. */
   exitCommand?: readonly string[];
+  /** A stdin for the container, fed through the attach socket: kept open across attaches (stream) or closed when the first client is done (once). */
+  stdin?: 'stream' | 'once';
+  /** A terminal for the container: the runtime sends its master to conmon's console socket. */
+  terminal?: boolean;
 }
 
 export const containerPidFile = (bundle: string) => join(bundle, 'container.pid');
@@ -41,6 +45,8 @@ export function conmonArgs(m: MonitorSpec): string[] {
     '--container-pidfile', containerPidFile(m.bundle),
     '--conmon-pidfile', monitorPidFile(m.bundle),
   ];
+  if (m.stdin !== undefined) args.push('--stdin', ...(m.stdin === 'stream' ? ['--leave-stdin-open'] : []));
+  if (m.terminal === true) args.push('--terminal');
   if (m.exitCommand !== undefined) {
     const [command, ...commandArgs] = m.exitCommand;
     args.push('--exit-command', command as string, ...commandArgs.flatMap((a) => ['--exit-command-arg', a]));

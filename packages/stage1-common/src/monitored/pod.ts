@@ -14,7 +14,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, wr
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  annotationValue, LOG_PATH_ANNOTATION, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
+  annotationValue, appStdio, LOG_PATH_ANNOTATION, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
 } from '@podstage/contract';
 import { backoff, podProcesses, processGone, signalAll } from '@podstage/linux';
 import { inCgroupArgv, podCgroup } from '../cgroups.js';
@@ -115,11 +115,8 @@ export const removeContainer = (p: MonitoredPod, id: string) => void runtimeSync
 
 // ---------------------------------------------------------------- start
 
-function monitor(p: MonitoredPod, id: string, bundle: string, logPath: string, exitCommand?: string[]): MonitorSpec {
-  return {
-    id, bundle, logPath, runtime: p.driver.runtime(p), exitDir: monitoredFiles.exitDir(p.podDir), socketDir: monitoredFiles.socketDir(p.podDir),
-    ...(exitCommand === undefined ? {} : { exitCommand }),
-  };
+function monitor(p: MonitoredPod, id: string, bundle: string, logPath: string, extra: Pick<MonitorSpec, 'exitCommand' | 'stdin' | 'terminal'> = {}): MonitorSpec {
+  return { id, bundle, logPath, runtime: p.driver.runtime(p), exitDir: monitoredFiles.exitDir(p.podDir), socketDir: monitoredFiles.socketDir(p.podDir), ...extra };
 }
 
 /**
@@ -179,7 +176,13 @@ export async function startApp(p: MonitoredPod, app: string, { interactive = fal
   p.driver.writeAppBundle(p, app, dir, pid as number);
   const discarded = p.options.stdout === 'null' && p.options.stderr === 'null';
   const logPath = interactive ? 'passthrough:' : discarded ? 'none:' : `k8s-file:${appLogFile(p, app)}`;
-  await createMonitored(monitor(p, id, dir, logPath, [APP_EXITED, p.podDir, p.uuid, app, ...p.driver.runtime(p)]), {
+  // An attachable app (ABI 6): conmon holds its stdin and terminal and serves them on bundles/<app>/attach.
+  const stdio = interactive ? { tty: false } : appStdio(p.manifest.apps.find((a) => a.name === app)?.annotations, app);
+  await createMonitored(monitor(p, id, dir, logPath, {
+    exitCommand: [APP_EXITED, p.podDir, p.uuid, app, ...p.driver.runtime(p)],
+    ...(stdio.stdin === undefined ? {} : { stdin: stdio.stdin }),
+    ...(stdio.tty ? { terminal: true } : {}),
+  }), {
     prefix: inCgroupArgv(podCgroup(p.uuid)), stdio: interactive ? 'inherit' : 'ignore',
   });
   replaceFile(pod.appStarted(p.podDir, app), `${new Date().toISOString()}\n`);

@@ -52,6 +52,8 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+    // The client is gone once its side ends (an upgraded socket stays half-open otherwise).
+    socket.on('end', () => this.close());
     if (head.length > 0) this.receive(head);
   }
 
