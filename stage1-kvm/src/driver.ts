@@ -8,14 +8,14 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultPodHostname, PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
+import { appStdio, defaultPodHostname, isInteractive, PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
 import { mountAppRootfs, planApp, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { readPodNetwork } from '@podstage/net/state';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { detectAccelerator } from './accel.js';
 import { DEFAULT_GUEST_DIR, guestBoot, QEMU } from './guest-boot.js';
-import { agentPipe, exportDir, outputDir, removeGuestFile, scriptsDir, setUpShares, shareApp, unshareApp } from './guest-share.js';
+import { agentPipe, agentRequests, exportDir, outputDir, removeGuestFile, scriptsDir, setUpShares, shareApp, unshareApp } from './guest-share.js';
 import { appScript, guestResources, haltTimeoutS, qemuArgs, seccompProgram, TAP_MIRROR } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -38,6 +38,8 @@ export const sandboxQemuPid = (podDir: string): string => join(podDir, 'stage1',
 const writeRunScript = (dir: string, command: string[]) => writeFileSync(join(dir, 'run.sh'), `exec ${shellCommand(command)}\n`, { mode: 0o644 });
 
 const NSENTER = '/usr/bin/nsenter';
+/** In an app's bundle: the words kvm-runtime's `start` adds to the agent's `start` request (its stdin and terminal). */
+const START_ARGS = 'start-args';
 
 /** The pod's CNI address as the guest configures it (kernel command line) and the MAC its NIC takes. */
 function guestNetwork(p: MonitoredPod): { cmdline: string[]; nic: { mac: string } } | undefined {
@@ -79,7 +81,12 @@ export const kvmDriver: PodDriver = {
     removeGuestReport(p.podDir, app);
     const script = appScript(plan, seccompProgram(plan, p.options.insecureOptions), { sharePid: sharesPidNamespace(p.manifest) });
     writeFileSync(join(scriptsDir(p.podDir), `app-${app}.sh`), script);
-    writeRunScript(dir, [kvmIo(), 'follow', outputDir(p.podDir), app, String(qemuPid)]);
+    // An app to attach to (ABI 6): kvm-io relays its stdin and terminal; the agent sets them up at start.
+    const stdio = appStdio(plan.app.annotations, app);
+    const input = isInteractive(stdio) ? ['--input', agentRequests(p.podDir)] : [];
+    // "$@": kvm-runtime's --console-socket for a terminal.
+    writeFileSync(join(dir, 'run.sh'), `exec ${shellCommand([kvmIo(), 'follow', ...input])} "$@" ${shellCommand([outputDir(p.podDir), app, String(qemuPid)])}\n`, { mode: 0o644 });
+    writeFileSync(join(dir, START_ARGS), `${stdio.tty ? 'tty 80 24' : isInteractive(stdio) ? 'stdin' : ''}\n`);
   },
   appRemoved(p, app) {
     unshareApp(p.podDir, app);

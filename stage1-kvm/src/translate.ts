@@ -5,7 +5,7 @@
  * inside the guest, under the guest kernel.
  */
 import {
-  annotationValue, CAPABILITIES, cniNetworks, cpuLimitMillis, effectiveIsolators, memoryLimitBytes, PodstageError,
+  annotationValue, appStdio, CAPABILITIES, cniNetworks, cpuLimitMillis, effectiveIsolators, isInteractive, memoryLimitBytes, PodstageError,
   type AppUsage, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
@@ -13,7 +13,7 @@ import {
   ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, shellQuote, type AppPlan,
 } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
-import { AGENT_PORT_NAME, guestAppPidFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
+import { AGENT_PORT_NAME, guestAppPidFile, guestInputFifo, guestTtyPidFile, guestTtySizeFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
 import { GUEST_RUN_DIR, GUEST_SHM, guestCgroup, OUTPUT_TAG, POD_TAG } from './guest/init-script.js';
 export { guestCgroup };
 
@@ -236,11 +236,17 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined, pod: G
     '--device-cgroup', guestCgroup(p.name), ...ALLOWED_DEVICES.flatMap((r) => ['--allow-device', shellQuote(devicesV1Rule(r))]),
     ...rootSteps(p).map(([flag, ...values]) => [flag, ...values.map(shellQuote)].join(' ')),
   ];
+  // An app to attach to (ABI 6): its stdin is the FIFO the agent feeds, its terminal podstage-tty's.
+  const stdio = appStdio(p.app.annotations, p.name);
+  const app = execAppCommand(p, start, p.exec, seccompProgram !== undefined);
+  const run = stdio.tty ? `/bin/podstage-tty ${guestTtySizeFile(p.name)} -- ${app}` : app;
+  const stdin = isInteractive(stdio) ? guestInputFifo(p.name) : '/dev/null';
   const lines = [
     ...(seccompProgram === undefined ? [] : [`echo ${seccompProgram.toString('base64')} | base64 -d > ${guestSeccompFile(p.name)}`]),
     ...cgroupLines(p),
     // The subshell moves itself into the app's cgroup (writing 0 moves the writer), then becomes the app.
-    `(echo 0 > $C/cgroup.procs && exec ${execAppCommand(p, start, p.exec, seccompProgram !== undefined)}) </dev/null >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
+    `(echo 0 > $C/cgroup.procs && exec ${run}) <${stdin} >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
+    ...(stdio.tty ? [`echo $! > ${guestTtyPidFile(p.name)}`] : []),
     // Quiet from here: ash reports a job killed by a signal ("Terminated") on its stderr, the console.
     'exec 2>/dev/null',
     'wait $!',

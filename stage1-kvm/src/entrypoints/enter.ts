@@ -23,12 +23,12 @@ function stdinIsNull(): boolean {
   return st.isCharacterDevice() && st.rdev === ((1 << 8) | 3);
 }
 
-/** Copy our stdin (and, with a terminal, its size) to the command until it exits; returns the undo. */
-function forwardInput(requests: AgentRequests, id: string, tty: boolean): () => void {
+/** Copy our stdin (and, with a terminal, its size) to the command `name` until it exits; returns the undo. */
+function forwardInput(requests: AgentRequests, name: string, tty: boolean): () => void {
   const failed = (e: unknown) => process.stderr.write(`${(e as Error).message}\n`);
-  const onData = (chunk: Buffer) => void requests.input(id, chunk).catch(failed);
-  const onEnd = () => void requests.send(['input-end', id]).catch(failed);
-  const onResize = () => void requests.send(['resize', id, String(process.stdout.columns), String(process.stdout.rows)]).catch(failed);
+  const onData = (chunk: Buffer) => void requests.input(name, chunk).catch(failed);
+  const onEnd = () => void requests.send(['input-end', name]).catch(failed);
+  const onResize = () => void requests.send(['resize', name, String(process.stdout.columns), String(process.stdout.rows)]).catch(failed);
   // stty's raw, not Node's setRawMode, which keeps ONLCR: the guest's terminal already turned \n into \r\n.
   if (tty && process.stdin.isTTY) spawnSync('stty', ['raw', '-echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
   process.stdin.on('data', onData).on('end', onEnd);
@@ -64,7 +64,7 @@ export async function enter(o: EnterOptions): Promise<number> {
       follow.once('error', () => resolve(255));
       follow.once('exit', (code) => resolve(code ?? 255));
     });
-    if (mode.length > 0) undo = forwardInput(requests, id, tty);
+    if (mode.length > 0) undo = forwardInput(requests, name, tty);
     return await exited;
   } finally {
     undo();

@@ -5,17 +5,20 @@
  * One line per request, fields separated by spaces; the host's end is a pair
  * of FIFOs that short-lived commands write to (host/kvm-io.c):
  *
- *   host → guest   start <app>     run /pod/scripts/app-<app>.sh (translate.ts appScript)
+ *   host → guest   start <app> [stdin | tty <columns> <rows>]
+ *                                  run /pod/scripts/app-<app>.sh (translate.ts appScript); its
+ *                                  stdin and terminal as for exec (ABI 6: an app to attach to)
  *                  kill <app> <TERM|KILL|…>
  *                                  signal the running app
  *                  exec <id> [stdin | tty <columns> <rows>]
  *                                  run /pod/scripts/exec-<id>.sh in a running app (enter): its
  *                                  stdin /dev/null, or what `input` lines bring, on a terminal
  *                                  of the given size (podstage-tty) with `tty`
- *                  input <id> <base64>
- *                                  bytes for the command's stdin
- *                  input-end <id>  the end of its stdin
- *                  resize <id> <columns> <rows>
+ *                  input <name> <base64>
+ *                                  bytes for the stdin of exec-<id> or of an app
+ *                  input-end <name>
+ *                                  the end of its stdin
+ *                  resize <name> <columns> <rows>
  *                                  its terminal's new size
  *                  update <id> <app> <memory-bytes|-> <cpu-quota-us|->
  *                                  new limits in the app's cgroup
@@ -42,6 +45,11 @@ export const AGENT_PORT_NAME = 'podstage.agent';
 export const GUEST_SCRIPTS_DIR = '/pod/scripts';
 /** A running app's pid in the guest (written by exec-app once the app runs): signals and enter use it. */
 export const guestAppPidFile = (app: string) => `${GUEST_RUN_DIR}/app-${app}.pid`;
+/** The stdin FIFO of an app or exec (`name` as in /out), which `input` requests feed. */
+export const guestInputFifo = (name: string) => `${GUEST_RUN_DIR}/${name}.in`;
+/** Its terminal's size ("COLUMNS ROWS", podstage-tty's SIZE_FILE) and the pid of its podstage-tty. */
+export const guestTtySizeFile = (name: string) => `${GUEST_RUN_DIR}/${name}.size`;
+export const guestTtyPidFile = (name: string) => `${GUEST_RUN_DIR}/${name}.tty`;
 /** pid 1 of the pod's shared pid namespace (exec-app pod-init), started with the agent. */
 export const POD_INIT_PID_FILE = `${GUEST_RUN_DIR}/pod-init.pid`;
 
@@ -60,41 +68,47 @@ exec 3<>"$port"
 report() {
   echo "$2" >/out/.$1.exit && mv -f /out/.$1.exit /out/$1.exit
 }
-run_app() {
-  sh ${GUEST_SCRIPTS_DIR}/app-$1.sh 3>&-
-  report "$1" $?
-}
-# An exec's stdin is a FIFO that a keeper holds open for writing (opened read-write, which never
-# blocks) until input-end, so the command sees its end only then. Set up before the next request
-# is read: input may follow at once.
-start_exec() {
-  in=/dev/null
-  if [ -n "$2" ]; then
-    in=$P/exec-$1.in
-    mkfifo $in && { sleep 2147483647 1<>$in & echo $! >$P/exec-$1.keeper; }
-  fi
-  [ "$2" = tty ] && echo "$3 $4" >$P/exec-$1.size
-  run_exec "$1" "$2" "$in" &
-}
-run_exec() {
-  if [ "$2" = tty ]; then
-    /bin/podstage-tty $P/exec-$1.size -- sh ${GUEST_SCRIPTS_DIR}/exec-$1.sh 3>&- <"$3" >/out/exec-$1.stdout 2>/out/exec-$1.stderr &
-    echo $! >$P/exec-$1.tty
-    wait $!
-  else
-    sh ${GUEST_SCRIPTS_DIR}/exec-$1.sh 3>&- <"$3" >/out/exec-$1.stdout 2>/out/exec-$1.stderr
-  fi
-  status=$?
-  end_input "$1"
-  rm -f $P/exec-$1.in $P/exec-$1.size $P/exec-$1.tty
-  report "exec-$1" $status
+# A command's stdin ($1: its name, as in /out): a FIFO that a keeper holds open for writing
+# (opened read-write, which never blocks) until input-end, so the command sees its end only then;
+# with $2 = tty, its terminal's size ($3 columns, $4 rows) too. Set up before the next request is
+# read: input may follow at once.
+open_input() {
+  [ -n "$2" ] || return 0
+  mkfifo $P/$1.in && { sleep 2147483647 1<>$P/$1.in & echo $! >$P/$1.keeper; }
+  [ "$2" = tty ] && echo "$3 $4" >$P/$1.size
 }
 end_input() {
-  [ -s $P/exec-$1.keeper ] && kill "$(cat $P/exec-$1.keeper)" 2>/dev/null
-  rm -f $P/exec-$1.keeper
+  [ -s $P/$1.keeper ] && kill "$(cat $P/$1.keeper)" 2>/dev/null
+  rm -f $P/$1.keeper
+}
+# Once the command has ended.
+close_input() {
+  end_input "$1"
+  rm -f $P/$1.in $P/$1.size $P/$1.tty
+}
+# The app script reads its stdin FIFO and runs podstage-tty itself (translate.ts appScript).
+run_app() {
+  sh ${GUEST_SCRIPTS_DIR}/app-$1.sh 3>&-
+  status=$?
+  close_input "$1"
+  report "$1" $status
+}
+run_exec() {
+  n=exec-$1 in=/dev/null
+  [ -p $P/$n.in ] && in=$P/$n.in
+  if [ "$2" = tty ]; then
+    /bin/podstage-tty $P/$n.size -- sh ${GUEST_SCRIPTS_DIR}/$n.sh 3>&- <"$in" >/out/$n.stdout 2>/out/$n.stderr &
+    echo $! >$P/$n.tty
+    wait $!
+  else
+    sh ${GUEST_SCRIPTS_DIR}/$n.sh 3>&- <"$in" >/out/$n.stdout 2>/out/$n.stderr
+  fi
+  status=$?
+  close_input "$n"
+  report "$n" $status
 }
 input() {
-  [ -p $P/exec-$1.in ] && printf %s "$2" | base64 -d 1<>$P/exec-$1.in
+  [ -p $P/$1.in ] && printf %s "$2" | base64 -d 1<>$P/$1.in
 }
 update_app() {
   C=${guestCgroup('$2')}
@@ -107,7 +121,7 @@ stats_app() {
   report "stats.$1" $?
 }
 resize() {
-  [ -e $P/exec-$1.size ] && echo "$2 $3" >$P/exec-$1.size && kill -WINCH "$(cat $P/exec-$1.tty 2>/dev/null)" 2>/dev/null
+  [ -e $P/$1.size ] && echo "$2 $3" >$P/$1.size && kill -WINCH "$(cat $P/$1.tty 2>/dev/null)" 2>/dev/null
 }
 # A kill may come before the app's pid file is written: wait for it a little.
 signal_app() {
@@ -117,9 +131,9 @@ signal_app() {
 echo ready >&3
 while read -r op name arg <&3; do
   case "$op" in
-    start) run_app "$name" & ;;
+    start) open_input "$name" $arg; run_app "$name" & ;;
     kill) signal_app "$name" "$arg" & ;;
-    exec) start_exec "$name" $arg ;;
+    exec) open_input "exec-$name" $arg; run_exec "$name" $arg & ;;
     input) input "$name" "$arg" ;;
     input-end) end_input "$name" ;;
     resize) resize "$name" $arg ;;

@@ -16,12 +16,18 @@
  *   wait QEMU_PID TIMEOUT_S
  *       wait until QEMU has exited; fails if it is still running when the time
  *       runs out (a guest asked to halt that does not).
- *   follow DIR NAME QEMU_PID
+ *   follow [--input IN_FIFO] [--console-socket SOCKET] DIR NAME QEMU_PID
  *       copy DIR/NAME.stdout and DIR/NAME.stderr to fds 1 and 2 as the guest
  *       writes them, then exit with the status in DIR/NAME.exit (which the
  *       guest writes once both are complete), or 255 once QEMU is gone. conmon
  *       runs it as a kvm app's container process (libexec/kvm-runtime);
  *       `enter` runs it for an exec'd command.
+ *       --input: fd 0 goes to the guest as `input NAME BASE64` requests, its
+ *       end as `input-end NAME` (an app with a stdin, ABI 6).
+ *       --console-socket: a terminal for the app (conmon's --terminal): a pty
+ *       whose master goes to SOCKET (SCM_RIGHTS, as runc sends it) and whose
+ *       raw other end is the app's stdio here; its size goes to the guest as
+ *       `resize NAME COLUMNS ROWS` once the app runs and on every change.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +39,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,7 +199,107 @@ static int read_status(const char *path) {
   return status < 0 ? GUEST_GONE : status;
 }
 
-static int cmd_follow(const char *dir, const char *name, const char *pid_arg) {
+/* ---------------------------------------------------------------- an app's stdin and terminal */
+
+/* Bytes per `input` line: their base64 and the line's other words stay under PIPE_BUF. */
+#define INPUT_CHUNK 2048
+
+static volatile sig_atomic_t resized = 0;
+static void on_winch(int sig) { (void)sig; resized = 1; }
+
+/* One request line into the agent's FIFO, waiting while the pipe is full (never interleaved: at most PIPE_BUF). */
+static void request(int fifo, const char *line, size_t n) {
+  for (;;) {
+    ssize_t w = write(fifo, line, n);
+    if (w == (ssize_t)n) return;
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd p = {.fd = fifo, .events = POLLOUT};
+      poll(&p, 1, 100);
+      continue;
+    }
+    return; /* the guest is gone: what is left is dropped */
+  }
+}
+
+static size_t base64(const unsigned char *in, size_t n, char *out) {
+  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+    out[o++] = abc[v >> 18 & 63];
+    out[o++] = abc[v >> 12 & 63];
+    out[o++] = i + 1 < n ? abc[v >> 6 & 63] : '=';
+    out[o++] = i + 2 < n ? abc[v & 63] : '=';
+  }
+  return o;
+}
+
+/* Copy what `src` has to the guest; false once it has ended (then input-end was sent). */
+static int forward_input(int src, int fifo, const char *name) {
+  unsigned char buf[INPUT_CHUNK];
+  char line[PIPE_BUF];
+  ssize_t r = read(src, buf, sizeof buf);
+  if (r < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
+  if (r <= 0) {
+    int n = snprintf(line, sizeof line, "input-end %s\n", name);
+    request(fifo, line, (size_t)n);
+    return 0;
+  }
+  int n = snprintf(line, sizeof line, "input %s ", name);
+  n += (int)base64(buf, (size_t)r, line + n);
+  line[n++] = '\n';
+  request(fifo, line, (size_t)n);
+  return 1;
+}
+
+static void send_size(int tty, int fifo, const char *name) {
+  struct winsize ws;
+  if (ioctl(tty, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0 || ws.ws_row == 0) return;
+  char line[PIPE_BUF];
+  int n = snprintf(line, sizeof line, "resize %s %u %u\n", name, ws.ws_col, ws.ws_row);
+  request(fifo, line, (size_t)n);
+}
+
+/* The master of a new pty to conmon's console socket; the raw terminal becomes fds 0-2 and our controlling terminal. */
+static void take_terminal(const char *socket_path) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) die("cannot open a pty");
+  const char *pts = ptsname(master);
+  int tty = pts == NULL ? -1 : open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (tty < 0) die("cannot open the pty's terminal");
+  struct termios t;
+  if (tcgetattr(tty, &t) == 0) {
+    /* The guest's own terminal already echoes and turns \n into \r\n. */
+    cfmakeraw(&t);
+    tcsetattr(tty, TCSANOW, &t);
+  }
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(socket_path) >= sizeof addr.sun_path) die("--console-socket: path too long");
+  strcpy(addr.sun_path, socket_path);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof addr) != 0) die("cannot connect to the console socket");
+  char data[] = "console";
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof data - 1};
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &master, sizeof(int));
+  if (sendmsg(s, &msg, 0) < 0) die("cannot send the terminal to the console socket");
+  close(s);
+  close(master);
+  /* Our own session, the terminal its controlling one: conmon's resizes arrive as SIGWINCH. */
+  setsid();
+  ioctl(tty, TIOCSCTTY, 0);
+  if (dup2(tty, 0) < 0 || dup2(tty, 1) < 0 || dup2(tty, 2) < 0) die("dup2");
+  close(tty);
+}
+
+static int cmd_follow(const char *input_fifo, const char *console_socket, const char *dir, const char *name, const char *pid_arg) {
   if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0') die("NAME: expected a plain file name");
   struct stream s[2] = {{.in = -1, .out = STDOUT_FILENO}, {.in = -1, .out = STDERR_FILENO}};
   char exit_path[PATH_MAX];
@@ -200,6 +310,17 @@ static int cmd_follow(const char *dir, const char *name, const char *pid_arg) {
   int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (ino < 0 || inotify_add_watch(ino, dir, IN_CREATE | IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) die("cannot watch the output share");
   int pidfd = qemu_pidfd(pid_arg);
+  if (console_socket != NULL) {
+    take_terminal(console_socket);
+    struct sigaction sa = {.sa_handler = on_winch};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGWINCH, &sa, NULL);
+  }
+  /* Requests never block: a full pipe is waited out in request(). */
+  int fifo = input_fifo == NULL ? -1 : open(input_fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (input_fifo != NULL && fifo < 0) die("cannot open the agent's request FIFO");
+  int input_open = fifo >= 0;
+  int sized = console_socket == NULL;
   for (;;) {
     pump(s, 2);
     int status = read_status(exit_path);
@@ -208,9 +329,18 @@ static int cmd_follow(const char *dir, const char *name, const char *pid_arg) {
       return status;
     }
     if (pidfd < 0) return GUEST_GONE;
-    struct pollfd p[2] = {{.fd = ino, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-    /* Woken by the share's changes; the timeout is only a safety net. */
-    if (poll(p, 2, 1000) < 0 && errno != EINTR) die("poll failed");
+    /* The app runs once its output file is there: its terminal gets the size ours has by then. */
+    if (!sized && s[0].in >= 0) {
+      sized = 1;
+      resized = 1;
+    }
+    if (resized && sized && fifo >= 0) {
+      resized = 0;
+      send_size(0, fifo, name);
+    }
+    struct pollfd p[3] = {{.fd = ino, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}, {.fd = input_open ? 0 : -1, .events = POLLIN}};
+    /* Woken by the share's changes or input; the timeout is only a safety net. */
+    if (poll(p, 3, 1000) < 0 && errno != EINTR) die("poll failed");
     if (p[0].revents & POLLIN) {
       char events[4096];
       while (read(ino, events, sizeof events) > 0) {
@@ -220,6 +350,7 @@ static int cmd_follow(const char *dir, const char *name, const char *pid_arg) {
       close(pidfd);
       pidfd = -1; /* one last look at the files, then GUEST_GONE */
     }
+    if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) input_open = forward_input(0, fifo, name);
   }
 }
 
@@ -227,7 +358,16 @@ int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "ready") == 0) return cmd_ready(argv[2], argv[3], argv[4]);
   if (argc == 4 && strcmp(argv[1], "wait") == 0) return cmd_wait(argv[2], argv[3]);
   if (argc >= 4 && strcmp(argv[1], "send") == 0) return cmd_send(argv[2], argc - 3, argv + 3);
-  if (argc == 5 && strcmp(argv[1], "follow") == 0) return cmd_follow(argv[2], argv[3], argv[4]);
-  fprintf(stderr, "usage: kvm-io ready OUT_FIFO QEMU_PID TIMEOUT_S | send IN_FIFO WORD... | wait QEMU_PID TIMEOUT_S | follow DIR NAME QEMU_PID\n");
+  if (argc >= 5 && strcmp(argv[1], "follow") == 0) {
+    const char *input = NULL, *console = NULL;
+    int i = 2;
+    for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+      if (strcmp(argv[i], "--input") == 0) input = argv[i + 1];
+      else if (strcmp(argv[i], "--console-socket") == 0) console = argv[i + 1];
+      else break;
+    }
+    if (argc - i == 3) return cmd_follow(input, console, argv[i], argv[i + 1], argv[i + 2]);
+  }
+  fprintf(stderr, "usage: kvm-io ready OUT_FIFO QEMU_PID TIMEOUT_S | send IN_FIFO WORD... | wait QEMU_PID TIMEOUT_S | follow [--input IN_FIFO] [--console-socket SOCKET] DIR NAME QEMU_PID\n");
   return 2;
 }

@@ -109,4 +109,39 @@ test("follow: the guest's output as it grows, then its status; a symlink it plan
     qemu.kill('SIGKILL');
   }
 });
+
+test('follow --input: its stdin goes to the guest as input lines of at most PIPE_BUF bytes, its end as input-end', async () => {
+  const out = join(dir, 'out-input');
+  const fifo = join(dir, 'input.in');
+  spawnSync('mkdir', [out]);
+  mkfifo(fifo);
+  const qemu = sleeper();
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const big = Buffer.alloc(5000, 'x');
+    const following = execa(io, ['follow', '--input', fifo, out, 'web', String(qemu.pid)], { reject: false, input: Buffer.concat([Buffer.from('hello\n'), big]) });
+    let requests = '';
+    const buf = Buffer.alloc(65536);
+    for (let i = 0; i < 100 && !requests.includes('input-end'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      try {
+        requests += buf.subarray(0, readSync(reader, buf)).toString();
+      } catch { /* EAGAIN: nothing yet */ }
+    }
+    const lines = requests.split('\n').filter((l) => l !== '');
+    assert.is(lines.at(-1), 'input-end web');
+    const sent = Buffer.concat(lines.slice(0, -1).map((l) => {
+      const [op, name, data] = l.split(' ');
+      assert.equal([op, name], ['input', 'web']);
+      assert.ok(l.length + 1 <= 4096, `a line of ${l.length} bytes`);
+      return Buffer.from(data as string, 'base64');
+    }));
+    assert.equal(sent, Buffer.concat([Buffer.from('hello\n'), big]));
+    writeFileSync(join(out, 'web.exit'), '0\n');
+    assert.is((await following).exitCode, 0);
+  } finally {
+    closeSync(reader);
+    qemu.kill('SIGKILL');
+  }
+});
 test.run();

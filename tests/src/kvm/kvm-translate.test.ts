@@ -97,4 +97,16 @@ test('app-stats: the guest cgroup v2 figures the agent prints become the usage',
   assert.is(parseGuestUsage('').processes, 0, 'an empty report is all zeros, never NaN');
 });
 
+
+test('an app to attach to: its stdin is the FIFO the agent feeds, its terminal podstage-tty (ABI 6)', () => {
+  const base = plan();
+  const withAnnotations = (annotations: { name: string; value: string }[]) => plan({ app: { ...base.app, annotations } });
+  assert.match(appScript(base, undefined, { sharePid: false }), ') </dev/null >/out/web.stdout');
+  const piped = appScript(withAnnotations([{ name: 'podstage.io/stdin', value: 'once' }]), undefined, { sharePid: false });
+  assert.match(piped, ') </run/podstage/web.in >/out/web.stdout');
+  assert.not.match(piped, 'podstage-tty');
+  const tty = appScript(withAnnotations([{ name: 'podstage.io/tty', value: 'true' }]), undefined, { sharePid: false });
+  assert.match(tty, '(echo 0 > $C/cgroup.procs && exec /bin/podstage-tty /run/podstage/web.size -- /bin/busybox env -i');
+  assert.match(tty, ') </run/podstage/web.in >/out/web.stdout 2>/out/web.stderr &\necho $! > /run/podstage/web.tty\n');
+});
 test.run();
