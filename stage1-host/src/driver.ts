@@ -43,9 +43,9 @@ function treesDirOf(podDir: string): string {
   return dir;
 }
 
-export function nspawnContext(o: Pick<RunOptions, 'podDir' | 'uuid' | 'net' | 'netns' | 'insecureOptions'> & { hostname?: string | undefined }): NspawnContext {
+export function nspawnContext(o: Pick<RunOptions, 'podDir' | 'uuid' | 'net' | 'netns' | 'insecureOptions'> & { hostname?: string | undefined; mutable?: boolean }): NspawnContext {
   return {
-    podDir: o.podDir, uuid: o.uuid, net: o.net, netns: o.netns, hostname: o.hostname, insecureOptions: o.insecureOptions,
+    podDir: o.podDir, uuid: o.uuid, net: o.net, netns: o.netns, hostname: o.hostname, insecureOptions: o.insecureOptions, mutable: o.mutable === true,
     installRoot: dirname(packageDir), nodeBinary: process.execPath, treesDir: treesDirOf(realpathSync(o.podDir)),
   };
 }

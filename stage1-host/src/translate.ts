@@ -6,7 +6,7 @@
  * busybox). Apps are entered into them one by one under their own conmon (driver.ts).
  */
 import { dirname, join } from 'node:path';
-import { effectiveCapabilities, effectiveIsolators, pod, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { CAPABILITIES, effectiveCapabilities, effectiveIsolators, HOST_NAMESPACES_ANNOTATION, hostNamespaces, pod, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import { POD_CONTROLLERS, cgroupDir, checkSeccompIsolators, podCgroup, podInitArgs } from '@podstage/stage1-common';
 import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from './layout.js';
 
@@ -27,6 +27,8 @@ export interface NspawnContext {
   /** The pod's hostname (--hostname), else the machine name. */
   hostname?: string | undefined;
   insecureOptions: readonly string[];
+  /** A sandbox whose apps come later (app-add, the CRI): which capabilities they will ask for is not known yet. */
+  mutable?: boolean;
   /** Directory holding node_modules/ and the stage1 packages, bound read-only at the same path. */
   installRoot: string;
   /** The Node the stage2 helper runs on, bound read-only at the same path. */
@@ -35,7 +37,7 @@ export interface NspawnContext {
   treesDir: string;
 }
 
-/** Capabilities nspawn does not grant its payload by default but an app asks for. */
+/** What nspawn grants its payload by default. */
 const NSPAWN_DEFAULT_CAPS = new Set([
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_IPC_OWNER', 'CAP_KILL', 'CAP_LEASE',
   'CAP_LINUX_IMMUTABLE', 'CAP_MKNOD', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_SETFCAP', 'CAP_SETGID',
@@ -43,8 +45,12 @@ const NSPAWN_DEFAULT_CAPS = new Set([
   'CAP_SYS_RESOURCE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
 ]);
 
-export function extraCapabilities(m: PodManifest, insecureOptions: readonly string[]): string[] {
-  const wanted = new Set<string>();
+/**
+ * Capabilities nspawn does not grant its payload by default but an app asks for. Every one for a
+ * mutable pod: nspawn's set is only the ceiling, the stage2 helper gives each app exactly its own.
+ */
+export function extraCapabilities(m: PodManifest, insecureOptions: readonly string[], mutable = false): string[] {
+  const wanted = new Set<string>(mutable ? CAPABILITIES : []);
   for (const app of m.apps) {
     const iso = effectiveIsolators(m.isolators, app.app.isolators);
     for (const c of effectiveCapabilities(iso.capsRetain?.set, iso.capsRemove?.set, insecureOptions.includes('capabilities'))) wanted.add(c);
@@ -54,6 +60,12 @@ export function extraCapabilities(m: PodManifest, insecureOptions: readonly stri
 
 export function checkHostSupport(m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
   checkSeccompIsolators(m);
+  const host = hostNamespaces(m.annotations);
+  if (host.pid || host.ipc) {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 host: annotation ${HOST_NAMESPACES_ANNOTATION}: systemd-nspawn always gives a pod its own pid and IPC namespaces`, {
+      hint: 'run the pod under stage1 runc',
+    });
+  }
 }
 
 /** One directory nspawn binds into the pod; `target` is a path inside the pod. */
@@ -107,7 +119,7 @@ export function nspawnArgs(m: PodManifest, c: NspawnContext): string[] {
     ...nspawnBinds(m, c).map((b) => `--bind${b.readOnly ? '-ro' : ''}=${b.source}:${b.target}`),
   ];
   if (c.netns === undefined && c.net === 'none') args.push('--private-network');
-  const caps = extraCapabilities(m, c.insecureOptions);
+  const caps = extraCapabilities(m, c.insecureOptions, c.mutable === true);
   if (caps.length > 0) args.push(`--capability=${caps.join(',')}`);
   args.push('--', ...POD_INIT);
   return args;

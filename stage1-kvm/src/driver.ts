@@ -30,7 +30,7 @@ export function kvmIo(): string {
 
 /** What the guest leaves in the output share for an app or exec'd command `name`, removed before it (re)starts. */
 export function removeGuestReport(podDir: string, name: string): void {
-  for (const suffix of ['stdout', 'stderr', 'exit']) removeGuestFile(join(outputDir(podDir), `${name}.${suffix}`));
+  for (const suffix of ['stdout', 'stderr', 'exit', 'running']) removeGuestFile(join(outputDir(podDir), `${name}.${suffix}`));
 }
 
 export const sandboxQemuPid = (podDir: string): string => join(podDir, 'stage1', 'bundles', 'sandbox', 'container.pid');

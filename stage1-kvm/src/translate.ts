@@ -5,7 +5,7 @@
  * inside the guest, under the guest kernel.
  */
 import {
-  annotationValue, appStdio, CAPABILITIES, cniNetworks, cpuLimitMillis, effectiveIsolators, isInteractive, memoryLimitBytes, PodstageError,
+  annotationValue, appStdio, CAPABILITIES, HOST_NAMESPACES_ANNOTATION, hostNamespaces, cniNetworks, cpuLimitMillis, effectiveIsolators, isInteractive, memoryLimitBytes, PodstageError,
   type AppUsage, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
@@ -39,6 +39,8 @@ export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
   if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use the default network, --net=none or another CNI network');
   if (cniNetworks(o.net).length > 1) refuse(`--net=${o.net}: a VM joins one CNI network`, 'name one network');
+  const host = hostNamespaces(m.annotations);
+  if (host.pid || host.ipc) refuse(`annotation ${HOST_NAMESPACES_ANNOTATION}: a VM's apps cannot share the host's pid or IPC namespace`, 'run the pod under stage1 runc');
   haltTimeoutS(m);
 }
 
@@ -131,7 +133,8 @@ export { shellQuote };
 /** Where the guest sees an app's root and its volumes (host: guest-share.ts). */
 export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
 export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
-export const guestOutput = (app: string, stream: 'stdout' | 'stderr') => `/out/${app}.${stream}`;
+/** An app's output in the share; `running` once it runs (its pid file written), which kvm-runtime's start waits for. */
+export const guestOutput = (app: string, stream: 'stdout' | 'stderr' | 'running') => `/out/${app}.${stream}`;
 
 /** cgroup v1 cpu.shares (2..262144) as a v2 cpu.weight (1..10000), the kernel's own mapping. */
 const cpuWeight = (shares: number) => Math.round(1 + ((shares - 2) * 9999) / 262142);
@@ -247,6 +250,8 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined, pod: G
     // The subshell moves itself into the app's cgroup (writing 0 moves the writer), then becomes the app.
     `(echo 0 > $C/cgroup.procs && exec ${run}) <${stdin} >${guestOutput(p.name, 'stdout')} 2>${guestOutput(p.name, 'stderr')} &`,
     ...(stdio.tty ? [`echo $! > ${guestTtyPidFile(p.name)}`] : []),
+    // Running once exec-app wrote its pid (or gave up): what a start returns on, as runc's does.
+    `for i in $(seq 500); do [ -s ${guestAppPidFile(p.name)} ] && break; kill -0 $! 2>/dev/null || break; sleep 0.01; done; : > ${guestOutput(p.name, 'running')}`,
     // Quiet from here: ash reports a job killed by a signal ("Terminated") on its stderr, the console.
     'exec 2>/dev/null',
     'wait $!',

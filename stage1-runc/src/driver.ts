@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { replaceFile } from '@podstage/contract';
+import { hostNamespaces, replaceFile } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
@@ -26,7 +26,7 @@ export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFil
 
 export function appContext(p: MonitoredPod, sandboxPid: number): AppContext {
   return {
-    uuid: p.uuid, sandboxPid, sharePid: sharesPidNamespace(p.manifest), shm: podShm(p.podDir), insecureOptions: p.options.insecureOptions, ...runtimeLimits(),
+    uuid: p.uuid, sandboxPid, sharePid: sharesPidNamespace(p.manifest), host: hostNamespaces(p.manifest.annotations), shm: podShm(p.podDir), insecureOptions: p.options.insecureOptions, ...runtimeLimits(),
   };
 }
 
@@ -43,7 +43,9 @@ export const runcDriver: PodDriver = {
     mkdirSync(join(dir, 'rootfs'), { recursive: true });
     const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
     if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
-    writeConfig(dir, sandboxConfig({ uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions }));
+    writeConfig(dir, sandboxConfig({ uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
+      host: hostNamespaces(p.manifest.annotations),
+    }));
   },
   writeAppBundle(p, app, dir, sandboxPid) {
     const plan = planApp(p.podDir, p.manifest, app, p.options.insecureOptions);

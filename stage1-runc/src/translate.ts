@@ -5,7 +5,7 @@
  * per app joining them by /proc/<sandbox pid>/ns/* paths, as CRI runtimes do.
  * Cgroup paths are absolute: a relative one lands under runc's own cgroup.
  */
-import { annotationValue, appStdio, defaultPodHostname, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
+import { annotationValue, appStdio, hostNamespaces, type HostNamespaces, defaultPodHostname, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import {
   ALLOWED_DEVICES, appCgroup, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
 } from '@podstage/stage1-common';
@@ -102,6 +102,8 @@ export interface SandboxContext {
   /** The pod's hostname (--hostname), else defaultPodHostname. */
   hostname?: string | undefined;
   insecureOptions: readonly string[];
+  /** The host's pid and IPC namespaces instead of the pod's own (hostPID, hostIPC). */
+  host?: HostNamespaces;
 }
 
 export interface AppContext {
@@ -110,6 +112,8 @@ export interface AppContext {
   sandboxPid: number;
   /** Join the sandbox's pid namespace (apps see each other) instead of getting one of their own. */
   sharePid: boolean;
+  /** The host's pid and IPC namespaces, as the sandbox has them. */
+  host?: HostNamespaces;
   /** The pod's /dev/shm on the host, shared by its apps as Kubernetes' pods share theirs (pod-shm.ts). */
   shm: string;
   insecureOptions: readonly string[];
@@ -186,10 +190,12 @@ function ociSeccomp(iso: AppPlan['isolators'], insecureOptions: readonly string[
 // ---------------------------------------------------------------- sandbox
 
 export function sandboxConfig(ctx: SandboxContext): OciSpec {
-  const namespaces: OciNamespace[] = [{ type: 'pid' }];
+  // A namespace left out is the host's.
+  const namespaces: OciNamespace[] = ctx.host?.pid === true ? [] : [{ type: 'pid' }];
   if (ctx.netns !== undefined) namespaces.push({ type: 'network', path: ctx.netns });
   else if (ctx.net === 'none') namespaces.push({ type: 'network' });
-  namespaces.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' });
+  if (ctx.host?.ipc !== true) namespaces.push({ type: 'ipc' });
+  namespaces.push({ type: 'uts' }, { type: 'mount' }, { type: 'cgroup' });
   return {
     ociVersion: OCI_VERSION,
     process: {
@@ -233,10 +239,11 @@ function appMounts(plan: AppPlan, ctx: AppContext): OciMount[] {
 
 function appNamespaces(ctx: AppContext): OciNamespace[] {
   const joined = (type: OciNamespaceType, ns: string): OciNamespace => ({ type, path: `/proc/${ctx.sandboxPid}/ns/${ns}` });
+  const pid: OciNamespace[] = ctx.host?.pid === true ? [] : [ctx.sharePid ? joined('pid', 'pid') : { type: 'pid' }];
   return [
-    ctx.sharePid ? joined('pid', 'pid') : { type: 'pid' },
+    ...pid,
     joined('network', 'net'),
-    joined('ipc', 'ipc'),
+    ...(ctx.host?.ipc === true ? [] : [joined('ipc', 'ipc')]),
     joined('uts', 'uts'),
     { type: 'mount' },
     { type: 'cgroup' },
@@ -313,6 +320,7 @@ export const RUNTIME_ANNOTATION = 'podstage.io/oci-runtime';
 
 export function checkRuncSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
+  hostNamespaces(m.annotations);
   const runtime = o.ociRuntime ?? annotationValue(m.annotations, RUNTIME_ANNOTATION) ?? 'runc';
   if (runtime !== 'runc' && runtime !== 'crun') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: OCI runtime ${JSON.stringify(runtime)} is not supported`, { hint: 'use runc or crun' });

@@ -2,14 +2,16 @@
  * A CRI ContainerConfig → the one-app request podstage's runtime adds to the
  * sandbox. What cannot be honoured is refused with the field's name.
  */
+import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import {
-  CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Isolator, type Mount, type Volume,
+  boundingCapabilities, CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Capability, type Isolator, type Mount, type Volume,
 } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
 import { CONTAINER_ANNOTATION, type ContainerRecord } from './records.js';
+import { localhostSeccomp } from './seccomp-profile.js';
 
 const invalid = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
 
@@ -21,23 +23,39 @@ export function appName(config: ContainerConfig): string {
   return attempt === 0 ? name : `${name}-attempt-${attempt}`;
 }
 
-/** CRI capability names come with or without CAP_, any case; ALL means every one. */
-function capabilityNames(field: string, names: string[]): string[] {
+/** What this host lets a container hold: the server's own bounding set. */
+let held: Capability[] | undefined;
+const heldCapabilities = (): Capability[] => (held ??= boundingCapabilities(readFileSync('/proc/self/status', 'utf8')));
+
+/** CRI capability names come with or without CAP_, any case; ALL means every one (to add: every one this host has). */
+function capabilityNames(field: string, names: string[], all: readonly Capability[]): string[] {
   return names.flatMap((n) => {
     const upper = n.toUpperCase();
-    if (upper === 'ALL') return [...CAPABILITIES];
+    if (upper === 'ALL') return [...all];
     const cap = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
     if (!(CAPABILITIES as readonly string[]).includes(cap)) throw invalid(`${field}: unknown capability ${JSON.stringify(n)}`);
     return [cap];
   });
 }
 
-function securityIsolators(sc: LinuxContainerSecurityContext | null): Isolator[] {
+/**
+ * A privileged container holds every capability and no seccomp filter, in a privileged sandbox
+ * only (containerd's rule). What stays: its own namespaces, masked /proc and /sys paths, and
+ * runc's device allowlist.
+ */
+function privilegedIsolators(sandboxPrivileged: boolean): Isolator[] {
+  if (!sandboxPrivileged) {
+    throw new GrpcError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: a privileged container needs a privileged sandbox (its linux.security_context.privileged)');
+  }
+  return [{ name: ISOLATOR.capsRetain, value: { set: heldCapabilities() } }, { name: ISOLATOR.seccompRetain, value: { set: [SECCOMP_ALL_SYSCALLS] } }];
+}
+
+function securityIsolators(sc: LinuxContainerSecurityContext | null, sandboxPrivileged: boolean): Isolator[] {
   if (sc === null) return [];
-  if (sc.privileged) throw new GrpcError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged containers are not supported');
+  if (sc.privileged) return [...privilegedIsolators(sandboxPrivileged), ...(sc.no_new_privs ? [{ name: ISOLATOR.noNewPrivileges, value: true }] : [])];
   const isolators: Isolator[] = [];
-  const add = capabilityNames('config.linux.security_context.capabilities.add_capabilities', sc.capabilities?.add_capabilities ?? []);
-  const drop = capabilityNames('config.linux.security_context.capabilities.drop_capabilities', sc.capabilities?.drop_capabilities ?? []);
+  const add = capabilityNames('config.linux.security_context.capabilities.add_capabilities', sc.capabilities?.add_capabilities ?? [], heldCapabilities());
+  const drop = capabilityNames('config.linux.security_context.capabilities.drop_capabilities', sc.capabilities?.drop_capabilities ?? [], CAPABILITIES);
   if (add.length > 0) {
     const retain = [...new Set([...DEFAULT_CAPABILITIES, ...add])].filter((c) => !drop.includes(c));
     isolators.push({ name: ISOLATOR.capsRetain, value: { set: retain } });
@@ -45,27 +63,28 @@ function securityIsolators(sc: LinuxContainerSecurityContext | null): Isolator[]
     isolators.push({ name: ISOLATOR.capsRemove, value: { set: drop } });
   }
   if (sc.no_new_privs) isolators.push({ name: ISOLATOR.noNewPrivileges, value: true });
-  // Unconfined (the kubelet's default when a pod names no profile) retains every call: a filter that allows all.
-  if (seccompProfile(sc) === 'unconfined') isolators.push({ name: ISOLATOR.seccompRetain, value: { set: [SECCOMP_ALL_SYSCALLS] } });
+  isolators.push(...seccompIsolators(sc));
   return isolators;
 }
+
+/** Unconfined (the kubelet's default when a pod names no profile) retains every call: a filter that allows all. */
+const UNCONFINED: Isolator = { name: ISOLATOR.seccompRetain, value: { set: [SECCOMP_ALL_SYSCALLS] } };
 
 /**
  * The container's seccomp profile: `seccomp` (RuntimeDefault, Unconfined, Localhost), or the
  * deprecated `seccomp_profile_path` (runtime/default, docker/default, unconfined, localhost/PATH)
- * that older kubelets and crictl configs send.
+ * that older kubelets and crictl configs send. RuntimeDefault is podstage's default: no isolator.
  */
-function seccompProfile(sc: LinuxContainerSecurityContext): 'default' | 'unconfined' {
+function seccompIsolators(sc: LinuxContainerSecurityContext): Isolator[] {
   const field = 'config.linux.security_context.seccomp';
-  const localhost = () => new GrpcError(status.UNIMPLEMENTED, `${field}: localhost profiles are not supported yet`);
   if (sc.seccomp !== null) {
-    if (sc.seccomp.profile_type === 'Localhost') throw localhost();
-    return sc.seccomp.profile_type === 'Unconfined' ? 'unconfined' : 'default';
+    if (sc.seccomp.profile_type === 'Localhost') return [localhostSeccomp(sc.seccomp.localhost_ref, `${field}.localhost_ref`)];
+    return sc.seccomp.profile_type === 'Unconfined' ? [UNCONFINED] : [];
   }
   const path = sc.seccomp_profile_path;
-  if (path === '' || path === 'runtime/default' || path === 'docker/default') return 'default';
-  if (path === 'unconfined') return 'unconfined';
-  if (path.startsWith('localhost/')) throw localhost();
+  if (path === '' || path === 'runtime/default' || path === 'docker/default') return [];
+  if (path === 'unconfined') return [UNCONFINED];
+  if (path.startsWith('localhost/')) return [localhostSeccomp(path.slice('localhost/'.length), `${field}_profile_path`)];
   throw invalid(`${field}_profile_path: expected runtime/default, docker/default, unconfined or localhost/<path>, got ${JSON.stringify(path)}`);
 }
 
@@ -112,7 +131,8 @@ function stdioAnnotations(config: ContainerConfig): Annotation[] {
 }
 
 /** `logFile`: where the kubelet reads the container's log (conmon writes it there). */
-export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord, logFile?: string): PodRequest {
+export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord, o: { logFile?: string | undefined; sandboxPrivileged?: boolean } = {}): PodRequest {
+  const logFile = o.logFile;
   const image = config.image?.image ?? '';
   if (image === '') throw invalid('config.image.image: expected an image reference');
   if (config.devices.length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.devices: devices are not supported yet');
@@ -131,7 +151,7 @@ export function containerRequest(config: ContainerConfig, app: string, record: C
       ...(config.working_dir === '' ? {} : { workingDir: config.working_dir }),
       mounts: appMounts,
       ...(sc?.readonly_rootfs === true ? { readOnlyRootFS: true } : {}),
-      isolators: [...securityIsolators(sc), ...resourceIsolators(config.linux?.resources ?? null)],
+      isolators: [...securityIsolators(sc, o.sandboxPrivileged === true), ...resourceIsolators(config.linux?.resources ?? null)],
       annotations: [
         { name: CONTAINER_ANNOTATION, value: JSON.stringify(record) },
         ...(logFile === undefined ? [] : [{ name: LOG_PATH_ANNOTATION, value: logFile }]),

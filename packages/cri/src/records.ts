@@ -18,6 +18,8 @@ export interface SandboxRecord {
   runtimeHandler: string;
   /** NODE when the pod shares the host's network, else POD. */
   network: 'POD' | 'NODE';
+  /** linux.security_context.privileged: its containers may be privileged (the kubelet sets it when one is). */
+  privileged?: boolean;
 }
 
 export interface ContainerRecord {

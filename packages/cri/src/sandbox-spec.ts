@@ -5,11 +5,11 @@
  * refused with the field's name.
  */
 import { status } from '@grpc/grpc-js';
-import type { PortMapping } from '@podstage/contract';
+import { HOST_NAMESPACES_ANNOTATION, SHARE_PID_ANNOTATION, type Annotation, type PortMapping } from '@podstage/contract';
 import { STAGE1_ANNOTATIONS, type PodSpec, type PrepareOptions } from '@podstage/runtime';
 import type { CriContext } from './context.js';
 import { GrpcError } from '@podstage/grpc';
-import type { PodSandboxConfig } from './messages.js';
+import type { NamespaceOption, PodSandboxConfig } from './messages.js';
 import { SANDBOX_ANNOTATION, type SandboxRecord } from './records.js';
 
 const invalid = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
@@ -32,6 +32,20 @@ function portMappings(config: PodSandboxConfig): PortMapping[] {
   });
 }
 
+/**
+ * The pid and IPC namespaces (network is --net): NODE is the host's (hostPID, hostIPC; a stage1
+ * that cannot share them refuses the pod); pid POD, the proto's default, one pid namespace for
+ * the pod's containers, as containerd reads it; CONTAINER, one each.
+ */
+function namespaceAnnotations(ns: NamespaceOption | null): Annotation[] {
+  if (ns === null) return [];
+  const host = [...(ns.pid === 'NODE' ? ['pid'] : []), ...(ns.ipc === 'NODE' ? ['ipc'] : [])];
+  return [
+    ...(ns.pid === 'POD' ? [{ name: SHARE_PID_ANNOTATION, value: 'true' }] : []),
+    ...(host.length > 0 ? [{ name: HOST_NAMESPACES_ANNOTATION, value: host.join(',') }] : []),
+  ];
+}
+
 export interface SandboxPlan {
   spec: PodSpec;
   options: Omit<PrepareOptions, 'dataDir' | 'store' | 'stage1s' | 'fetch'>;
@@ -41,19 +55,19 @@ export interface SandboxPlan {
 export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, handler: string): SandboxPlan {
   if (config === null || config.metadata === null || config.metadata.name === '') throw invalid('config.metadata.name: expected the sandbox\'s name');
   const ns = config.linux?.security_context?.namespace_options ?? null;
-  if (config.linux?.security_context?.privileged === true) throw new GrpcError(status.PERMISSION_DENIED, 'config.linux.security_context.privileged: privileged sandboxes are not supported');
-  if (ns !== null && (ns.pid === 'NODE' || ns.ipc === 'NODE')) throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.security_context.namespace_options: host PID and IPC namespaces are not supported yet');
   if (Object.keys(config.linux?.sysctls ?? {}).length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.sysctls: sysctls are not supported yet');
   const hostNetwork = ns?.network === 'NODE';
   const record: SandboxRecord = {
     metadata: { name: config.metadata.name, uid: config.metadata.uid, namespace: config.metadata.namespace, attempt: config.metadata.attempt },
     labels: config.labels, annotations: config.annotations, logDirectory: config.log_directory, runtimeHandler: handler, network: hostNetwork ? 'NODE' : 'POD',
+    ...(config.linux?.security_context?.privileged === true ? { privileged: true } : {}),
   };
   const stage1Annotations = STAGE1_ANNOTATIONS.filter((key) => config.annotations[key] !== undefined).map((name) => ({ name, value: config.annotations[name]! }));
+  const namespaces = namespaceAnnotations(ns);
   const dns = config.dns_config;
   const ports = portMappings(config);
   return {
-    spec: { apps: [], volumes: [], isolators: [], env: {}, origins: {}, annotations: [...stage1Annotations, { name: SANDBOX_ANNOTATION, value: JSON.stringify(record) }] },
+    spec: { apps: [], volumes: [], isolators: [], env: {}, origins: {}, annotations: [...stage1Annotations, ...namespaces, { name: SANDBOX_ANNOTATION, value: JSON.stringify(record) }] },
     record,
     options: {
       stage1: stage1Choice(ctx, config, handler),

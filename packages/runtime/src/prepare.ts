@@ -14,7 +14,7 @@ import { checkPodInputs, manifestFields, relabelField, type FieldLabel } from '.
 import { preparePod, type PreparedPod } from './pods/prepare.js';
 import type { Stage1Registry } from './stage1/registry.js';
 import { chooseStage1, type Stage1Flags } from './stage1/select.js';
-import { checkAppsForStage1 } from './stage1/abi-features.js';
+import { checkAppsForStage1, checkPodForStage1 } from './stage1/abi-features.js';
 
 /** What a pod is made of, as plain data (the CLI builds it from flags, a CRI server from a request). */
 export type PodSpec = PodRequest;
@@ -108,6 +108,7 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `--net=${options.net}: stage1 ${stage1.manifest.name} (ABI ${stage1.manifest.abiVersion}) cannot join a CNI network (ABI 3)`, { hint: 'use --net=host or none, or stage1 host or runc' });
   }
   await checkNetworks(o.configDir ?? DEFAULT_CONFIG_DIR, options.net);
+  checkPodForStage1(manifest, stage1.manifest);
   checkAppsForStage1(manifest.apps, stage1.manifest);
   if (options.interactive && manifest.apps.length !== 1) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', `--interactive needs a pod with exactly one app, this one has ${manifest.apps.length}`);

@@ -36,3 +36,4 @@ test('conmon: --stdin, --leave-stdin-open for a stream, --terminal', () => {
   assert.not.ok(once.includes('--leave-stdin-open'), 'stdin_once: closed when the first client is done');
   assert.ok(conmonArgs({ ...base, stdin: 'stream' }).includes('--leave-stdin-open'));
 });
+test.run();

@@ -6,13 +6,14 @@
  * annotation; a server restart with pods running; images; the errors a kubelet
  * meets; and crictl 1.26's socket-path authority.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import * as assert from 'uvu/assert';
 import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods } from '../helpers/pods.js';
+import { capSets } from '../helpers/setuid-program.js';
 import { randomLayer, startRegistry, TOKEN_PASSWORD, TOKEN_USER, writeImageLayout } from '../helpers/registry.js';
 import { suite } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
@@ -31,6 +32,10 @@ t.after(async ({ sb, cri }) => {
 });
 
 type Obj = Record<string, any>;
+
+/** rkt's default capabilities as /proc shows them. */
+const DEFAULT_CAPS = '00000000a80425fb';
+const NONE = '0000000000000000';
 
 function sandboxConfig(name: string, logDirectory: string, extra: Obj = {}): Obj {
   return {
@@ -143,13 +148,13 @@ t('the stage1 annotation wins over the handler; an unknown handler is refused an
   assert.is((await listPods(sb)).length, before);
 });
 
-t('errors a kubelet meets: a missing image, a group without a user, a privileged container, an unknown sandbox, an RPC podstage does not serve', async ({ sb, cri }) => {
+t('errors a kubelet meets: a missing image, a group without a user, a privileged container in an unprivileged sandbox, an unknown sandbox, an RPC podstage does not serve', async ({ sb, cri }) => {
   const config = sandboxConfig('errors', join(sb.dir, 'logs', 'errors'), { linux: { security_context: { namespace_options: { network: 'NODE' } } } });
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
   const cases: [Obj, number, string][] = [
     [containerConfig({ image: { image: 'example.test/nothing:1' } }), grpcStatus.NOT_FOUND, 'example.test/nothing:1'],
     [containerConfig({ linux: { security_context: { run_as_group: { value: 10 } } } }), grpcStatus.INVALID_ARGUMENT, 'run_as_group: needs run_as_user'],
-    [containerConfig({ linux: { security_context: { privileged: true } } }), grpcStatus.PERMISSION_DENIED, 'privileged'],
+    [containerConfig({ linux: { security_context: { privileged: true } } }), grpcStatus.PERMISSION_DENIED, 'a privileged container needs a privileged sandbox'],
     [containerConfig({ linux: { security_context: { capabilities: { add_capabilities: ['NOT_A_CAP'] } } } }), grpcStatus.INVALID_ARGUMENT, 'unknown capability "NOT_A_CAP"'],
   ];
   for (const [c, code, message] of cases) {
@@ -166,7 +171,7 @@ t('errors a kubelet meets: a missing image, a group without a user, a privileged
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
 });
 
-t('seccomp: Unconfined lifts the default profile for that container only; a custom profile path is refused', async ({ sb, cri }) => {
+t('seccomp: Unconfined lifts the default profile for that container only; a Localhost profile (both forms) is the container\'s filter; a custom profile path is refused', async ({ sb, cri }) => {
   const config = sandboxConfig('seccomp', join(sb.dir, 'logs', 'seccomp'));
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
   const withProfile = async (name: string, seccomp: Obj | null, path = '') => (await cri.runtime<Obj>('CreateContainer', {
@@ -182,10 +187,90 @@ t('seccomp: Unconfined lifts the default profile for that container only; a cust
   const denied = await tryUnshare(confined);
   assert.is.not(denied.exit_code, 0);
   assert.match(String(denied.stderr), 'Operation not permitted');
+  // A Localhost profile in the JSON the kubelet's /var/lib/kubelet/seccomp files use: mkdir(2) denied with EACCES.
+  const profile = join(sb.dir, 'deny-mkdir.json');
+  writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] }));
+  const localhost = await withProfile('localhost', { profile_type: 'Localhost', localhost_ref: profile });
+  const deprecated = await withProfile('deprecated', null, `localhost/${profile}`);
+  for (const cid of [localhost, deprecated]) {
+    await cri.runtime('StartContainer', { container_id: cid });
+    const r = await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['mkdir', '/tmp/denied'], timeout: 30 });
+    assert.is.not(r.exit_code, 0);
+    assert.match(String(r.stderr), 'Permission denied');
+  }
+  assert.is((await cri.runtime<Obj>('ExecSync', { container_id: confined, cmd: ['mkdir', '/tmp/allowed'], timeout: 30 })).exit_code, 0, 'the default profile allows mkdir');
+  const missing = await rejection(withProfile('missing', { profile_type: 'Localhost', localhost_ref: join(sb.dir, 'nothing.json') }));
+  assert.is(missing.code, grpcStatus.NOT_FOUND);
+  assert.match(missing.details, 'config.linux.security_context.seccomp.localhost_ref: cannot read the seccomp profile');
+  writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['clone'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] }] }));
+  const conditional = await rejection(withProfile('conditional', { profile_type: 'Localhost', localhost_ref: profile }));
+  assert.is(conditional.code, grpcStatus.INVALID_ARGUMENT);
+  assert.match(conditional.details, 'argument conditions are not supported');
   const custom = await rejection(withProfile('custom', null, '/etc/my-profile.json'));
   assert.is(custom.code, grpcStatus.INVALID_ARGUMENT);
   assert.match(custom.details, 'seccomp_profile_path: expected runtime/default, docker/default, unconfined or localhost/<path>');
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+});
+
+for (const stage1 of ['runc', 'host', 'kvm']) {
+  t(`${stage1}: a privileged container (in a privileged sandbox) holds every capability the host has and no seccomp filter; its neighbour keeps the defaults`, async ({ sb, cri }) => {
+    const config = sandboxConfig(`privileged-${stage1}`, join(sb.dir, 'logs', `privileged-${stage1}`), { linux: { security_context: { privileged: true } } });
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: stage1 });
+    const start = async (name: string, securityContext: Obj) => {
+      const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', {
+        pod_sandbox_id: id, sandbox_config: config, config: containerConfig({ metadata: { name, attempt: 0 }, log_path: `${name}.log`, linux: { security_context: securityContext } }),
+      });
+      await cri.runtime('StartContainer', { container_id: cid });
+      return cid as string;
+    };
+    const probe = async (cid: string) => (await cri.runtime<Obj>('ExecSync', {
+      container_id: cid, cmd: ['sh', '-c', 'grep ^Cap /proc/self/status; mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && echo mounted'], timeout: 60,
+    }));
+    const held = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    const privileged = await probe(await start('privileged', { privileged: true }));
+    assert.equal(capSets(privileged.stdout), { CapInh: NONE, CapPrm: held, CapEff: held, CapBnd: held, CapAmb: NONE }, String(privileged.stderr));
+    assert.match(String(privileged.stdout), /^mounted$/m, 'mount(2): every capability and no filter');
+    const plain = await probe(await start('plain', {}));
+    assert.equal(capSets(plain.stdout), { CapInh: NONE, CapPrm: DEFAULT_CAPS, CapEff: DEFAULT_CAPS, CapBnd: DEFAULT_CAPS, CapAmb: NONE });
+    assert.not.match(String(plain.stdout), /mounted/);
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  });
+}
+
+t('namespaces: hostPID and hostIPC under runc (refused by host and kvm), one pid namespace for the pod (POD) or one per container (CONTAINER)', async ({ sb, cri }) => {
+  const nsOf = async (cid: string, ns: string) => String((await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['readlink', `/proc/self/ns/${ns}`], timeout: 30 })).stdout).trim();
+  const pod = async (name: string, pid: string, ipc: string, handler = 'runc') => {
+    const config = sandboxConfig(name, join(sb.dir, 'logs', name), { linux: { security_context: { namespace_options: { network: 'POD', pid, ipc } } } });
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: handler });
+    const start = async (c: string) => {
+      const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', { pod_sandbox_id: id, sandbox_config: config, config: containerConfig({ metadata: { name: c, attempt: 0 }, log_path: `${c}.log` }) });
+      await cri.runtime('StartContainer', { container_id: cid });
+      return cid as string;
+    };
+    return { id, a: await start('a'), b: await start('b') };
+  };
+  const hostNs = (ns: string) => readlinkSync(`/proc/self/ns/${ns}`);
+
+  const host = await pod('host-ns', 'NODE', 'NODE');
+  assert.is(await nsOf(host.a, 'pid'), hostNs('pid'));
+  assert.is(await nsOf(host.a, 'ipc'), hostNs('ipc'));
+  assert.is.not(await nsOf(host.a, 'uts'), hostNs('uts'), 'only what was asked for is the host\'s');
+  const shared = await pod('pod-pid', 'POD', 'POD');
+  assert.is(await nsOf(shared.a, 'pid'), await nsOf(shared.b, 'pid'));
+  assert.is.not(await nsOf(shared.a, 'pid'), hostNs('pid'));
+  assert.is.not(await nsOf(shared.a, 'ipc'), hostNs('ipc'));
+  const own = await pod('container-pid', 'CONTAINER', 'POD');
+  assert.is.not(await nsOf(own.a, 'pid'), await nsOf(own.b, 'pid'));
+  assert.is(await nsOf(own.a, 'ipc'), await nsOf(own.b, 'ipc'), 'IPC is the pod\'s');
+  for (const p of [host, shared, own]) await cri.runtime('RemovePodSandbox', { pod_sandbox_id: p.id });
+
+  for (const handler of ['host', 'kvm']) {
+    const config = sandboxConfig(`host-pid-${handler}`, join(sb.dir, 'logs', `host-pid-${handler}`), { linux: { security_context: { namespace_options: { pid: 'NODE' } } } });
+    const err = await rejection(cri.runtime('RunPodSandbox', { config, runtime_handler: handler }));
+    assert.match(err.details, 'annotation podstage.io/host-namespaces:', `${handler}: ${err.details}`);
+    assert.equal((await cri.runtime<Obj>('ListPodSandbox', { filter: { label_selector: { app: `host-pid-${handler}` } } })).items, [], 'no pod was written');
+  }
 });
 
 t('no pod depends on the server: restarted, it lists the running sandbox and container and execs into it; podstage list agrees', async (ctx) => {

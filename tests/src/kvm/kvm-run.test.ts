@@ -185,7 +185,7 @@ test('enter runs a command in the running app inside the guest: its user, direct
   const noCommand = await sb.run(['enter', uuid]);
   assert.is.not(noCommand.exitCode, 0);
   assert.match(String(noCommand.stderr), 'enter needs a command');
-  assert.equal(readdirSync(join(sb.dir, 'pods', 'run', uuid, 'stage1', 'kvm', 'output')).sort(), ['web.stderr', 'web.stdout'], 'exec output files are removed');
+  assert.equal(readdirSync(join(sb.dir, 'pods', 'run', uuid, 'stage1', 'kvm', 'output')).sort(), ['web.running', 'web.stderr', 'web.stdout'], 'exec output files are removed; the app\'s own stay');
   assert.is((await sb.run(['stop', '--force', uuid])).exitCode, 0);
   assert.is((await child).exitCode, 137);
 });

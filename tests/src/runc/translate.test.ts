@@ -324,3 +324,15 @@ test('an app with a terminal (podstage.io/tty): runc makes its pty; without, non
   assert.is(tty.process.terminal, true);
   assert.is(valid(appConfig(base, ctx())).process.terminal, undefined);
 });
+
+test("hostPID and hostIPC: the sandbox and its apps leave out those namespaces (the host's); the others stay the pod's", () => {
+  const both = { pid: true, ipc: true };
+  const sandbox = valid(sandboxConfig(sandboxCtx({ host: both })));
+  assert.equal(sandbox.linux.namespaces.map((n) => n.type).sort(), ['cgroup', 'mount', 'network', 'uts']);
+  const app = valid(appConfig(plan(), ctx({ host: both, sharePid: true })));
+  assert.equal(app.linux.namespaces.map((n) => n.type).sort(), ['cgroup', 'mount', 'network', 'uts']);
+  const ipcOnly = valid(appConfig(plan(), ctx({ host: { pid: false, ipc: true } })));
+  assert.equal(ipcOnly.linux.namespaces.find((n) => n.type === 'pid'), { type: 'pid' });
+  assert.not.ok(ipcOnly.linux.namespaces.some((n) => n.type === 'ipc'));
+  assert.throws(() => checkRuncSupport({ ...manifest, annotations: [{ name: 'podstage.io/host-namespaces', value: 'net' }] }, checkOptions('default')), /expected pid, ipc or pid,ipc/);
+});

@@ -39,3 +39,28 @@ export function appStdio(annotations: readonly Annotation[] | undefined, app: st
 }
 
 export const isInteractive = (s: AppStdio): boolean => s.stdin !== undefined || s.tty;
+
+/**
+ * Pod annotations on namespaces (ABI 6; Kubernetes' shareProcessNamespace, hostPID and hostIPC):
+ * `podstage.io/share-pid-namespace` `true`: the apps share one pid namespace;
+ * `podstage.io/host-namespaces` `pid`, `ipc` or `pid,ipc`: the pod's apps are in the host's.
+ * A stage1 that cannot honour one refuses the pod.
+ */
+export const SHARE_PID_ANNOTATION = 'podstage.io/share-pid-namespace';
+export const HOST_NAMESPACES_ANNOTATION = 'podstage.io/host-namespaces';
+
+export interface HostNamespaces {
+  pid: boolean;
+  ipc: boolean;
+}
+
+export function hostNamespaces(annotations: readonly Annotation[] | undefined): HostNamespaces {
+  const value = annotationValue(annotations, HOST_NAMESPACES_ANNOTATION);
+  const names = value === undefined || value === '' ? [] : value.split(',');
+  for (const n of names) {
+    if (n !== 'pid' && n !== 'ipc') {
+      throw new PodstageError('ERR_PODSTAGE_MANIFEST', `annotation ${HOST_NAMESPACES_ANNOTATION}: expected pid, ipc or pid,ipc, got ${JSON.stringify(value)}`);
+    }
+  }
+  return { pid: names.includes('pid'), ipc: names.includes('ipc') };
+}

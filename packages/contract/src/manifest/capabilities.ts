@@ -40,3 +40,14 @@ export function effectiveCapabilities(
   if (remove !== undefined) set = set.filter((c) => !remove.includes(c));
   return set;
 }
+
+/**
+ * The capabilities in this process's bounding set (/proc/self/status CapBnd): what a privileged
+ * container, or one that adds ALL, can hold on this host, as containerd grants it.
+ */
+export function boundingCapabilities(status: string): Capability[] {
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (hex === undefined) return [...CAPABILITIES];
+  const mask = BigInt(`0x${hex}`);
+  return CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}

@@ -21,6 +21,6 @@ export const CreateContainer: Rpc = async (ctx, req: { pod_sandbox_id: string; c
     createdAt: nowNanos().toString(),
   };
   const logFile = requestedLogPath(sandbox.record.logDirectory, req.config.log_path);
-  const name = await addApp(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, containerRequest(req.config, app, record, logFile), { store: ctx.store, fetch: { ...ctx.fetch, pullPolicy: 'never' } });
+  const name = await addApp(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, containerRequest(req.config, app, record, { logFile, sandboxPrivileged: sandbox.record.privileged === true }), { store: ctx.store, fetch: { ...ctx.fetch, pullPolicy: 'never' } });
   return { container_id: containerId(sandbox.ref.uuid, name) };
 };

@@ -2,10 +2,22 @@
  * What an app asks of its stage1 beyond ABI 1, checked by stage0 before a pod
  * or an app is written: a stage1 of an older ABI would ignore it silently.
  */
-import { appStdio, isInteractive, PodstageError, type RuntimeApp, type Stage1Manifest } from '@podstage/contract';
+import {
+  appStdio, HOST_NAMESPACES_ANNOTATION, hostNamespaces, isInteractive, PodstageError, type PodManifest, type RuntimeApp, type Stage1Manifest,
+} from '@podstage/contract';
 
-/** The first ABI whose stage1s give an app a stdin and a terminal to attach to. */
+/** The first ABI whose stage1s give an app a stdin and a terminal to attach to, and know the host's namespaces. */
 export const ATTACH_ABI = 6;
+const HOST_NAMESPACES_ABI = 6;
+
+export function checkPodForStage1(m: Pick<PodManifest, 'annotations'>, stage1: Stage1Manifest): void {
+  const host = hostNamespaces(m.annotations);
+  if ((host.pid || host.ipc) && stage1.abiVersion < HOST_NAMESPACES_ABI) {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `annotation ${HOST_NAMESPACES_ANNOTATION}: stage1 ${stage1.name} (ABI ${stage1.abiVersion}) does not know the host's namespaces (ABI ${HOST_NAMESPACES_ABI})`, {
+      hint: 'run the pod under stage1 runc',
+    });
+  }
+}
 
 export function checkAppsForStage1(apps: readonly Pick<RuntimeApp, 'name' | 'annotations'>[], stage1: Stage1Manifest): void {
   for (const app of apps) {
