@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PodstageError, type RunOptions } from '@podstage/contract';
+import { PodstageError, podSysctls, type RunOptions } from '@podstage/contract';
 import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { POD_DIR, stage1Rootfs } from './layout.js';
@@ -80,6 +80,8 @@ export function hostDriver(debug = false): PodDriver {
       const nspawn = findNspawn();
       const privateMounts = ['/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c',
         `mount -t tmpfs -o mode=0755 tmpfs ${NSPAWN_PROPAGATION} && exec "$0" "$@"`];
+      // nspawn-runtime sets them in the pod's namespaces once nspawn runs, before any app.
+      writeFileSync(join(dir, 'sysctls'), Object.entries(podSysctls(p.manifest.annotations)).map(([name, value]) => `${name} ${value}\n`).join(''));
       writeRunScript(dir, [
         `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
         `export SYSTEMD_SECCOMP=0 SYSTEMD_LOG_LEVEL=${debug ? 'info' : 'err'}`,

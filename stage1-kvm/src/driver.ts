@@ -8,7 +8,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appStdio, defaultPodHostname, isInteractive, PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
+import { appStdio, defaultPodHostname, isInteractive, PodstageError, podSysctls, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
 import { mountAppRootfs, planApp, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { readPodNetwork } from '@podstage/net/state';
@@ -63,6 +63,8 @@ export const kvmDriver: PodDriver = {
     const info: Stage1Info = { accelerator: accel.accel, 'accelerator-reason': accel.reason, kernel: boot.kernel };
     writeStage1Info(p.podDir, info);
     writeFileSync(join(dir, 'halt-timeout'), `${haltTimeoutS(p.manifest)}\n`);
+    // The guest's agent sets them before it says ready: the VM is the pod, every sysctl is its own.
+    writeFileSync(join(scriptsDir(p.podDir), 'sysctls'), Object.entries(podSysctls(p.manifest.annotations)).map(([name, value]) => `${name} ${value}\n`).join(''));
     const hostname = p.options.hostname ?? defaultPodHostname(p.uuid);
     const net = guestNetwork(p);
     const qemu = [QEMU, ...qemuArgs({

@@ -5,12 +5,12 @@
  * inside the guest, under the guest kernel.
  */
 import {
-  annotationValue, appStdio, CAPABILITIES, HOST_NAMESPACES_ANNOTATION, hostNamespaces, cniNetworks, cpuLimitMillis, effectiveIsolators, isInteractive, memoryLimitBytes, PodstageError,
+  annotationValue, appStdio, CAPABILITIES, HOST_NAMESPACES_ANNOTATION, hostNamespaces, podSysctls, cniNetworks, cpuLimitMillis, effectiveIsolators, isInteractive, memoryLimitBytes, PodstageError,
   type AppUsage, type Capability, type PodManifest, type Stage1CheckOptions,
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
 import {
-  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, shellQuote, type AppPlan,
+  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, refuseMountPropagation, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, shellQuote, type AppPlan,
 } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, guestInputFifo, guestTtyPidFile, guestTtySizeFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
@@ -39,6 +39,8 @@ export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
   if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use the default network, --net=none or another CNI network');
   if (cniNetworks(o.net).length > 1) refuse(`--net=${o.net}: a VM joins one CNI network`, 'name one network');
+  podSysctls(m.annotations);
+  refuseMountPropagation(m, 'kvm', 'volumes reach the guest over 9p, which carries no mounts');
   const host = hostNamespaces(m.annotations);
   if (host.pid || host.ipc) refuse(`annotation ${HOST_NAMESPACES_ANNOTATION}: a VM's apps cannot share the host's pid or IPC namespace`, 'run the pod under stage1 runc');
   haltTimeoutS(m);

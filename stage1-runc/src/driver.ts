@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostNamespaces, replaceFile } from '@podstage/contract';
+import { hostNamespaces, podSysctls, replaceFile } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
@@ -44,7 +44,7 @@ export const runcDriver: PodDriver = {
     const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
     if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
     writeConfig(dir, sandboxConfig({ uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
-      host: hostNamespaces(p.manifest.annotations),
+      host: hostNamespaces(p.manifest.annotations), sysctls: podSysctls(p.manifest.annotations),
     }));
   },
   writeAppBundle(p, app, dir, sandboxPid) {

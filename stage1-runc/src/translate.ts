@@ -7,7 +7,7 @@
  */
 import { annotationValue, appStdio, hostNamespaces, type HostNamespaces, defaultPodHostname, ISOLATOR, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
 import {
-  ALLOWED_DEVICES, appCgroup, cgroupLimits, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
+  ALLOWED_DEVICES, appCgroup, cgroupLimits, checkPodSysctls, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
 } from '@podstage/stage1-common';
 import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
 
@@ -78,6 +78,8 @@ export interface OciLinux {
   seccomp?: OciSeccomp;
   maskedPaths?: string[];
   readonlyPaths?: string[];
+  sysctl?: Record<string, string>;
+  rootfsPropagation?: 'shared';
 }
 
 export interface OciSpec {
@@ -104,6 +106,8 @@ export interface SandboxContext {
   insecureOptions: readonly string[];
   /** The host's pid and IPC namespaces instead of the pod's own (hostPID, hostIPC). */
   host?: HostNamespaces;
+  /** Set in the sandbox's namespaces, which the apps join (podstage.io/sysctls). */
+  sysctls?: Record<string, string>;
 }
 
 export interface AppContext {
@@ -214,6 +218,7 @@ export function sandboxConfig(ctx: SandboxContext): OciSpec {
       cgroupsPath: sandboxCgroupsPath(ctx.uuid),
       resources: { devices: [...DEVICE_RULES] },
       ...hardening(ociSeccomp({}, ctx.insecureOptions), ctx.insecureOptions),
+      ...(ctx.sysctls === undefined || Object.keys(ctx.sysctls).length === 0 ? {} : { sysctl: ctx.sysctls }),
     },
     annotations: { [ANNOTATION_POD]: ctx.uuid },
   };
@@ -230,11 +235,19 @@ function appMounts(plan: AppPlan, ctx: AppContext): OciMount[] {
     mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
   }
   for (const m of plan.mounts) {
-    const options = [m.recursive ? 'rbind' : 'bind', 'rprivate'];
+    const options = [m.recursive ? 'rbind' : 'bind', m.propagation ?? 'rprivate'];
     if (m.readOnly) options.push('ro');
     mounts.push({ destination: m.target, type: 'bind', source: m.source, options });
   }
   return mounts;
+}
+
+/**
+ * An rshared mount needs a shared root (containerd's rule) so that runc keeps the root's parent
+ * from going private; runc's default root, recursively slave, already suits an rslave one.
+ */
+function rootfsPropagation(plan: AppPlan): Pick<OciLinux, 'rootfsPropagation'> {
+  return plan.mounts.some((m) => m.propagation === 'rshared') ? { rootfsPropagation: 'shared' } : {};
 }
 
 function appNamespaces(ctx: AppContext): OciNamespace[] {
@@ -305,6 +318,7 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
     mounts: appMounts(plan, ctx),
     linux: {
       namespaces: appNamespaces(ctx),
+      ...rootfsPropagation(plan),
       cgroupsPath: appCgroupsPath(ctx.uuid, plan.name),
       resources: appResources(plan),
       ...hardening(ociSeccomp(plan.isolators, ctx.insecureOptions), ctx.insecureOptions),
@@ -321,6 +335,7 @@ export const RUNTIME_ANNOTATION = 'podstage.io/oci-runtime';
 export function checkRuncSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
   hostNamespaces(m.annotations);
+  checkPodSysctls(m, o);
   const runtime = o.ociRuntime ?? annotationValue(m.annotations, RUNTIME_ANNOTATION) ?? 'runc';
   if (runtime !== 'runc' && runtime !== 'crun') {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 runc: OCI runtime ${JSON.stringify(runtime)} is not supported`, { hint: 'use runc or crun' });

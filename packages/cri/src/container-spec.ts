@@ -9,6 +9,7 @@ import {
 } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
+import { mountPropagationOf, type MountPropagation } from '@podstage/linux';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
 import { CONTAINER_ANNOTATION, type ContainerRecord } from './records.js';
 import { localhostSeccomp } from './seccomp-profile.js';
@@ -108,15 +109,34 @@ function identity(sc: LinuxContainerSecurityContext | null): { user?: string; gr
   return { ...(user === undefined ? {} : { user }), ...(group === undefined ? {} : { group }), ...(gids.length > 0 ? { supplementaryGids: gids } : {}) };
 }
 
+/**
+ * HostToContainer is rslave, Bidirectional rshared; the host path must be on a mount that can
+ * propagate that way (containerd's check): shared for Bidirectional, shared or slave for HostToContainer.
+ */
+function propagation(m: ContainerConfig['mounts'][number], i: number): Pick<Volume, 'propagation'> {
+  if (m.propagation === 'PROPAGATION_PRIVATE') return {};
+  const wanted = m.propagation === 'PROPAGATION_BIDIRECTIONAL' ? 'rshared' : m.propagation === 'PROPAGATION_HOST_TO_CONTAINER' ? 'rslave' : undefined;
+  if (wanted === undefined) throw invalid(`config.mounts[${i}].propagation: unknown mode ${m.propagation}`);
+  let have: MountPropagation;
+  try {
+    have = mountPropagationOf(m.host_path);
+  } catch (e) {
+    throw new GrpcError(status.NOT_FOUND, `config.mounts[${i}].host_path: ${m.host_path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (have === 'private' || (wanted === 'rshared' && have !== 'shared')) {
+    throw new GrpcError(status.FAILED_PRECONDITION, `config.mounts[${i}].propagation: ${m.propagation} needs ${m.host_path} on a ${wanted === 'rshared' ? 'shared' : 'shared or slave'} mount, it is on a ${have} one`);
+  }
+  return { propagation: wanted };
+}
+
 /** Host paths become host volumes of the pod, mounted where the container asks. */
 function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; mounts: Mount[] } {
   const volumes: Volume[] = [];
   const out: Mount[] = [];
   config.mounts.forEach((m, i) => {
     if (!m.host_path.startsWith('/') || !m.container_path.startsWith('/')) throw invalid(`config.mounts[${i}]: expected absolute host_path and container_path`);
-    if (m.propagation !== 'PROPAGATION_PRIVATE') throw new GrpcError(status.UNIMPLEMENTED, `config.mounts[${i}].propagation: ${m.propagation} is not supported yet`);
     const name = `cri-${app}-${i}`;
-    volumes.push({ name, kind: 'host', source: m.host_path, ...(m.readonly ? { readOnly: true } : {}) });
+    volumes.push({ name, kind: 'host', source: m.host_path, ...(m.readonly ? { readOnly: true } : {}), ...propagation(m, i) });
     out.push({ volume: name, path: m.container_path, ...(m.readonly ? { readOnly: true } : {}) });
   });
   return { volumes, mounts: out };

@@ -5,7 +5,7 @@
  * refused with the field's name.
  */
 import { status } from '@grpc/grpc-js';
-import { HOST_NAMESPACES_ANNOTATION, SHARE_PID_ANNOTATION, type Annotation, type PortMapping } from '@podstage/contract';
+import { HOST_NAMESPACES_ANNOTATION, SHARE_PID_ANNOTATION, SYSCTLS_ANNOTATION, type Annotation, type PortMapping } from '@podstage/contract';
 import { STAGE1_ANNOTATIONS, type PodSpec, type PrepareOptions } from '@podstage/runtime';
 import type { CriContext } from './context.js';
 import { GrpcError } from '@podstage/grpc';
@@ -55,7 +55,6 @@ export interface SandboxPlan {
 export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, handler: string): SandboxPlan {
   if (config === null || config.metadata === null || config.metadata.name === '') throw invalid('config.metadata.name: expected the sandbox\'s name');
   const ns = config.linux?.security_context?.namespace_options ?? null;
-  if (Object.keys(config.linux?.sysctls ?? {}).length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.sysctls: sysctls are not supported yet');
   const hostNetwork = ns?.network === 'NODE';
   const record: SandboxRecord = {
     metadata: { name: config.metadata.name, uid: config.metadata.uid, namespace: config.metadata.namespace, attempt: config.metadata.attempt },
@@ -63,11 +62,14 @@ export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, ha
     ...(config.linux?.security_context?.privileged === true ? { privileged: true } : {}),
   };
   const stage1Annotations = STAGE1_ANNOTATIONS.filter((key) => config.annotations[key] !== undefined).map((name) => ({ name, value: config.annotations[name]! }));
-  const namespaces = namespaceAnnotations(ns);
+  const linuxAnnotations = namespaceAnnotations(ns);
+  const sysctls = config.linux?.sysctls ?? {};
+  // Set in the pod's namespaces by its stage1; one that is not namespaced, or would reach the host's, is refused there.
+  if (Object.keys(sysctls).length > 0) linuxAnnotations.push({ name: SYSCTLS_ANNOTATION, value: JSON.stringify(sysctls) });
   const dns = config.dns_config;
   const ports = portMappings(config);
   return {
-    spec: { apps: [], volumes: [], isolators: [], env: {}, origins: {}, annotations: [...stage1Annotations, ...namespaces, { name: SANDBOX_ANNOTATION, value: JSON.stringify(record) }] },
+    spec: { apps: [], volumes: [], isolators: [], env: {}, origins: {}, annotations: [...stage1Annotations, ...linuxAnnotations, { name: SANDBOX_ANNOTATION, value: JSON.stringify(record) }] },
     record,
     options: {
       stage1: stage1Choice(ctx, config, handler),

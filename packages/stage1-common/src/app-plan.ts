@@ -20,6 +20,8 @@ export interface VolumeMount {
   target: string;
   readOnly: boolean;
   recursive: boolean;
+  /** A host volume's propagation (Volume.propagation), when not private. */
+  propagation?: 'rslave' | 'rshared';
 }
 
 export interface AppPlan {
@@ -57,7 +59,8 @@ export function volumeMounts(podDir: string, m: PodManifest, app: RuntimeApp, ho
     const vol = (m.volumes ?? []).find((v) => v.name === mt.volume);
     if (vol === undefined) throw new PodstageError('ERR_PODSTAGE_MANIFEST', `apps[${app.name}].mounts: no volume ${JSON.stringify(mt.volume)}`);
     const source = vol.kind === 'host' ? hostVolumePath({ name: vol.name, source: vol.source as string }) : pod.volume(podDir, vol.name);
-    return { source, target: mt.path, readOnly: mt.readOnly === true || vol.readOnly === true, recursive: vol.recursive !== false };
+    const propagation = vol.kind === 'host' && vol.propagation !== undefined && vol.propagation !== 'private' ? { propagation: vol.propagation } : {};
+    return { source, target: mt.path, readOnly: mt.readOnly === true || vol.readOnly === true, recursive: vol.recursive !== false, ...propagation };
   });
 }
 

@@ -12,3 +12,5 @@ export * from './entrypoint-main.js';
 export * from './app-rootfs.js';
 export * from './shell.js';
 export * from './pod-init.js';
+export * from './sysctls.js';
+export * from './propagation.js';

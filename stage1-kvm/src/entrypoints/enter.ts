@@ -65,6 +65,10 @@ export async function enter(o: EnterOptions): Promise<number> {
       follow.once('exit', (code) => resolve(code ?? 255));
     });
     if (mode.length > 0) undo = forwardInput(requests, name, tty);
+    // Ended by our caller (the CRI's client went away, ExecSync's timeout): the command in the guest
+    // ends too; kvm-io, in our process group, has had the signal, so the clean-up below follows.
+    const agent = requests;
+    for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.once(sig, () => void agent.send(['signal', name, 'KILL']).catch(() => undefined));
     return await exited;
   } finally {
     undo();

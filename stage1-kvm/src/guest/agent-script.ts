@@ -20,6 +20,8 @@
  *                                  the end of its stdin
  *                  resize <name> <columns> <rows>
  *                                  its terminal's new size
+ *                  signal exec-<id> <SIG>
+ *                                  signal the command (its caller went away)
  *                  update <id> <app> <memory-bytes|-> <cpu-quota-us|->
  *                                  new limits in the app's cgroup
  *                  stats <id> <app>
@@ -56,6 +58,13 @@ export const POD_INIT_PID_FILE = `${GUEST_RUN_DIR}/pod-init.pid`;
 export const AGENT_SCRIPT = `#!/bin/busybox sh
 P=${GUEST_RUN_DIR}
 mkdir -p $P
+# The pod's sysctls ("NAME VALUE" lines from the host's driver.ts), set before any app starts;
+# one that cannot be set ends the boot, and the host reports this console's last lines.
+if [ -s ${GUEST_SCRIPTS_DIR}/sysctls ]; then
+  while read -r name value; do
+    echo "$value" >/proc/sys/$(echo "$name" | tr . /) || { echo "podstage guest: cannot set sysctl $name to $value" >&2; exit 1; }
+  done <${GUEST_SCRIPTS_DIR}/sysctls
+fi
 # The pod's shared pid namespace, for the apps of a pod that asks for one (translate.ts).
 /bin/podstage-exec-app pod-init --root $P --pid-file ${POD_INIT_PID_FILE} || echo "podstage guest: no pod pid namespace" >&2
 port=
@@ -99,12 +108,14 @@ run_exec() {
   if [ "$2" = tty ]; then
     /bin/podstage-tty $P/$n.size -- sh ${GUEST_SCRIPTS_DIR}/$n.sh 3>&- <"$in" >/out/$n.stdout 2>/out/$n.stderr &
     echo $! >$P/$n.tty
-    wait $!
   else
-    sh ${GUEST_SCRIPTS_DIR}/$n.sh 3>&- <"$in" >/out/$n.stdout 2>/out/$n.stderr
+    sh ${GUEST_SCRIPTS_DIR}/$n.sh 3>&- <"$in" >/out/$n.stdout 2>/out/$n.stderr &
   fi
+  echo $! >$P/$n.pid
+  wait $!
   status=$?
   close_input "$n"
+  rm -f $P/$n.pid
   report "$n" $status
 }
 input() {
@@ -137,6 +148,7 @@ while read -r op name arg <&3; do
     input) input "$name" "$arg" ;;
     input-end) end_input "$name" ;;
     resize) resize "$name" $arg ;;
+    signal) kill -$arg "$(cat $P/$name.pid 2>/dev/null)" 2>/dev/null ;;
     update) update_app "$name" $arg & ;;
     stats) stats_app "$name" $arg & ;;
     halt) break ;;

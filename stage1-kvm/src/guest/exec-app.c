@@ -91,6 +91,8 @@ struct app {
   const char *cwd;
   long uid, gid, oom;
   int has_oom, nnp, seccomp_fd;
+  /* enter: the command dies with its waiting parent (outside its pid namespace), whom the agent signals. */
+  int die_with_parent;
   gid_t groups[MAX_GROUPS];
   size_t ngroups;
   unsigned long long keep;
@@ -229,6 +231,14 @@ static void become_app(const struct app *a, char **command) {
   if (setgroups(a->ngroups, a->groups) != 0) die("setting the supplementary groups", NULL);
   if (setresgid((gid_t)a->gid, (gid_t)a->gid, (gid_t)a->gid) != 0) die("setting the group id", NULL);
   if (setresuid((uid_t)a->uid, (uid_t)a->uid, (uid_t)a->uid) != 0) die("setting the user id", NULL);
+  /*
+   * After the identity switch, which clears it (a seccomp filter already installed may refuse it:
+   * the command then only outlives its parent). A parent outside our pid namespace is pid 0 here.
+   */
+  if (a->die_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != 0) _exit(137);
+  }
   if (a->nnp && a->seccomp_fd >= 0) install_seccomp(a->seccomp_fd);
   execvp(command[0], command);
   die("executing", command[0]);
@@ -613,6 +623,7 @@ static void enter_app(const struct start *s, struct app *a, char **command) {
   join_namespace(s->pid, "pid", CLONE_NEWPID);
   pid_t pid = fork_when_ready();
   if (pid > 0) exit_with(pid);
+  a->die_with_parent = 1;
   /* Joining the mount namespace also moves us to its root: the app's. */
   join_namespace(s->pid, "mnt", CLONE_NEWNS);
   become_app(a, command);

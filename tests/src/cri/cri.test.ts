@@ -6,7 +6,8 @@
  * annotation; a server restart with pods running; images; the errors a kubelet
  * meets; and crictl 1.26's socket-path authority.
  */
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import * as assert from 'uvu/assert';
@@ -85,6 +86,13 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     const capBnd = BigInt(`0x${/CapBnd:\s*([0-9a-f]+)/.exec(out)?.[1] ?? 'ffff'}`);
     assert.is(capBnd & (1n << 13n), 0n, 'CAP_NET_RAW dropped');
     assert.is(String(exec.stderr), 'oops\n');
+    // ExecSync's timeout ends the command itself, not only what waited for it.
+    const slow = await rejection(cri.runtime('ExecSync', { container_id: cid, cmd: ['sleep', '77'], timeout: 1 }));
+    assert.is(slow.code, grpcStatus.DEADLINE_EXCEEDED, slow.details);
+    await waitFor('the timed-out command to be gone', async () => {
+      const ps = await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['sh', '-c', 'ps -o args | grep "^sleep 77" || true'], timeout: 30 });
+      return String(ps.stdout).trim() === '' ? true : undefined;
+    }, 15_000);
 
     const cs = (await cri.runtime<Obj>('ContainerStats', { container_id: cid })).stats;
     assert.is(cs.attributes.id, cid);
@@ -270,6 +278,75 @@ t('namespaces: hostPID and hostIPC under runc (refused by host and kvm), one pid
     const err = await rejection(cri.runtime('RunPodSandbox', { config, runtime_handler: handler }));
     assert.match(err.details, 'annotation podstage.io/host-namespaces:', `${handler}: ${err.details}`);
     assert.equal((await cri.runtime<Obj>('ListPodSandbox', { filter: { label_selector: { app: `host-pid-${handler}` } } })).items, [], 'no pod was written');
+  }
+});
+
+for (const stage1 of ['runc', 'host', 'kvm']) {
+  t(`${stage1}: sysctls are set in the pod's own namespaces before its containers start; one that would reach the host is refused`, async ({ sb, cri }) => {
+    const sysctls = { 'net.ipv4.ip_local_port_range': '33000 44000', 'kernel.shm_rmid_forced': '1' };
+    const config = sandboxConfig(`sysctls-${stage1}`, join(sb.dir, 'logs', `sysctls-${stage1}`), { linux: { sysctls } });
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: stage1 });
+    const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', { pod_sandbox_id: id, sandbox_config: config, config: containerConfig() });
+    await cri.runtime('StartContainer', { container_id: cid });
+    const r = await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['cat', '/proc/sys/net/ipv4/ip_local_port_range', '/proc/sys/kernel/shm_rmid_forced'], timeout: 30 });
+    assert.equal(String(r.stdout).split('\n').map((l) => l.trim().split(/\s+/).join(' ')), ['33000 44000', '1', ''], String(r.stderr));
+    assert.is.not(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).join(' '), '33000 44000', 'the host\'s own is untouched');
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+
+    const reaching = stage1 === 'kvm'
+      ? sandboxConfig(`sysctls-bad-${stage1}`, join(sb.dir, 'logs', 'bad'), { linux: { sysctls: { 'vm.swappiness': '1' } } })
+      : sandboxConfig(`sysctls-bad-${stage1}`, join(sb.dir, 'logs', 'bad'), { linux: { sysctls: { 'net.core.somaxconn': '77' }, security_context: { namespace_options: { network: 'NODE' } } } });
+    const err = await rejection(cri.runtime('RunPodSandbox', { config: reaching, runtime_handler: stage1 }));
+    assert.match(err.details, stage1 === 'kvm' ? 'vm.swappiness is not a namespaced sysctl' : 'net.core.somaxconn would change the host', err.details);
+  });
+}
+
+t('mount propagation (runc): HostToContainer brings the host\'s later mounts in, Bidirectional takes the container\'s out; a private host path and stage1 host refuse them', async ({ sb, cri }) => {
+  const shared = join(sb.dir, 'shared');
+  const isolatedDir = join(sb.dir, 'private');
+  mkdirSync(shared);
+  mkdirSync(isolatedDir);
+  const sh = (script: string) => execFileSync('sh', ['-c', script], { encoding: 'utf8' });
+  sh(`mount --bind ${shared} ${shared} && mount --make-shared ${shared} && mount --bind ${isolatedDir} ${isolatedDir} && mount --make-private ${isolatedDir}`);
+  try {
+    const config = sandboxConfig('propagation', join(sb.dir, 'logs', 'propagation'), { linux: { security_context: { privileged: true } } });
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+    const start = async (name: string, propagation: string, extra: Obj = {}) => {
+      const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', {
+        pod_sandbox_id: id, sandbox_config: config,
+        config: containerConfig({ metadata: { name, attempt: 0 }, log_path: `${name}.log`, mounts: [{ container_path: '/mnt/shared', host_path: shared, propagation }], ...extra }),
+      });
+      await cri.runtime('StartContainer', { container_id: cid });
+      return cid as string;
+    };
+    const slave = await start('slave', 'PROPAGATION_HOST_TO_CONTAINER');
+    const bidirectional = await start('bidirectional', 'PROPAGATION_BIDIRECTIONAL', { linux: { security_context: { privileged: true } } });
+    const isolated = await start('isolated', 'PROPAGATION_PRIVATE');
+    mkdirSync(join(shared, 'from-host'));
+    sh(`mount -t tmpfs from-host ${join(shared, 'from-host')} && echo host-side > ${join(shared, 'from-host', 'file')}`);
+    const read = async (cid: string, path: string) => (await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['cat', path], timeout: 30 })).stdout as Buffer;
+    assert.is(String(await read(slave, '/mnt/shared/from-host/file')), 'host-side\n', 'rslave: the host\'s mount reached the container');
+    assert.is(String(await read(isolated, '/mnt/shared/from-host/file')), '', 'private: it did not');
+    const made = await cri.runtime<Obj>('ExecSync', { container_id: bidirectional, cmd: ['sh', '-c', 'mkdir -p /mnt/shared/from-container && mount -t tmpfs from-container /mnt/shared/from-container && echo container-side > /mnt/shared/from-container/file'], timeout: 30 });
+    assert.is(made.exit_code, 0, String(made.stderr));
+    assert.is(readFileSync(join(shared, 'from-container', 'file'), 'utf8'), 'container-side\n', 'rshared: the container\'s mount reached the host');
+
+    const refused = async (host_path: string, handler: string, message: string) => {
+      const other = sandboxConfig(`propagation-${handler}`, join(sb.dir, 'logs', `propagation-${handler}`), { linux: { security_context: { privileged: true } } });
+      const { pod_sandbox_id: pid } = handler === 'runc' ? { pod_sandbox_id: id } : await cri.runtime<Obj>('RunPodSandbox', { config: other, runtime_handler: handler });
+      const err = await rejection(cri.runtime('CreateContainer', {
+        pod_sandbox_id: pid, sandbox_config: other,
+        config: containerConfig({ metadata: { name: 'refused', attempt: 0 }, log_path: 'refused.log', mounts: [{ container_path: '/mnt/x', host_path, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }),
+      }));
+      assert.match(err.details, message, err.details);
+      assert.not.ok(((await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: pid } })).containers as Obj[]).some((c) => c.metadata.name === 'refused'), 'no container was added');
+      if (pid !== id) await cri.runtime('RemovePodSandbox', { pod_sandbox_id: pid });
+    };
+    await refused(isolatedDir, 'runc', `needs ${isolatedDir} on a shared or slave mount, it is on a private one`);
+    await refused(shared, 'host', 'stage1 host: volume cri-refused-0: rslave propagation');
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  } finally {
+    sh(`umount -R -l ${shared}; umount -l ${isolatedDir}; true`);
   }
 });
 

@@ -336,3 +336,25 @@ test("hostPID and hostIPC: the sandbox and its apps leave out those namespaces (
   assert.not.ok(ipcOnly.linux.namespaces.some((n) => n.type === 'ipc'));
   assert.throws(() => checkRuncSupport({ ...manifest, annotations: [{ name: 'podstage.io/host-namespaces', value: 'net' }] }, checkOptions('default')), /expected pid, ipc or pid,ipc/);
 });
+
+test('sysctls: set in the sandbox, whose network and IPC namespaces the apps join; refused where those are the host\'s', () => {
+  const c = valid(sandboxConfig(sandboxCtx({ sysctls: { 'net.core.somaxconn': '1024', 'kernel.shm_rmid_forced': '1' } })));
+  assert.equal(c.linux.sysctl, { 'net.core.somaxconn': '1024', 'kernel.shm_rmid_forced': '1' });
+  assert.is(valid(sandboxConfig(sandboxCtx())).linux.sysctl, undefined);
+  const withSysctls = (value: object, more: { name: string; value: string }[] = []) => ({ ...manifest, annotations: [{ name: 'podstage.io/sysctls', value: JSON.stringify(value) }, ...more] });
+  checkRuncSupport(withSysctls({ 'net.core.somaxconn': '1024' }), checkOptions('default'));
+  assert.throws(() => checkRuncSupport(withSysctls({ 'net.core.somaxconn': '1024' }), checkOptions('host')), /net.core.somaxconn would change the host: the pod shares the host's network/);
+  assert.throws(() => checkRuncSupport(withSysctls({ 'kernel.shmmax': '1' }, [{ name: 'podstage.io/host-namespaces', value: 'ipc' }]), checkOptions('default')), /the host's IPC namespace/);
+});
+
+test('mount propagation: rslave and rshared binds, and a shared root for an rshared one (containerd\'s rule)', () => {
+  const volume = (propagation?: 'rslave' | 'rshared') => ({ source: '/srv/data', target: '/data', readOnly: false, recursive: true, ...(propagation === undefined ? {} : { propagation }) });
+  const slave = valid(appConfig(plan({ mounts: [volume('rslave')] }), ctx()));
+  assert.equal(mount(slave, '/data')?.options, ['rbind', 'rslave']);
+  assert.is(slave.linux.rootfsPropagation, undefined, 'runc\'s default root is recursively slave');
+  const both = valid(appConfig(plan({ mounts: [volume('rslave'), { ...volume('rshared'), target: '/shared' }] }), ctx()));
+  assert.is(both.linux.rootfsPropagation, 'shared');
+  const plain = valid(appConfig(plan({ mounts: [volume()] }), ctx()));
+  assert.equal(mount(plain, '/data')?.options, ['rbind', 'rprivate']);
+  assert.is(plain.linux.rootfsPropagation, undefined);
+});

@@ -64,3 +64,39 @@ export function hostNamespaces(annotations: readonly Annotation[] | undefined): 
   }
   return { pid: names.includes('pid'), ipc: names.includes('ipc') };
 }
+
+/**
+ * Pod annotation (ABI 6; the CRI's linux.sysctls): a JSON object of sysctls set in the pod's own
+ * namespaces before its apps start. Only namespaced ones, as Kubernetes lists them: the IPC
+ * namespace's (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) and the network namespace's (net.*).
+ */
+export const SYSCTLS_ANNOTATION = 'podstage.io/sysctls';
+
+const IPC_SYSCTLS = ['kernel.shm_rmid_forced', 'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni'];
+export const isNetSysctl = (name: string): boolean => name.startsWith('net.');
+export const isIpcSysctl = (name: string): boolean => IPC_SYSCTLS.includes(name) || name.startsWith('fs.mqueue.');
+
+/** The pod's sysctls, names with dots (Kubernetes also accepts slashes); a bad one is an error naming it. */
+export function podSysctls(annotations: readonly Annotation[] | undefined): Record<string, string> {
+  const text = annotationValue(annotations, SYSCTLS_ANNOTATION);
+  if (text === undefined) return {};
+  const fail = (detail: string): never => {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `annotation ${SYSCTLS_ANNOTATION}: ${detail}`);
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('expected a JSON object of sysctl names and values');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('expected a JSON object of sysctl names and values');
+  const out: Record<string, string> = {};
+  for (const [raw, v] of Object.entries(value)) {
+    const name = raw.replaceAll('/', '.');
+    if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(name)) fail(`${JSON.stringify(raw)} is not a sysctl name`);
+    if (!isNetSysctl(name) && !isIpcSysctl(name)) fail(`${name} is not a namespaced sysctl (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*): it would change the host`);
+    if (typeof v !== 'string' || v === '' || /[\n\0]/.test(v)) fail(`${name}: expected a value on one line, got ${JSON.stringify(v)}`);
+    out[name] = v as string;
+  }
+  return out;
+}

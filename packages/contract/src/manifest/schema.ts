@@ -206,6 +206,7 @@ export const podManifestSchema = {
           source: absolutePath,
           readOnly: { type: 'boolean' },
           recursive: { type: 'boolean' },
+          propagation: { enum: ['private', 'rslave', 'rshared'], 'x-expect': 'must be "private", "rslave" or "rshared"' },
           mode: { type: 'string', pattern: '^0?[0-7]{3,4}$', 'x-expect': 'must be an octal mode like "0755"' },
           uid: { type: 'integer', minimum: 0, maximum: 4294967294 },
           gid: { type: 'integer', minimum: 0, maximum: 4294967294 },

@@ -76,6 +76,12 @@ export interface Volume {
   source?: string;
   readOnly?: boolean;
   recursive?: boolean;
+  /**
+   * Mount propagation between the host path and the apps (ABI 6; kind "host"): private (the
+   * default), rslave (the host's later mounts under it reach the apps: Kubernetes'
+   * HostToContainer), rshared (and the apps' reach the host: Bidirectional).
+   */
+  propagation?: 'private' | 'rslave' | 'rshared';
   /** Octal permission string for kind "empty", e.g. "0755". */
   mode?: string;
   uid?: number;

@@ -39,17 +39,26 @@ function enterCommand(dataDir: string, stage1s: Stage1Registry, id: string, o: {
   return { file, args: formatEnterArgs({ uuid: ref.uuid, podDir: ref.path, app, command: o.command, ...(o.tty === true ? { tty: true } : {}) }), cwd: ref.path };
 }
 
+/** Run `command` to its end, or kill it (the command, not only its enter) after `timeoutMs`. */
 export async function execInPod(
   dataDir: string, stage1s: Stage1Registry, id: string, o: { app?: string | undefined; command: string[]; timeoutMs?: number },
 ): Promise<ExecResult> {
-  const c = enterCommand(dataDir, stage1s, id, o);
-  const { execa } = await import('execa');
-  const r = await execa(c.file, c.args, {
-    cwd: c.cwd, env: stage1Env(), extendEnv: false, reject: false, stdin: 'ignore', encoding: 'buffer', stripFinalNewline: false,
-    ...(o.timeoutMs === undefined || o.timeoutMs <= 0 ? {} : { timeout: o.timeoutMs, killSignal: 'SIGKILL' }),
-  });
-  const timedOut = r.timedOut === true;
-  return { exitCode: timedOut ? 137 : (r.exitCode ?? 255), stdout: Buffer.from(r.stdout as Uint8Array), stderr: Buffer.from(r.stderr as Uint8Array), timedOut };
+  const p = await spawnInPod(dataDir, stage1s, id, { app: o.app, command: o.command });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  p.stdout.on('data', (b: Buffer) => stdout.push(b));
+  p.stderr?.on('data', (b: Buffer) => stderr.push(b));
+  let timedOut = false;
+  const timer = o.timeoutMs === undefined || o.timeoutMs <= 0 ? undefined : setTimeout(() => {
+    timedOut = true;
+    p.kill();
+    // A process that left the group may still hold the pipes: they end here all the same.
+    p.stdout.destroy();
+    p.stderr?.destroy();
+  }, o.timeoutMs);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { exitCode: timedOut ? 137 : code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), timedOut };
 }
 
 /** A command running in an app, its stdio streams in the caller's hands. */
@@ -84,12 +93,13 @@ export interface SpawnInPodOptions {
  */
 export async function spawnInPod(dataDir: string, stage1s: Stage1Registry, id: string, o: SpawnInPodOptions): Promise<PodProcess> {
   const c = enterCommand(dataDir, stage1s, id, o);
-  const options = { cwd: c.cwd, env: stage1Env() };
+  // A process group of its own, which a kill ends as a whole (endGroup).
+  const options = { cwd: c.cwd, env: stage1Env(), detached: true };
   if (o.tty !== true) {
     const child = spawn(c.file, c.args, { ...options, stdio: [o.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     return {
       stdin: child.stdin ?? undefined, stdout: child.stdout as Readable, stderr: child.stderr as Readable,
-      resize: () => undefined, exited: exitStatus(child, [child.stdout as Readable, child.stderr as Readable]), kill: () => child.kill('SIGKILL'),
+      resize: () => undefined, exited: exitStatus(child, [child.stdout as Readable, child.stderr as Readable]), kill: () => endGroup(child),
     };
   }
   const { openPty, setWindowSize } = await import('@podstage/linux');
@@ -115,10 +125,27 @@ export async function spawnInPod(dataDir: string, stage1s: Stage1Registry, id: s
     exited: exitStatus(child, [terminal]),
     // Closing the terminal hangs up whatever still holds it (a process the enter left in the pod).
     kill: () => {
-      child.kill('SIGKILL');
+      endGroup(child);
       terminal.destroy();
     },
   };
+}
+
+const KILL_GRACE_MS = 500;
+
+/**
+ * SIGTERM to the enter's process group, SIGKILL a moment later: the command ends with the enter
+ * that waits for it (runc exec and nsenter keep the group but pass on no SIGKILL; kvm's enter
+ * asks the guest to kill the command on SIGTERM).
+ */
+function endGroup(child: ChildProcess): void {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, name);
+    } catch { /* already gone */ }
+  };
+  signal('SIGTERM');
+  setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
 }
 
 /**
