@@ -9,11 +9,11 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PodstageError, podSysctls, type RunOptions } from '@podstage/contract';
-import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote } from '@podstage/stage1-common';
+import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, refuseDevices, shellCommand, shellQuote } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { POD_DIR, stage1Rootfs } from './layout.js';
 import { writeStage1Rootfs } from './stage1-rootfs.js';
-import { NSPAWN, nspawnArgs, nspawnBinds, nspawnPrefix, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
+import { HOST_DEVICES_WHY, NSPAWN, nspawnArgs, nspawnBinds, nspawnPrefix, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
@@ -88,6 +88,7 @@ export function hostDriver(debug = false): PodDriver {
         `exec ${shellCommand([...nspawnPrefix(ctx), ...privateMounts, nspawn, ...nspawnArgs(p.manifest, ctx)])}`,
       ]);
     },
+    checkApp: (p, app) => refuseDevices(p.manifest.apps.filter((a) => a.name === app), 'host', HOST_DEVICES_WHY),
     writeAppBundle(p, app, dir, sandboxPid) {
       const init = childOf(sandboxPid);
       if (init === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${p.uuid}: nspawn ${sandboxPid} has no init`);

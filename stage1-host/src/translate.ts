@@ -7,7 +7,7 @@
  */
 import { dirname, join } from 'node:path';
 import { CAPABILITIES, effectiveCapabilities, effectiveIsolators, HOST_NAMESPACES_ANNOTATION, hostNamespaces, pod, PodstageError, type PodManifest, type Stage1CheckOptions } from '@podstage/contract';
-import { POD_CONTROLLERS, cgroupDir, checkPodSysctls, checkSeccompIsolators, refuseMountPropagation, podCgroup, podInitArgs } from '@podstage/stage1-common';
+import { POD_CONTROLLERS, cgroupDir, checkPodSysctls, checkSeccompIsolators, refuseDevices, refuseMountPropagation, podCgroup, podInitArgs } from '@podstage/stage1-common';
 import { CGROUP_DIR, hostVolumeInPod, machineName, POD_DIR, stage1Rootfs } from './layout.js';
 
 export const NSPAWN = 'systemd-nspawn';
@@ -58,10 +58,13 @@ export function extraCapabilities(m: PodManifest, insecureOptions: readonly stri
   return [...wanted].filter((c) => !NSPAWN_DEFAULT_CAPS.has(c)).sort();
 }
 
+export const HOST_DEVICES_WHY = 'the pod\'s device cgroup allows runc\'s default devices only';
+
 export function checkHostSupport(m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
   checkSeccompIsolators(m);
   checkPodSysctls(m, o);
   refuseMountPropagation(m, 'host', "nspawn's pod has a private mount namespace of its own");
+  refuseDevices(m.apps, 'host', HOST_DEVICES_WHY);
   const host = hostNamespaces(m.annotations);
   if (host.pid || host.ipc) {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 host: annotation ${HOST_NAMESPACES_ANNOTATION}: systemd-nspawn always gives a pod its own pid and IPC namespaces`, {

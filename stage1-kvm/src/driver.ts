@@ -9,14 +9,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appStdio, defaultPodHostname, isInteractive, PodstageError, podSysctls, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
-import { mountAppRootfs, planApp, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
-import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
+import { mountAppRootfs, planApp, refuseDevices, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
+import { pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
 import { readPodNetwork } from '@podstage/net/state';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { detectAccelerator } from './accel.js';
 import { DEFAULT_GUEST_DIR, guestBoot, QEMU } from './guest-boot.js';
 import { agentPipe, agentRequests, exportDir, outputDir, removeGuestFile, scriptsDir, setUpShares, shareApp, unshareApp } from './guest-share.js';
-import { appScript, guestResources, haltTimeoutS, qemuArgs, seccompProgram, TAP_MIRROR } from './translate.js';
+import { appScript, guestResources, KVM_DEVICES_WHY, haltTimeoutS, qemuArgs, seccompProgram, TAP_MIRROR } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const KVM_RUNTIME = join(packageDir, 'libexec', 'kvm-runtime');
@@ -76,12 +76,16 @@ export const kvmDriver: PodDriver = {
   },
   // From QEMU's start to the agent's first word: what a pod pays for its own kernel.
   sandboxCreated: (p, ms) => writeStage1Info(p.podDir, { ...readStage1Info(p.podDir), 'guest-boot-ms': String(ms) }),
+  checkApp: (p, app) => refuseDevices(p.manifest.apps.filter((a) => a.name === app), 'kvm', KVM_DEVICES_WHY),
   writeAppBundle(p, app, dir, qemuPid) {
     const plan = appPlan(p, app);
     mountAppRootfs(p.podDir, app);
     shareApp(p.podDir, plan);
     removeGuestReport(p.podDir, app);
-    const script = appScript(plan, seccompProgram(plan, p.options.insecureOptions), { sharePid: sharesPidNamespace(p.manifest) });
+    const target = pidNamespaceTarget(p, app);
+    const script = appScript(plan, seccompProgram(plan, p.options.insecureOptions), {
+      sharePid: sharesPidNamespace(p.manifest), ...(target === undefined ? {} : { pidNamespaceOf: target.app }),
+    });
     writeFileSync(join(scriptsDir(p.podDir), `app-${app}.sh`), script);
     // An app to attach to (ABI 6): kvm-io relays its stdin and terminal; the agent sets them up at start.
     const stdio = appStdio(plan.app.annotations, app);

@@ -10,7 +10,7 @@ import {
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
 import {
-  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, refuseMountPropagation, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, shellQuote, type AppPlan,
+  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, refuseDevices, refuseMountPropagation, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, shellQuote, type AppPlan,
 } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, guestInputFifo, guestTtyPidFile, guestTtySizeFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
@@ -35,12 +35,15 @@ function refuse(what: string, hint: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 kvm: ${what}`, { hint });
 }
 
+export const KVM_DEVICES_WHY = 'the guest has its own devices, not the host\'s';
+
 export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);
   if (o.net === 'host') refuse(`--net=host: a VM cannot share the host's network`, 'use the default network, --net=none or another CNI network');
   if (cniNetworks(o.net).length > 1) refuse(`--net=${o.net}: a VM joins one CNI network`, 'name one network');
   podSysctls(m.annotations);
   refuseMountPropagation(m, 'kvm', 'volumes reach the guest over 9p, which carries no mounts');
+  refuseDevices(m.apps, 'kvm', KVM_DEVICES_WHY);
   const host = hostNamespaces(m.annotations);
   if (host.pid || host.ipc) refuse(`annotation ${HOST_NAMESPACES_ANNOTATION}: a VM's apps cannot share the host's pid or IPC namespace`, 'run the pod under stage1 runc');
   haltTimeoutS(m);
@@ -171,6 +174,8 @@ export function seccompProgram(p: AppPlan, insecureOptions: readonly string[]): 
 export interface GuestPodOptions {
   /** The apps share the pod's pid namespace (podstage.io/share-pid-namespace) instead of one each. */
   sharePid: boolean;
+  /** The app whose pid namespace this one joins (podstage.io/pid-namespace-of). */
+  pidNamespaceOf?: string;
 }
 
 /**
@@ -236,7 +241,8 @@ function rootSteps(p: AppPlan): RootStep[] {
 export function appScript(p: AppPlan, seccompProgram: Buffer | undefined, pod: GuestPodOptions): string {
   const start = [
     'start', '--root', shellQuote(guestRootfs(p.name)), '--pid-file', guestAppPidFile(p.name),
-    ...(pod.sharePid ? ['--join-pid-ns', `"/proc/$(cat ${POD_INIT_PID_FILE})/ns/pid"`] : []),
+    ...(pod.pidNamespaceOf !== undefined ? ['--join-pid-ns', `"/proc/$(cat ${guestAppPidFile(pod.pidNamespaceOf)})/ns/pid"`]
+      : pod.sharePid ? ['--join-pid-ns', `"/proc/$(cat ${POD_INIT_PID_FILE})/ns/pid"`] : []),
     // runc's device allowlist on the app's cgroup (a BPF device filter: the guest's cgroups are v2).
     '--device-cgroup', guestCgroup(p.name), ...ALLOWED_DEVICES.flatMap((r) => ['--allow-device', shellQuote(devicesV1Rule(r))]),
     ...rootSteps(p).map(([flag, ...values]) => [flag, ...values.map(shellQuote)].join(' ')),

@@ -7,7 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostNamespaces, podSysctls, replaceFile } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
-import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
+import { hostDevices } from './devices.js';
+import { pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { mountPodShm, podShm } from './pod-shm.js';
 import { podRuntime, runtimeCommand } from './runtime.js';
@@ -50,7 +51,8 @@ export const runcDriver: PodDriver = {
   writeAppBundle(p, app, dir, sandboxPid) {
     const plan = planApp(p.podDir, p.manifest, app, p.options.insecureOptions);
     mountAppRootfs(p.podDir, app);
-    writeConfig(dir, appConfig(plan, appContext(p, sandboxPid)));
+    const target = pidNamespaceTarget(p, app);
+    writeConfig(dir, appConfig(plan, { ...appContext(p, sandboxPid), ...(target === undefined ? {} : { pidNamespaceOf: target.pid }), devices: hostDevices(plan.app) }));
   },
   appRemoved: (p, app) => unmountAppRootfs(p.podDir, app),
 };

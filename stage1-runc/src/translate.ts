@@ -65,6 +65,17 @@ export interface OciDeviceRule {
   access: string;
 }
 
+/** A device node runc makes in the container (linux.devices). */
+export interface OciDevice {
+  path: string;
+  type: 'b' | 'c';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
 export interface OciResources {
   memory?: { limit: number };
   cpu?: { shares?: number; quota?: number; period?: number };
@@ -80,6 +91,7 @@ export interface OciLinux {
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;
   rootfsPropagation?: 'shared';
+  devices?: OciDevice[];
 }
 
 export interface OciSpec {
@@ -118,6 +130,10 @@ export interface AppContext {
   sharePid: boolean;
   /** The host's pid and IPC namespaces, as the sandbox has them. */
   host?: HostNamespaces;
+  /** The host pid of another app whose pid namespace this one joins (podstage.io/pid-namespace-of). */
+  pidNamespaceOf?: number;
+  /** Host devices the app gets (podstage.io/devices), as the driver found them on the host. */
+  devices?: { node: OciDevice; access: string }[];
   /** The pod's /dev/shm on the host, shared by its apps as Kubernetes' pods share theirs (pod-shm.ts). */
   shm: string;
   insecureOptions: readonly string[];
@@ -252,7 +268,8 @@ function rootfsPropagation(plan: AppPlan): Pick<OciLinux, 'rootfsPropagation'> {
 
 function appNamespaces(ctx: AppContext): OciNamespace[] {
   const joined = (type: OciNamespaceType, ns: string): OciNamespace => ({ type, path: `/proc/${ctx.sandboxPid}/ns/${ns}` });
-  const pid: OciNamespace[] = ctx.host?.pid === true ? [] : [ctx.sharePid ? joined('pid', 'pid') : { type: 'pid' }];
+  const own: OciNamespace = ctx.pidNamespaceOf === undefined ? { type: 'pid' } : { type: 'pid', path: `/proc/${ctx.pidNamespaceOf}/ns/pid` };
+  const pid: OciNamespace[] = ctx.host?.pid === true ? [] : [ctx.sharePid ? joined('pid', 'pid') : own];
   return [
     ...pid,
     joined('network', 'net'),
@@ -263,9 +280,10 @@ function appNamespaces(ctx: AppContext): OciNamespace[] {
   ];
 }
 
-function appResources(plan: AppPlan): OciResources {
+function appResources(plan: AppPlan, ctx: AppContext): OciResources {
   const limits = cgroupLimits(plan.isolators);
-  const out: OciResources = { devices: [...DEVICE_RULES] };
+  const granted = (ctx.devices ?? []).map(({ node, access }): OciDeviceRule => ({ allow: true, type: node.type, major: node.major, minor: node.minor, access }));
+  const out: OciResources = { devices: [...DEVICE_RULES, ...granted] };
   if (limits.memoryBytes !== undefined) out.memory = { limit: limits.memoryBytes };
   if (limits.cpuQuotaUs !== undefined || limits.cpuShares !== undefined) {
     out.cpu = {};
@@ -320,7 +338,8 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
       namespaces: appNamespaces(ctx),
       ...rootfsPropagation(plan),
       cgroupsPath: appCgroupsPath(ctx.uuid, plan.name),
-      resources: appResources(plan),
+      resources: appResources(plan, ctx),
+      ...(ctx.devices === undefined || ctx.devices.length === 0 ? {} : { devices: ctx.devices.map((d) => d.node) }),
       ...hardening(ociSeccomp(plan.isolators, ctx.insecureOptions), ctx.insecureOptions),
     },
     annotations: { [ANNOTATION_POD]: ctx.uuid, [ANNOTATION_APP]: plan.name },

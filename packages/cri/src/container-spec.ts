@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import {
-  boundingCapabilities, CAPABILITIES, DEFAULT_CAPABILITIES, ISOLATOR, LOG_PATH_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Capability, type Isolator, type Mount, type Volume,
+  boundingCapabilities, CAPABILITIES, DEFAULT_CAPABILITIES, DEVICES_ANNOTATION, ISOLATOR, LOG_PATH_ANNOTATION, PID_NAMESPACE_OF_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Capability, type Isolator, type Mount, type Volume,
 } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
@@ -53,6 +53,9 @@ function privilegedIsolators(sandboxPrivileged: boolean): Isolator[] {
 
 function securityIsolators(sc: LinuxContainerSecurityContext | null, sandboxPrivileged: boolean): Isolator[] {
   if (sc === null) return [];
+  if ((sc.capabilities?.add_ambient_capabilities ?? []).length > 0) {
+    throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.security_context.capabilities.add_ambient_capabilities: ambient capabilities are not given (an app\'s ambient set stays empty)');
+  }
   if (sc.privileged) return [...privilegedIsolators(sandboxPrivileged), ...(sc.no_new_privs ? [{ name: ISOLATOR.noNewPrivileges, value: true }] : [])];
   const isolators: Isolator[] = [];
   const add = capabilityNames('config.linux.security_context.capabilities.add_capabilities', sc.capabilities?.add_capabilities ?? [], heldCapabilities());
@@ -142,6 +145,14 @@ function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; moun
   return { volumes, mounts: out };
 }
 
+/** Host devices (stage1 runc makes the nodes and allows them in the app's device cgroup; host and kvm refuse them). */
+function devicesAnnotation(config: ContainerConfig): Annotation[] {
+  if ((config.CDI_devices ?? []).length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.CDI_devices: CDI devices are not resolved by podstage; give devices (host paths)');
+  if (config.devices.length === 0) return [];
+  const devices = config.devices.map((d) => ({ path: d.container_path, hostPath: d.host_path, permissions: d.permissions }));
+  return [{ name: DEVICES_ANNOTATION, value: JSON.stringify(devices) }];
+}
+
 /** stdin (kept open across attaches unless stdin_once) and a terminal, which the app's monitor holds for Attach. */
 function stdioAnnotations(config: ContainerConfig): Annotation[] {
   return [
@@ -151,11 +162,12 @@ function stdioAnnotations(config: ContainerConfig): Annotation[] {
 }
 
 /** `logFile`: where the kubelet reads the container's log (conmon writes it there). */
-export function containerRequest(config: ContainerConfig, app: string, record: ContainerRecord, o: { logFile?: string | undefined; sandboxPrivileged?: boolean } = {}): PodRequest {
+export function containerRequest(
+  config: ContainerConfig, app: string, record: ContainerRecord, o: { logFile?: string | undefined; sandboxPrivileged?: boolean; pidTarget?: string } = {},
+): PodRequest {
   const logFile = o.logFile;
   const image = config.image?.image ?? '';
   if (image === '') throw invalid('config.image.image: expected an image reference');
-  if (config.devices.length > 0) throw new GrpcError(status.UNIMPLEMENTED, 'config.devices: devices are not supported yet');
   const sc = config.linux?.security_context ?? null;
   const [first, ...rest] = config.command;
   // A terminal comes with TERM=xterm unless the container sets its own, as containerd and CRI-O do.
@@ -176,6 +188,8 @@ export function containerRequest(config: ContainerConfig, app: string, record: C
         { name: CONTAINER_ANNOTATION, value: JSON.stringify(record) },
         ...(logFile === undefined ? [] : [{ name: LOG_PATH_ANNOTATION, value: logFile }]),
         ...stdioAnnotations(config),
+        ...(o.pidTarget === undefined ? [] : [{ name: PID_NAMESPACE_OF_ANNOTATION, value: o.pidTarget }]),
+        ...devicesAnnotation(config),
       ],
       origins: {},
     }],

@@ -49,7 +49,8 @@ export interface ContainerConfig {
   working_dir: string;
   envs: KeyValue[];
   mounts: CriMount[];
-  devices: unknown[];
+  devices: { container_path: string; host_path: string; permissions: string }[];
+  CDI_devices?: { name: string }[];
   labels: Labels;
   annotations: Labels;
   log_path: string;

@@ -13,4 +13,4 @@ export * from './app-rootfs.js';
 export * from './shell.js';
 export * from './pod-init.js';
 export * from './sysctls.js';
-export * from './propagation.js';
+export * from './refusals.js';

@@ -1,6 +1,6 @@
 /** Pod annotations of ABI 6: the host's namespaces and sysctls, as stage0 writes them and stage1s read them. */
 import * as assert from 'uvu/assert';
-import { hostNamespaces, podSysctls } from '@podstage/contract';
+import { appDevices, hostNamespaces, podSysctls } from '@podstage/contract';
 import { test } from '../helpers/suite.js';
 
 const sysctls = (value: string) => podSysctls([{ name: 'podstage.io/sysctls', value }]);
@@ -29,6 +29,16 @@ test('sysctls: namespaced ones only (net.*, the IPC namespace\'s), names with do
   fails(() => sysctls('{"net.core.somaxconn":"1\\n2"}'), 'net.core.somaxconn: expected a value on one line');
   fails(() => sysctls('{"../../etc":"1"}'), 'is not a sysctl name');
   fails(() => sysctls('[1]'), 'expected a JSON object');
+});
+
+
+test('devices: absolute paths, permissions some of r, w and m (all by default)', () => {
+  const devices = (value: string) => appDevices([{ name: 'podstage.io/devices', value }], 'web');
+  assert.equal(devices('[{"path":"/dev/fuse","hostPath":"/dev/fuse"}]'), [{ path: '/dev/fuse', hostPath: '/dev/fuse', permissions: 'rwm' }]);
+  assert.equal(devices('[{"path":"/dev/x","hostPath":"/dev/fuse","permissions":"wr"}]')[0]?.permissions, 'wr');
+  fails(() => devices('[{"path":"dev/x","hostPath":"/dev/fuse"}]'), 'app web: annotation podstage.io/devices: [0]: expected absolute path and hostPath');
+  fails(() => devices('[{"path":"/dev/x","hostPath":"/dev/fuse","permissions":"rx"}]'), '[0].permissions: expected some of r, w and m');
+  fails(() => devices('[{"path":"/dev/x","hostPath":"/dev/fuse","permissions":"rr"}]'), '[0].permissions');
 });
 
 test.run();

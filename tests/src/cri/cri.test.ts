@@ -350,6 +350,60 @@ t('mount propagation (runc): HostToContainer brings the host\'s later mounts in,
   }
 });
 
+for (const stage1 of ['runc', 'host', 'kvm']) {
+  t(`${stage1}: a container in another's pid namespace (TARGET, kubectl debug --target)`, async ({ sb, cri }) => {
+    const config = sandboxConfig(`target-${stage1}`, join(sb.dir, 'logs', `target-${stage1}`), { linux: { security_context: { namespace_options: { pid: 'CONTAINER' } } } });
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: stage1 });
+    const start = async (name: string, securityContext: Obj = {}) => {
+      const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', {
+        pod_sandbox_id: id, sandbox_config: config, config: containerConfig({ metadata: { name, attempt: 0 }, log_path: `${name}.log`, linux: { security_context: securityContext } }),
+      });
+      await cri.runtime('StartContainer', { container_id: cid });
+      return cid as string;
+    };
+    const pidNs = async (cid: string) => String((await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['readlink', '/proc/self/ns/pid'], timeout: 30 })).stdout).trim();
+    const main = await start('main');
+    const debug = await start('debug', { namespace_options: { pid: 'TARGET', target_id: main } });
+    assert.is(await pidNs(debug), await pidNs(main));
+    const ps = await cri.runtime<Obj>('ExecSync', { container_id: debug, cmd: ['ps', '-o', 'args'], timeout: 30 });
+    assert.match(String(ps.stdout), /^sleep 1000$/m, 'the target\'s processes are in sight');
+    // stage1 host's apps always share nspawn's pid namespace; the others give each container its own.
+    if (stage1 !== 'host') assert.is.not(await pidNs(await start('own')), await pidNs(main));
+    const missing = await rejection(cri.runtime('CreateContainer', {
+      pod_sandbox_id: id, sandbox_config: config, config: containerConfig({ metadata: { name: 'lost', attempt: 0 }, linux: { security_context: { namespace_options: { pid: 'TARGET', target_id: 'f00d' } } } }),
+    }));
+    assert.is(missing.code, grpcStatus.NOT_FOUND);
+    assert.match(missing.details, 'namespace_options.target_id: no container "f00d"');
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  });
+}
+
+t('devices: runc makes the host\'s nodes and allows them with the permissions asked; host and kvm refuse them and keep no container', async ({ sb, cri }) => {
+  const devices = [{ container_path: '/dev/net/tun', host_path: '/dev/net/tun', permissions: 'rwm' }, { container_path: '/dev/fuse', host_path: '/dev/fuse', permissions: 'r' }];
+  const config = sandboxConfig('devices', join(sb.dir, 'logs', 'devices'));
+  const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+  const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', { pod_sandbox_id: id, sandbox_config: config, config: containerConfig({ devices }) });
+  await cri.runtime('StartContainer', { container_id: cid });
+  const open = async (path: string) => cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['sh', '-c', `ls -l ${path} && exec 3<>${path} && echo opened`], timeout: 30 });
+  const tun = await open('/dev/net/tun');
+  assert.match(String(tun.stdout), /^crw-rw-rw-\s+1 root\s+root\s+10,\s+200 .*\/dev\/net\/tun\nopened\n$/, String(tun.stderr));
+  const fuse = await open('/dev/fuse');
+  assert.match(String(fuse.stdout), /10,\s+229/, 'the node is there');
+  assert.not.match(String(fuse.stdout), /opened/, 'read and write: more than "r" allows');
+  assert.match(String(fuse.stderr), 'Operation not permitted');
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+
+  const hostConfig = sandboxConfig('devices-host', join(sb.dir, 'logs', 'devices-host'));
+  const { pod_sandbox_id: hostPod } = await cri.runtime<Obj>('RunPodSandbox', { config: hostConfig, runtime_handler: 'host' });
+  const refused = await rejection(cri.runtime('CreateContainer', { pod_sandbox_id: hostPod, sandbox_config: hostConfig, config: containerConfig({ devices }) }));
+  assert.match(refused.details, 'stage1 host: app main: annotation podstage.io/devices:', refused.details);
+  assert.equal((await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: hostPod } })).containers, [], 'no container was kept');
+  // The same name is free again.
+  await cri.runtime('CreateContainer', { pod_sandbox_id: hostPod, sandbox_config: hostConfig, config: containerConfig() });
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: hostPod });
+});
+
 t('no pod depends on the server: restarted, it lists the running sandbox and container and execs into it; podstage list agrees', async (ctx) => {
   const config = sandboxConfig('survivor', join(ctx.sb.dir, 'logs', 'survivor'));
   const { pod_sandbox_id: id } = await ctx.cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });

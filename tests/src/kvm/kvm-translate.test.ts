@@ -109,4 +109,8 @@ test('an app to attach to: its stdin is the FIFO the agent feeds, its terminal p
   assert.match(tty, '(echo 0 > $C/cgroup.procs && exec /bin/podstage-tty /run/podstage/web.size -- /bin/busybox env -i');
   assert.match(tty, ') </run/podstage/web.in >/out/web.stdout 2>/out/web.stderr &\necho $! > /run/podstage/web.tty\n');
 });
+
+test("an app in another app's pid namespace joins it by the other's guest pid file", () => {
+  assert.match(appScript(plan(), undefined, { sharePid: true, pidNamespaceOf: 'main' }), '--join-pid-ns "/proc/$(cat /run/podstage/app-main.pid)/ns/pid"');
+});
 test.run();

@@ -316,7 +316,6 @@ test('snapshot: representative app config matches tests/fixtures/runc/app-config
   assert.fixture(text, readFileSync(FIXTURE, 'utf8'));
 });
 
-test.run();
 
 test('an app with a terminal (podstage.io/tty): runc makes its pty; without, none', () => {
   const base = plan();
@@ -358,3 +357,17 @@ test('mount propagation: rslave and rshared binds, and a shared root for an rsha
   assert.equal(mount(plain, '/data')?.options, ['rbind', 'rprivate']);
   assert.is(plain.linux.rootfsPropagation, undefined);
 });
+
+test("an app in another app's pid namespace (podstage.io/pid-namespace-of) joins it by the other's pid", () => {
+  const c = valid(appConfig(plan(), ctx({ pidNamespaceOf: 4711 })));
+  assert.equal(c.linux.namespaces.find((n) => n.type === 'pid'), { type: 'pid', path: '/proc/4711/ns/pid' });
+});
+
+test('host devices: the nodes runc makes, and a device cgroup rule for each with the access asked', () => {
+  const node = { path: '/dev/fuse', type: 'c' as const, major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 };
+  const c = valid(appConfig(plan(), ctx({ devices: [{ node, access: 'rw' }] })));
+  assert.equal(c.linux.devices, [node]);
+  assert.equal(c.linux.resources.devices.at(-1), { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' });
+  assert.is(valid(appConfig(plan(), ctx())).linux.devices, undefined);
+});
+test.run();

@@ -100,3 +100,46 @@ export function podSysctls(annotations: readonly Annotation[] | undefined): Reco
   }
   return out;
 }
+
+/**
+ * App annotation (ABI 6; the CRI's pid namespace TARGET, kubectl debug --target): the app starts
+ * in the pid namespace of the named app of its pod, which must be running.
+ */
+export const PID_NAMESPACE_OF_ANNOTATION = 'podstage.io/pid-namespace-of';
+
+export const pidNamespaceOf = (annotations: readonly Annotation[] | undefined): string | undefined => annotationValue(annotations, PID_NAMESPACE_OF_ANNOTATION);
+
+/**
+ * App annotation (ABI 6; the CRI's devices): a JSON array of host devices the app gets,
+ * `{"path": in the app, "hostPath": on the host, "permissions": any of r, w, m}`. A stage1 that
+ * cannot give them refuses the app when it is added.
+ */
+export const DEVICES_ANNOTATION = 'podstage.io/devices';
+
+export interface DeviceRequest {
+  path: string;
+  hostPath: string;
+  permissions: string;
+}
+
+export function appDevices(annotations: readonly Annotation[] | undefined, app: string): DeviceRequest[] {
+  const text = annotationValue(annotations, DEVICES_ANNOTATION);
+  if (text === undefined) return [];
+  const fail = (detail: string): never => {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `app ${app}: annotation ${DEVICES_ANNOTATION}: ${detail}`);
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('expected a JSON array of {path, hostPath, permissions}');
+  }
+  if (!Array.isArray(value)) return fail('expected a JSON array of {path, hostPath, permissions}');
+  return value.map((d: Partial<DeviceRequest>, i) => {
+    const absolute = (p: unknown) => typeof p === 'string' && p.startsWith('/') && !p.split('/').includes('..');
+    if (!absolute(d.path) || !absolute(d.hostPath)) fail(`[${i}]: expected absolute path and hostPath`);
+    const permissions = d.permissions === undefined || d.permissions === '' ? 'rwm' : d.permissions;
+    if (typeof permissions !== 'string' || !/^(?!.*(.).*\1)[rwm]{1,3}$/.test(permissions)) fail(`[${i}].permissions: expected some of r, w and m, got ${JSON.stringify(d.permissions)}`);
+    return { path: d.path as string, hostPath: d.hostPath as string, permissions };
+  });
+}

@@ -6,8 +6,18 @@ import { containerId } from '../ids.js';
 import { requestedLogPath } from '../logs.js';
 import type { ContainerConfig } from '../messages.js';
 import type { ContainerRecord } from '../records.js';
-import { requireSandbox } from '../state.js';
+import { findContainer, requireSandbox } from '../state.js';
 import type { Rpc } from './types.js';
+
+/** The pid namespace TARGET (kubectl debug --target): another container of the same sandbox, by its app's name. */
+function targetApp(dataDir: string, sandbox: string, config: ContainerConfig): string | undefined {
+  const ns = config.linux?.security_context?.namespace_options;
+  if (ns?.pid !== 'TARGET') return undefined;
+  const field = 'config.linux.security_context.namespace_options.target_id';
+  const target = findContainer(dataDir, ns.target_id);
+  if (target === undefined || target.sandbox.ref.uuid !== sandbox) throw new GrpcError(status.NOT_FOUND, `${field}: no container ${JSON.stringify(ns.target_id)} in pod sandbox ${sandbox}`);
+  return target.app.name;
+}
 
 /** The container becomes an app of the sandbox, created and not started. */
 export const CreateContainer: Rpc = async (ctx, req: { pod_sandbox_id: string; config: ContainerConfig | null }) => {
@@ -21,6 +31,8 @@ export const CreateContainer: Rpc = async (ctx, req: { pod_sandbox_id: string; c
     createdAt: nowNanos().toString(),
   };
   const logFile = requestedLogPath(sandbox.record.logDirectory, req.config.log_path);
-  const name = await addApp(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, containerRequest(req.config, app, record, { logFile, sandboxPrivileged: sandbox.record.privileged === true }), { store: ctx.store, fetch: { ...ctx.fetch, pullPolicy: 'never' } });
+  const pidTarget = targetApp(ctx.dataDir, sandbox.ref.uuid, req.config);
+  const request = containerRequest(req.config, app, record, { logFile, sandboxPrivileged: sandbox.record.privileged === true, ...(pidTarget === undefined ? {} : { pidTarget }) });
+  const name = await addApp(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, request, { store: ctx.store, fetch: { ...ctx.fetch, pullPolicy: 'never' } });
   return { container_id: containerId(sandbox.ref.uuid, name) };
 };

@@ -32,7 +32,13 @@ export async function addApp(dataDir: string, stage1s: Stage1Registry, id: strin
   if (stage1.builtin !== undefined) (await stage1s.builtins[stage1.builtin]?.())?.check?.(withVolumes, readPodOptions(ref.path));
   const image = await resolveImage(o.store, spec.apps[0]!.image, o.fetch);
   const app = await addAppToPod(ref, o.store, spec, image);
-  await callApp(stage1s, stage1, 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
+  try {
+    await callApp(stage1s, stage1, 'app-add', { uuid: ref.uuid, podDir: ref.path, app: app.name, force: false });
+  } catch (err) {
+    // Refused by the stage1 (what it cannot give the app): nothing of the app stays.
+    await removeAppFromPod(ref, app.name, spec.volumes.map((v) => v.name));
+    throw err;
+  }
   return app.name;
 }
 

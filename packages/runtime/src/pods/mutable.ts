@@ -50,12 +50,13 @@ export async function addAppToPod(ref: PodRef, store: ImageStore, request: PodRe
   });
 }
 
-/** Remove a stopped app from the manifest and delete its directory (its writable layer and log). */
-export async function removeAppFromPod(ref: PodRef, name: string): Promise<void> {
+/** Remove a stopped app from the manifest and delete its directory (its writable layer and log); `volumes`: those it came with. */
+export async function removeAppFromPod(ref: PodRef, name: string, volumes: readonly string[] = []): Promise<void> {
   await withManifestLock(ref, async () => {
     const m = readPodManifest(ref.path);
     if (!m.apps.some((a) => a.name === name)) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app named ${name}`);
-    writePodManifest(ref.path, { ...m, apps: m.apps.filter((a) => a.name !== name) });
+    const kept = (m.volumes ?? []).filter((v) => !volumes.includes(v.name));
+    writePodManifest(ref.path, { ...m, apps: m.apps.filter((a) => a.name !== name), ...(m.volumes === undefined ? {} : { volumes: kept }) });
     rmSync(pod.appDir(ref.path, name), { recursive: true, force: true });
   });
 }

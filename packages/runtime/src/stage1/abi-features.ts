@@ -3,7 +3,7 @@
  * or an app is written: a stage1 of an older ABI would ignore it silently.
  */
 import {
-  appStdio, HOST_NAMESPACES_ANNOTATION, hostNamespaces, isInteractive, PodstageError, podSysctls, SYSCTLS_ANNOTATION, type PodManifest, type RuntimeApp, type Stage1Manifest,
+  appDevices, appStdio, DEVICES_ANNOTATION, HOST_NAMESPACES_ANNOTATION, hostNamespaces, isInteractive, PodstageError, PID_NAMESPACE_OF_ANNOTATION, pidNamespaceOf, podSysctls, SYSCTLS_ANNOTATION, type PodManifest, type RuntimeApp, type Stage1Manifest,
 } from '@podstage/contract';
 
 /** The first ABI whose stage1s give an app a stdin and a terminal to attach to, know the host's namespaces and set sysctls. */
@@ -30,6 +30,12 @@ export function checkPodForStage1(m: Pick<PodManifest, 'annotations' | 'volumes'
 export function checkAppsForStage1(apps: readonly Pick<RuntimeApp, 'name' | 'annotations'>[], stage1: Stage1Manifest): void {
   for (const app of apps) {
     const stdio = appStdio(app.annotations, app.name);
+    if (appDevices(app.annotations, app.name).length > 0 && stage1.abiVersion < POD_NAMESPACES_ABI) {
+      throw tooOld(DEVICES_ANNOTATION, 'gives an app no host devices', stage1);
+    }
+    if (pidNamespaceOf(app.annotations) !== undefined && stage1.abiVersion < POD_NAMESPACES_ABI) {
+      throw tooOld(PID_NAMESPACE_OF_ANNOTATION, 'cannot start an app in another\'s pid namespace', stage1);
+    }
     if (isInteractive(stdio) && stage1.abiVersion < ATTACH_ABI) {
       throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `app ${app.name}: stage1 ${stage1.name} (ABI ${stage1.abiVersion}) cannot give an app ${stdio.tty ? 'a terminal' : 'a stdin'} to attach to (ABI ${ATTACH_ABI})`, {
         hint: 'run the app without a terminal and stdin, or under a stage1 that has them',

@@ -88,8 +88,10 @@ export function monitoredEntrypoints(driver: PodDriver) {
     async stop(o: StopOptions): Promise<void> {
       await stopPod(load(o), o.force);
     },
-    /** The app is already in the pod manifest (stage0 added it); nothing to prepare before app-start. */
-    async appAdd(_o: AppOptions): Promise<void> {},
+    /** The app is already in the pod manifest (stage0 added it): what the stage1 cannot give it is refused here. */
+    async appAdd(o: AppOptions): Promise<void> {
+      driver.checkApp?.(load(o), o.app);
+    },
     async appStart(o: AppOptions): Promise<void> {
       const p = load(o);
       if (appRunning(p, o.app)) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} is already running`);

@@ -14,7 +14,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, wr
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  annotationValue, appStdio, LOG_PATH_ANNOTATION, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
+  annotationValue, appStdio, LOG_PATH_ANNOTATION, PID_NAMESPACE_OF_ANNOTATION, pidNamespaceOf, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
 } from '@podstage/contract';
 import { backoff, podProcesses, processGone, signalAll } from '@podstage/linux';
 import { inCgroupArgv, podCgroup } from '../cgroups.js';
@@ -69,6 +69,8 @@ export interface PodDriver {
   writeAppBundle(p: MonitoredPod, app: string, dir: string, sandboxPid: number): void;
   /** After app-rm deleted the app's container (runc: unmount its root). */
   appRemoved?(p: MonitoredPod, app: string): void;
+  /** Refuse, at app-add, what the stage1 cannot give an app stage0 added to the manifest (host, kvm: devices). */
+  checkApp?(p: MonitoredPod, app: string): void;
 }
 
 export function loadPod(uuid: string, podDir: string, driver: PodDriver): MonitoredPod {
@@ -193,6 +195,14 @@ export async function startApp(p: MonitoredPod, app: string, { interactive = fal
 
 export function appRunning(p: MonitoredPod, app: string): boolean {
   return existsSync(pod.appStarted(p.podDir, app)) && !existsSync(pod.appExitStatus(p.podDir, app)) && alive(appPid(p, app));
+}
+
+/** The running app whose pid namespace `app` starts in (podstage.io/pid-namespace-of), if it names one. */
+export function pidNamespaceTarget(p: MonitoredPod, app: string): { app: string; pid: number } | undefined {
+  const target = pidNamespaceOf(p.manifest.apps.find((a) => a.name === app)?.annotations);
+  if (target === undefined) return undefined;
+  if (!appRunning(p, target)) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${app}: annotation ${PID_NAMESPACE_OF_ANNOTATION}: app ${target} of pod ${p.uuid} is not running`);
+  return { app: target, pid: appPid(p, target) as number };
 }
 
 /** Until the app's exit file is written, or nobody is left to write it (its conmon was killed). */
