@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   status: { summary: "Show a pod's state, pid and apps' exit codes", load: () => import('./commands/status.js') },
   list: { summary: 'List pods with their apps, images and states', load: () => import('./commands/list.js') },
   enter: { summary: 'Run a command inside a running app', load: () => import('./commands/enter.js') },
+  attach: { summary: "Attach to a running app's output, stdin and terminal", load: () => import('./commands/attach.js') },
   stop: { summary: 'Stop running pods', load: () => import('./commands/stop.js') },
   rm: { summary: 'Remove pods that are not running', load: () => import('./commands/rm.js') },
   gc: { summary: 'Collect exited and aborted pods and what crashed imports left', load: () => import('./commands/gc.js') },
@@ -52,7 +53,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
 };
 
 /** Commands whose own exit code is an app's: podstage's errors use 254 there (rkt). */
-const APP_EXIT_COMMANDS = new Set(['run', 'run-prepared', 'enter']);
+const APP_EXIT_COMMANDS = new Set(['run', 'run-prepared', 'enter', 'attach']);
 
 function commandRows(names: string[]): string {
   const width = Math.max(...names.map((n) => n.length)) + 2;

@@ -12,11 +12,10 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
-import { appStdio, pod, PodstageError, readPodManifest, type AppStdio } from '@podstage/contract';
-import { connectUnixSocket } from '@podstage/linux';
-import { findPod } from './lifecycle.js';
+import { appStdio, pod, PodstageError, readAppExitStatus, readPodManifest, type AppStdio, type RuntimeApp } from '@podstage/contract';
+import { backoff, connectUnixSocket } from '@podstage/linux';
 import { writeMonitorControl } from './monitor-control.js';
-import { requireRunning } from './stop.js';
+import { enterTarget } from './stop.js';
 
 type SeqpacketSocket = import('node-unix-socket').SeqpacketSocket;
 
@@ -24,6 +23,8 @@ export type OutputStream = 'stdout' | 'stderr';
 const STREAM_OF_TAG: Record<number, OutputStream> = { 2: 'stdout', 3: 'stderr' };
 /** conmon's STDIO_BUF_SIZE and the stream byte. */
 const PACKET_SIZE = 8192 + 1;
+/** conmon's exit command records the status right after the app ends. */
+const EXIT_RECORDED_MS = 5000;
 
 export interface AppAttachment {
   /** What the app's monitor holds: the app's stdin (stream or once) and terminal. */
@@ -40,14 +41,14 @@ export interface AppAttachment {
   resize(columns: number, rows: number): void;
   /** Detach. */
   close(): void;
+  /** Once ended: the app's exit status, as soon as its monitor recorded it (undefined if it did not within a few seconds). */
+  exitCode(): Promise<number | undefined>;
 }
 
-/** Connect to the app's monitor; refused for a pod whose stage1 has no attach socket (ABI < 6). */
-export async function attachToApp(dataDir: string, id: string, app: string): Promise<AppAttachment> {
-  const ref = findPod(dataDir, id);
-  requireRunning(ref);
-  const runtimeApp = readPodManifest(ref.path).apps.find((a) => a.name === app);
-  if (runtimeApp === undefined) throw new PodstageError('ERR_PODSTAGE_APP_NOT_FOUND', `pod ${ref.uuid} has no app ${JSON.stringify(app)}`);
+/** Connect to the app's monitor (`app`: the pod's only one when not given); refused for a pod whose stage1 has no attach socket (ABI < 6). */
+export async function attachToApp(dataDir: string, id: string, name?: string): Promise<AppAttachment> {
+  const { ref, app } = enterTarget(dataDir, id, name);
+  const runtimeApp = readPodManifest(ref.path).apps.find((a) => a.name === app) as RuntimeApp;
   const stdio = appStdio(runtimeApp.annotations, app);
   const socket = connect(ref.uuid, app, pod.appAttachSocket(ref.path, app));
   const ended = new Promise<void>((resolve) => {
@@ -78,6 +79,14 @@ export async function attachToApp(dataDir: string, id: string, app: string): Pro
       if (detached) return;
       detached = true;
       socket.destroy();
+    },
+    async exitCode() {
+      const pause = backoff();
+      for (const deadline = Date.now() + EXIT_RECORDED_MS; Date.now() < deadline; await pause()) {
+        const status = readAppExitStatus(ref.path, app);
+        if (status !== undefined) return status;
+      }
+      return undefined;
     },
   };
 }
