@@ -8,12 +8,12 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PodstageError, podSysctls, type RunOptions } from '@podstage/contract';
-import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, refuseDevices, shellCommand, shellQuote } from '@podstage/stage1-common';
+import { PodstageError, type RunOptions } from '@podstage/contract';
+import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote, sysctlLines } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { POD_DIR, stage1Rootfs } from './layout.js';
 import { writeStage1Rootfs } from './stage1-rootfs.js';
-import { HOST_DEVICES_WHY, NSPAWN, nspawnArgs, nspawnBinds, nspawnPrefix, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
+import { checkHostSupport, NSPAWN, nspawnArgs, nspawnBinds, nspawnPrefix, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
@@ -81,14 +81,14 @@ export function hostDriver(debug = false): PodDriver {
       const privateMounts = ['/usr/bin/unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c',
         `mount -t tmpfs -o mode=0755 tmpfs ${NSPAWN_PROPAGATION} && exec "$0" "$@"`];
       // nspawn-runtime sets them in the pod's namespaces once nspawn runs, before any app.
-      writeFileSync(join(dir, 'sysctls'), Object.entries(podSysctls(p.manifest.annotations)).map(([name, value]) => `${name} ${value}\n`).join(''));
+      writeFileSync(join(dir, 'sysctls'), sysctlLines(p.manifest));
       writeRunScript(dir, [
         `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
         `export SYSTEMD_SECCOMP=0 SYSTEMD_LOG_LEVEL=${debug ? 'info' : 'err'}`,
         `exec ${shellCommand([...nspawnPrefix(ctx), ...privateMounts, nspawn, ...nspawnArgs(p.manifest, ctx)])}`,
       ]);
     },
-    checkApp: (p, app) => refuseDevices(p.manifest.apps.filter((a) => a.name === app), 'host', HOST_DEVICES_WHY),
+    check: (p) => checkHostSupport(p.manifest, p.options),
     writeAppBundle(p, app, dir, sandboxPid) {
       const init = childOf(sandboxPid);
       if (init === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${p.uuid}: nspawn ${sandboxPid} has no init`);

@@ -58,7 +58,7 @@ export function extraCapabilities(m: PodManifest, insecureOptions: readonly stri
   return [...wanted].filter((c) => !NSPAWN_DEFAULT_CAPS.has(c)).sort();
 }
 
-export const HOST_DEVICES_WHY = 'the pod\'s device cgroup allows runc\'s default devices only';
+const HOST_DEVICES_WHY = 'the pod\'s device cgroup allows runc\'s default devices only';
 
 export function checkHostSupport(m: PodManifest, o: Pick<Stage1CheckOptions, 'net'>): void {
   checkSeccompIsolators(m);

@@ -8,15 +8,15 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appStdio, defaultPodHostname, isInteractive, PodstageError, podSysctls, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
-import { mountAppRootfs, planApp, refuseDevices, shellCommand, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
+import { appStdio, defaultPodHostname, isInteractive, PodstageError, readStage1Info, writeStage1Info, type Stage1Info } from '@podstage/contract';
+import { mountAppRootfs, planApp, shellCommand, sysctlLines, unmountAppRootfs, type AppPlan } from '@podstage/stage1-common';
 import { pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
 import { readPodNetwork } from '@podstage/net/state';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { detectAccelerator } from './accel.js';
 import { DEFAULT_GUEST_DIR, guestBoot, QEMU } from './guest-boot.js';
 import { agentPipe, agentRequests, exportDir, outputDir, removeGuestFile, scriptsDir, setUpShares, shareApp, unshareApp } from './guest-share.js';
-import { appScript, guestResources, KVM_DEVICES_WHY, haltTimeoutS, qemuArgs, seccompProgram, TAP_MIRROR } from './translate.js';
+import { appScript, checkKvmSupport, guestResources, haltTimeoutS, qemuArgs, seccompProgram, TAP_MIRROR } from './translate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const KVM_RUNTIME = join(packageDir, 'libexec', 'kvm-runtime');
@@ -64,7 +64,7 @@ export const kvmDriver: PodDriver = {
     writeStage1Info(p.podDir, info);
     writeFileSync(join(dir, 'halt-timeout'), `${haltTimeoutS(p.manifest)}\n`);
     // The guest's agent sets them before it says ready: the VM is the pod, every sysctl is its own.
-    writeFileSync(join(scriptsDir(p.podDir), 'sysctls'), Object.entries(podSysctls(p.manifest.annotations)).map(([name, value]) => `${name} ${value}\n`).join(''));
+    writeFileSync(join(scriptsDir(p.podDir), 'sysctls'), sysctlLines(p.manifest));
     const hostname = p.options.hostname ?? defaultPodHostname(p.uuid);
     const net = guestNetwork(p);
     const qemu = [QEMU, ...qemuArgs({
@@ -76,7 +76,7 @@ export const kvmDriver: PodDriver = {
   },
   // From QEMU's start to the agent's first word: what a pod pays for its own kernel.
   sandboxCreated: (p, ms) => writeStage1Info(p.podDir, { ...readStage1Info(p.podDir), 'guest-boot-ms': String(ms) }),
-  checkApp: (p, app) => refuseDevices(p.manifest.apps.filter((a) => a.name === app), 'kvm', KVM_DEVICES_WHY),
+  check: (p) => checkKvmSupport(p.manifest, p.options),
   writeAppBundle(p, app, dir, qemuPid) {
     const plan = appPlan(p, app);
     mountAppRootfs(p.podDir, app);

@@ -35,7 +35,7 @@ function refuse(what: string, hint: string): never {
   throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 kvm: ${what}`, { hint });
 }
 
-export const KVM_DEVICES_WHY = 'the guest has its own devices, not the host\'s';
+const KVM_DEVICES_WHY = 'the guest has its own devices, not the host\'s';
 
 export function checkKvmSupport(m: PodManifest, o: Stage1CheckOptions): void {
   checkSeccompIsolators(m);

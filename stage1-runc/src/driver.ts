@@ -7,12 +7,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostNamespaces, podSysctls, replaceFile } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
-import { hostDevices } from './devices.js';
 import { pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
+import { hostDevices } from './devices.js';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { mountPodShm, podShm } from './pod-shm.js';
 import { podRuntime, runtimeCommand } from './runtime.js';
-import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
+import { appConfig, checkRuncSupport, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
 
 export const PAUSE_BINARY = '/bin/busybox';
 
@@ -55,5 +55,6 @@ export const runcDriver: PodDriver = {
     writeConfig(dir, appConfig(plan, { ...appContext(p, sandboxPid), ...(target === undefined ? {} : { pidNamespaceOf: target.pid }), devices: hostDevices(plan.app) }));
   },
   appRemoved: (p, app) => unmountAppRootfs(p.podDir, app),
+  check: (p) => checkRuncSupport(p.manifest, p.options),
 };
 

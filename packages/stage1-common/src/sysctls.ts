@@ -5,6 +5,11 @@
  */
 import { hostNamespaces, isNetSysctl, PodstageError, podSysctls, SYSCTLS_ANNOTATION, type PodManifest } from '@podstage/contract';
 
+/** The pod's sysctls as "NAME VALUE" lines, for the stage1 scripts that set them (nspawn-runtime, the kvm guest's agent). */
+export function sysctlLines(m: PodManifest): string {
+  return Object.entries(podSysctls(m.annotations)).map(([name, value]) => `${name} ${value}\n`).join('');
+}
+
 export function checkPodSysctls(m: PodManifest, o: { net: string }): Record<string, string> {
   const sysctls = podSysctls(m.annotations);
   const hostIpc = hostNamespaces(m.annotations).ipc;

@@ -4,7 +4,7 @@
  * pod's stage1 acts in the running pod.
  */
 import type { FetchImageOptions, ImageStore } from '@podstage/images';
-import { PodstageError, readPodManifest, readPodOptions } from '@podstage/contract';
+import { PodstageError, readPodManifest } from '@podstage/contract';
 import { resolveImage } from '../prepare.js';
 import { checkAppsForStage1, checkPodForStage1 } from '../stage1/abi-features.js';
 import { callApp, readPodStage1 } from '../stage1/invoke.js';
@@ -25,11 +25,8 @@ export async function addApp(dataDir: string, stage1s: Stage1Registry, id: strin
   if (spec.apps.length !== 1) throw new PodstageError('ERR_PODSTAGE_USAGE', `an app is added with exactly one image, got ${spec.apps.length}`);
   const stage1 = readPodStage1(ref.path);
   checkAppsForStage1([{ name: spec.apps[0]!.name ?? 'app', annotations: spec.apps[0]!.annotations ?? [] }], stage1.manifest);
-  // What the stage1 refuses of the pod (a volume's propagation), checked before the app is written, as at prepare.
   const m = readPodManifest(ref.path);
-  const withVolumes = { ...m, volumes: [...(m.volumes ?? []), ...spec.volumes] };
-  checkPodForStage1(withVolumes, stage1.manifest);
-  if (stage1.builtin !== undefined) (await stage1s.builtins[stage1.builtin]?.())?.check?.(withVolumes, readPodOptions(ref.path));
+  checkPodForStage1({ ...m, volumes: [...(m.volumes ?? []), ...spec.volumes] }, stage1.manifest);
   const image = await resolveImage(o.store, spec.apps[0]!.image, o.fetch);
   const app = await addAppToPod(ref, o.store, spec, image);
   try {

@@ -88,9 +88,9 @@ export function monitoredEntrypoints(driver: PodDriver) {
     async stop(o: StopOptions): Promise<void> {
       await stopPod(load(o), o.force);
     },
-    /** The app is already in the pod manifest (stage0 added it): what the stage1 cannot give it is refused here. */
+    /** The app is already in the pod manifest (stage0 added it, and removes it again if this refuses it). */
     async appAdd(o: AppOptions): Promise<void> {
-      driver.checkApp?.(load(o), o.app);
+      driver.check?.(load(o));
     },
     async appStart(o: AppOptions): Promise<void> {
       const p = load(o);

@@ -69,8 +69,8 @@ export interface PodDriver {
   writeAppBundle(p: MonitoredPod, app: string, dir: string, sandboxPid: number): void;
   /** After app-rm deleted the app's container (runc: unmount its root). */
   appRemoved?(p: MonitoredPod, app: string): void;
-  /** Refuse, at app-add, what the stage1 cannot give an app stage0 added to the manifest (host, kvm: devices). */
-  checkApp?(p: MonitoredPod, app: string): void;
+  /** The stage1's check of the pod (what it refuses), run again at app-add: the manifest then holds the new app and its volumes. */
+  check?(p: MonitoredPod): void;
 }
 
 export function loadPod(uuid: string, podDir: string, driver: PodDriver): MonitoredPod {
