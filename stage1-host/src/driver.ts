@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PodstageError, type RunOptions } from '@podstage/contract';
+import { PodstageError, type PodManifest, type RunOptions } from '@podstage/contract';
 import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote, sysctlLines } from '@podstage/stage1-common';
 import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
 import { POD_DIR, stage1Rootfs } from './layout.js';
@@ -21,10 +21,23 @@ export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
 export const STAGE2 = join(packageDir, 'dist', 'stage2', 'exec-app.js');
 const NSENTER = '/usr/bin/nsenter';
 
+const POD_NAMESPACES = ['--pid', '--uts', '--ipc', '--net', '--cgroup'];
+
 /** nsenter into every namespace of the pod whose init is `init` (on the host), then the stage2 helper with `args`. */
 export const stage2InPod = (init: number, args: readonly string[]): string[] => [
-  NSENTER, `--target=${init}`, '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--', process.execPath, STAGE2, ...args,
+  NSENTER, `--target=${init}`, ...POD_NAMESPACES, '--mount', '--', process.execPath, STAGE2, ...args,
 ];
+
+/**
+ * Starting `app`: every namespace of the pod but its mount namespace, which the helper joins
+ * itself once it holds a copy of each host volume the app mounts (a volume may come with an
+ * app added to a running pod, after nspawn made its binds).
+ */
+export function stage2StartInPod(init: number, m: PodManifest, app: string): string[] {
+  const mounted = new Set((m.apps.find((a) => a.name === app)?.mounts ?? []).map((mt) => mt.volume));
+  const volumes = (m.volumes ?? []).filter((v) => v.kind === 'host' && mounted.has(v.name)).map((v) => `--volume=${v.name}=${v.source as string}`);
+  return [NSENTER, `--target=${init}`, ...POD_NAMESPACES, '--', process.execPath, STAGE2, POD_DIR, app, `--mount-namespace-of=${init}`, ...volumes];
+}
 /** nspawn cleans its propagation directory with rm_rf, which refuses a disk filesystem: it gets a tmpfs in its own mount namespace. */
 const NSPAWN_PROPAGATION = '/run/systemd/nspawn';
 
@@ -94,7 +107,7 @@ export function hostDriver(debug = false): PodDriver {
       if (init === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${p.uuid}: nspawn ${sandboxPid} has no init`);
       writeRunScript(dir, [
         `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
-        `exec ${shellCommand(stage2InPod(init, [POD_DIR, app]))}`,
+        `exec ${shellCommand(stage2StartInPod(init, p.manifest, app))}`,
       ]);
     },
   };

@@ -12,17 +12,10 @@ import { GrpcError } from '@podstage/grpc';
 import { mountPropagationOf, type MountPropagation } from '@podstage/linux';
 import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './messages.js';
 import { CONTAINER_ANNOTATION, type ContainerRecord } from './records.js';
+import { volumeName } from './app-name.js';
 import { localhostSeccomp } from './seccomp-profile.js';
 
 const invalid = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
-
-/** Kubernetes' container names are DNS labels, so they are app names; a restart (attempt > 0) gets its own. */
-export function appName(config: ContainerConfig): string {
-  const name = config.metadata?.name ?? '';
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw invalid(`config.metadata.name: expected a DNS label, got ${JSON.stringify(name)}`);
-  const attempt = config.metadata?.attempt ?? 0;
-  return attempt === 0 ? name : `${name}-attempt-${attempt}`;
-}
 
 /** What this host lets a container hold: the server's own bounding set. */
 let held: Capability[] | undefined;
@@ -132,13 +125,22 @@ function propagation(m: ContainerConfig['mounts'][number], i: number): Pick<Volu
   return { propagation: wanted };
 }
 
+/** What Status does not advertise (image volumes, id-mapped and recursive read-only mounts) is UNIMPLEMENTED, which the kubelet and critest read as unsupported. */
+function unsupportedMountFields(m: ContainerConfig['mounts'][number], i: number): void {
+  const unsupported = (field: string, what: string) => new GrpcError(status.UNIMPLEMENTED, `config.mounts[${i}].${field}: ${what} are not supported by podstage`);
+  if ((m.image?.image ?? '') !== '') throw unsupported('image', 'image volumes');
+  if (m.uidMappings.length > 0 || m.gidMappings.length > 0) throw unsupported('uidMappings', 'id-mapped mounts');
+  if (m.recursive_read_only) throw unsupported('recursive_read_only', 'recursive read-only mounts');
+}
+
 /** Host paths become host volumes of the pod, mounted where the container asks. */
 function mounts(config: ContainerConfig, app: string): { volumes: Volume[]; mounts: Mount[] } {
   const volumes: Volume[] = [];
   const out: Mount[] = [];
   config.mounts.forEach((m, i) => {
+    unsupportedMountFields(m, i);
     if (!m.host_path.startsWith('/') || !m.container_path.startsWith('/')) throw invalid(`config.mounts[${i}]: expected absolute host_path and container_path`);
-    const name = `cri-${app}-${i}`;
+    const name = volumeName(app, i);
     volumes.push({ name, kind: 'host', source: m.host_path, ...(m.readonly ? { readOnly: true } : {}), ...propagation(m, i) });
     out.push({ volume: name, path: m.container_path, ...(m.readonly ? { readOnly: true } : {}) });
   });

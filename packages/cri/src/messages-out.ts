@@ -38,6 +38,21 @@ export function container(c: Container) {
   };
 }
 
+const PROPAGATION = { private: 'PROPAGATION_PRIVATE', rslave: 'PROPAGATION_HOST_TO_CONTAINER', rshared: 'PROPAGATION_BIDIRECTIONAL' } as const;
+
+/** The container's host-path mounts, as CreateContainer asked for them (its app's mounts of the pod's host volumes). */
+function containerMounts(c: Container) {
+  const volumes = c.sandbox.manifest?.volumes ?? [];
+  return (c.app.mounts ?? []).flatMap((m) => {
+    const v = volumes.find((x) => x.name === m.volume);
+    if (v?.kind !== 'host' || v.source === undefined) return [];
+    return [{
+      container_path: m.path, host_path: v.source, readonly: m.readOnly === true || v.readOnly === true, selinux_relabel: false,
+      propagation: PROPAGATION[v.propagation ?? 'private'], uidMappings: [], gidMappings: [], recursive_read_only: false, image: null, image_sub_path: '',
+    }];
+  });
+}
+
 export function containerStatus(c: Container) {
   const exited = c.state === 'CONTAINER_EXITED';
   return {
@@ -45,6 +60,6 @@ export function containerStatus(c: Container) {
     exit_code: c.exitCode, image: { image: c.record.image }, image_ref: c.app.image.id, image_id: c.app.image.id,
     reason: exited ? (c.exitCode === 0 ? 'Completed' : 'Error') : '', message: '',
     labels: c.record.labels, annotations: c.record.annotations,
-    mounts: [], log_path: containerLogPath(c),
+    mounts: containerMounts(c), log_path: containerLogPath(c),
   };
 }

@@ -6,7 +6,10 @@ export interface KeyValue { key: string; value: string }
 export interface NamespaceOption { network: string; pid: string; ipc: string; target_id: string }
 export interface SecurityProfile { profile_type: string; localhost_ref: string }
 export interface PortMapping { protocol: string; container_port: number; host_port: number; host_ip: string }
-export interface CriMount { container_path: string; host_path: string; readonly: boolean; propagation: string }
+export interface CriMount {
+  container_path: string; host_path: string; readonly: boolean; selinux_relabel: boolean; propagation: string;
+  uidMappings: unknown[]; gidMappings: unknown[]; recursive_read_only: boolean; image: { image: string } | null; image_sub_path: string;
+}
 
 export interface PodSandboxConfig {
   metadata: { name: string; uid: string; namespace: string; attempt: number } | null;

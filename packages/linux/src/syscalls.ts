@@ -16,7 +16,7 @@ interface Libc {
   flock: Fn; fcntl: Fn; unshare: Fn; mount: Fn; umount2: Fn; chroot: Fn;
   setns: Fn; seccomp: Fn; setgroups: Fn; setresuid: Fn; setresgid: Fn; prctl: Fn; sethostname: Fn; capset: Fn;
   setsid: Fn; posix_openpt: Fn; grantpt: Fn; unlockpt: Fn; ptsname_r: Fn; ioctl: Fn; dup2: Fn;
-  socket: Fn; connect: Fn; sendmsg: Fn; close_range: Fn;
+  socket: Fn; connect: Fn; sendmsg: Fn; close_range: Fn; syscall: Fn;
   errno(): number;
 }
 
@@ -77,6 +77,8 @@ function load(): Libc {
     socket: f('int socket(int domain, int type, int protocol)'),
     connect: f('int connect(int fd, const void *addr, uint32_t len)'),
     sendmsg: sendmsgCall(koffi, lib),
+    // Variadic: every argument comes with its C type.
+    syscall: f('long syscall(long number, ...)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -129,6 +131,25 @@ export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOU
 export const MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
   check(load().mount(source, target, fstype, flags, data), `mount(${fstype ?? (flags & MS_BIND ? 'bind' : 'flags')})`, target);
+}
+
+const SYS_OPEN_TREE_X86_64 = 428, SYS_MOVE_MOUNT_X86_64 = 429;
+const AT_FDCWD = -100, AT_RECURSIVE = 0x8000, OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0o2000000, MOVE_MOUNT_F_EMPTY_PATH = 4;
+
+/**
+ * A detached copy of the mount tree at `path`, symlinks followed (open_tree(2) with
+ * OPEN_TREE_CLONE | AT_RECURSIVE): a mount namespace entered later can attach it with
+ * moveMount, where a bind mount's source would have to be in that namespace.
+ */
+export function openTreeClone(path: string): number {
+  const l = load();
+  return check(Number(l.syscall(SYS_OPEN_TREE_X86_64, 'int', AT_FDCWD, 'const char *', path, 'unsigned int', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)), 'open_tree', path);
+}
+
+/** Attach the detached mount tree `fd` (openTreeClone) at `target` (move_mount(2)). */
+export function moveMount(fd: number, target: string): void {
+  const l = load();
+  check(Number(l.syscall(SYS_MOVE_MOUNT_X86_64, 'int', fd, 'const char *', '', 'int', AT_FDCWD, 'const char *', target, 'unsigned int', MOVE_MOUNT_F_EMPTY_PATH)), 'move_mount', target);
 }
 
 export const MNT_DETACH = 2;

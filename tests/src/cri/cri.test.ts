@@ -7,7 +7,7 @@
  * meets; and crictl 1.26's socket-path authority.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import * as assert from 'uvu/assert';
@@ -15,7 +15,7 @@ import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods } from '../helpers/pods.js';
 import { capSets } from '../helpers/setuid-program.js';
-import { randomLayer, startRegistry, TOKEN_PASSWORD, TOKEN_USER, writeImageLayout } from '../helpers/registry.js';
+import { randomLayer, startRegistry, TOKEN_PASSWORD, TOKEN_USER, writeImageLayout, writeMultiPlatformLayout } from '../helpers/registry.js';
 import { suite } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -56,7 +56,7 @@ function containerConfig(extra: Obj = {}): Obj {
 const containerState = async (cri: CriServer, id: string) => ((await cri.runtime<Obj>('ContainerStatus', { container_id: id })).status as Obj);
 
 for (const stage1 of ['runc', 'host', 'kvm']) {
-  t(`${stage1} (RuntimeClass handler): sandbox on the default network, container, log, ExecSync, stop and remove`, async ({ sb, cri }) => {
+  t(`${stage1} (RuntimeClass handler): sandbox on the default network, container, log, ExecSync, host-path mounts added to the running sandbox, stop and remove`, async ({ sb, cri }) => {
     if (stage1 === 'kvm' && !existsSync(join(REPO, 'build', 'guest', 'vmlinux'))) throw new Error('build/guest is missing: scripts/setup.sh builds the guest');
     const logDir = join(sb.dir, 'logs', stage1);
     const config = sandboxConfig(`web-${stage1}`, logDir);
@@ -122,6 +122,34 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     const manifest = JSON.parse(String((await sb.run(['cat-manifest', id])).stdout)) as Obj;
     const isolators = manifest.apps[0].app.isolators as Obj[];
     assert.equal(isolators.find((i) => i.name === 'resource/memory')?.value, { request: String(64 * 2 ** 20), limit: String(64 * 2 ** 20) }, 'kept for the next start');
+
+    // A second container, named as critest names them, brings host paths the running sandbox has not seen: a directory, a read-only file, a symlink.
+    const host = join(sb.dir, `mounts-${stage1}`);
+    mkdirSync(join(host, 'dir'), { recursive: true });
+    writeFileSync(join(host, 'dir', 'in-dir'), 'from the host dir\n');
+    writeFileSync(join(host, 'file'), 'from the host file\n');
+    symlinkSync(join(host, 'dir'), join(host, 'link'));
+    const mounts = [
+      { container_path: '/mnt/dir', host_path: join(host, 'dir'), readonly: false, propagation: 'PROPAGATION_PRIVATE' },
+      { container_path: '/etc/from-host', host_path: join(host, 'file'), readonly: true, propagation: 'PROPAGATION_PRIVATE' },
+      { container_path: '/mnt/link', host_path: join(host, 'link'), readonly: false, propagation: 'PROPAGATION_PRIVATE' },
+    ];
+    const metadata = { name: 'container-for-Mounts-test-2f0c3a7e-5a0b-4c1e-9d55-1b0e6f7a9c21', attempt: 2 };
+    const { container_id: withMounts } = await cri.runtime<Obj>('CreateContainer', {
+      pod_sandbox_id: id, sandbox_config: config, config: { metadata, image: { image: DEFAULT_IMAGE }, command: ['sleep', '1000'], log_path: 'mounts.log', mounts },
+    });
+    await cri.runtime('StartContainer', { container_id: withMounts });
+    const seen = await cri.runtime<Obj>('ExecSync', {
+      container_id: withMounts, cmd: ['sh', '-c', 'cat /mnt/dir/in-dir /etc/from-host /mnt/link/in-dir && echo written > /mnt/dir/from-pod && ! echo x 2>/dev/null > /etc/from-host'], timeout: 60,
+    });
+    assert.is(seen.exit_code, 0, String(seen.stderr));
+    assert.is(String(seen.stdout), 'from the host dir\nfrom the host file\nfrom the host dir\n');
+    assert.is(readFileSync(join(host, 'dir', 'from-pod'), 'utf8'), 'written\n');
+    const status = await containerState(cri, withMounts);
+    assert.equal([status.state, status.metadata], ['CONTAINER_RUNNING', metadata]);
+    assert.equal((status.mounts as Obj[]).map((m) => [m.container_path, m.host_path, m.readonly, m.propagation]), mounts.map((m) => [m.container_path, m.host_path, m.readonly, m.propagation]));
+    await cri.runtime('StopContainer', { container_id: withMounts, timeout: 0 });
+    await cri.runtime('RemoveContainer', { container_id: withMounts });
 
     const listed = (await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id, label_selector: { tier: 'front' } } })).containers as Obj[];
     assert.equal(listed.map((c) => c.id), [cid]);
@@ -436,7 +464,7 @@ t("crictl 1.26's clients send the socket's path as :authority: the server answer
   }
 });
 
-t('images: list, status (empty when missing), pull from a registry under the trust policy, remove', async (ctx) => {
+t('images: list, status (empty when missing), pull from a registry under the trust policy, repo digests (an index\'s), the image\'s user, remove (also five at once)', async (ctx) => {
   const images = (await ctx.cri.image<Obj>('ListImages', {})).images as Obj[];
   assert.ok(images.some((i) => (i.repo_tags as string[]).includes(DEFAULT_IMAGE)), JSON.stringify(images));
   assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: 'example.test/nothing:1' } })).image, null);
@@ -453,10 +481,29 @@ t('images: list, status (empty when missing), pull from a registry under the tru
     ctx.cri = await startCriServer(ctx.sb, ctx.config, { global: ['--insecure-options=image'] });
     const pulled = await ctx.cri.image<Obj>('PullImage', { image: { image: ref } });
     assert.is(pulled.image_ref, layout.manifest.digest);
-    assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: ref } })).image.id, layout.manifest.digest);
+    const status = (await ctx.cri.image<Obj>('ImageStatus', { image: { image: ref } })).image;
+    assert.equal([status.id, status.repo_tags, status.repo_digests, status.uid, status.username], [layout.manifest.digest, [ref], [`${registry.host}/cri/pulled@${layout.manifest.digest}`], null, '']);
+    // A tag of an image index: the repo digest is the index's (what the registry serves), the id this platform's manifest.
+    const multi = writeMultiPlatformLayout(join(ctx.sb.dir, 'multi-layout'));
+    await registry.pushLayout(join(ctx.sb.dir, 'multi-layout'), 'cri/multi:v1', { all: true });
+    assert.is((await ctx.cri.image<Obj>('PullImage', { image: { image: `${registry.host}/cri/multi:v1` } })).image_ref, multi.amd64.manifest.digest);
+    const byIndex = (await ctx.cri.image<Obj>('ImageStatus', { image: { image: `${registry.host}/cri/multi@${multi.index.digest}` } })).image;
+    assert.equal([byIndex?.id, byIndex?.repo_digests], [multi.amd64.manifest.digest, [`${registry.host}/cri/multi@${multi.index.digest}`]]);
+    // The image's USER: a number is the uid, a name the username (critest's four user images).
+    for (const [user, uid, username] of [['1002', { value: '1002' }, ''], ['1003:users', { value: '1003' }, ''], ['www-data', null, 'www-data'], ['www-data:100', null, 'www-data']] as const) {
+      const dir = join(ctx.sb.dir, `user-${uid?.value ?? username}-${user.length}`);
+      writeImageLayout(dir, [randomLayer(512)], { user });
+      const tag = `cri/user:${user.replace(/[^a-z0-9]/g, '-')}`;
+      await registry.pushLayout(dir, tag);
+      await ctx.cri.image('PullImage', { image: { image: `${registry.host}/${tag}` } });
+      const image = (await ctx.cri.image<Obj>('ImageStatus', { image: { image: `${registry.host}/${tag}` } })).image;
+      assert.equal([image.uid, image.username], [uid, username], user);
+    }
     const fs = await ctx.cri.image<Obj>('ImageFsInfo', {});
     assert.ok(Number(fs.image_filesystems[0].used_bytes.value) > 4096);
-    await ctx.cri.image('RemoveImage', { image: { image: ref } });
+    // Five at once, as critest sends them: every one succeeds.
+    const removals = await Promise.allSettled(Array.from({ length: 5 }, () => ctx.cri.image('RemoveImage', { image: { image: layout.manifest.digest } })));
+    assert.equal(removals.map((r) => r.status), Array(5).fill('fulfilled'), JSON.stringify(removals));
     assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: ref } })).image, null);
   } finally {
     await registry.stop();

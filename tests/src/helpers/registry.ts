@@ -281,13 +281,13 @@ function writeBlobFile(dir: string, blob: Blob): void {
   if (!existsSync(path)) writeFileSync(path, blob.bytes);
 }
 
-function buildImage(layers: Blob[], options: { architecture?: string; cmd?: string[] } = {}): TestImage {
+function buildImage(layers: Blob[], options: { architecture?: string; cmd?: string[]; user?: string } = {}): TestImage {
   const config = blobOf(
     Buffer.from(
       JSON.stringify({
         architecture: options.architecture ?? 'amd64',
         os: 'linux',
-        config: { Cmd: options.cmd ?? ['/bin/sh'], Env: ['PATH=/usr/bin:/bin'], WorkingDir: '/' },
+        config: { Cmd: options.cmd ?? ['/bin/sh'], Env: ['PATH=/usr/bin:/bin'], WorkingDir: '/', ...(options.user === undefined ? {} : { User: options.user }) },
         rootfs: { type: 'layers', diff_ids: layers.map((l) => blobOf(gunzipSync(l.bytes)).digest) },
       }),
     ),
@@ -314,7 +314,7 @@ function writeLayout(dir: string, image: TestImage[], top: { mediaType: string; 
 }
 
 /** An OCI layout with one image made of `layers` (gzip blobs, e.g. from randomLayer/gzipLayer). */
-export function writeImageLayout(dir: string, layers: Blob[], options: { cmd?: string[] } = {}): TestImage {
+export function writeImageLayout(dir: string, layers: Blob[], options: { cmd?: string[]; user?: string } = {}): TestImage {
   const image = buildImage(layers, options);
   writeLayout(dir, [image], { mediaType: OCI_MANIFEST, blob: image.manifest });
   return image;

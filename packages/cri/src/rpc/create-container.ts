@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { addApp } from '@podstage/runtime';
-import { appName, containerRequest } from '../container-spec.js';
+import { appName } from '../app-name.js';
+import { containerRequest } from '../container-spec.js';
 import { GrpcError, nowNanos } from '@podstage/grpc';
 import { containerId } from '../ids.js';
 import { requestedLogPath } from '../logs.js';

@@ -5,7 +5,7 @@ export const ListImages: Rpc = async (ctx, req: { filter: { image: { image: stri
   const wanted = req.filter?.image?.image ?? '';
   if (wanted !== '') {
     const one = findImage(ctx.store, wanted);
-    return { images: one === undefined ? [] : [criImage(one)] };
+    return { images: one === undefined ? [] : [criImage(ctx.store, one)] };
   }
-  return { images: ctx.store.list().map(criImage) };
+  return { images: ctx.store.list().map((r) => criImage(ctx.store, r)) };
 };

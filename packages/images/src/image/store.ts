@@ -34,6 +34,7 @@ export interface NewImage {
   configDigest: string;
   layers: ImageRecord['layers'];
   names?: string[];
+  repoDigests?: string[];
   source: string;
 }
 
@@ -41,6 +42,15 @@ export interface RemoveResult {
   id: string;
   names: string[];
   blobsRemoved: string[];
+}
+
+/** A repository's digest replaces the one it gave before (a tag moved to a new index of the same image). */
+function repoDigestsOf(existing: ImageRecord | undefined, image: NewImage): { repoDigests?: string[] } {
+  const given = image.repoDigests ?? [];
+  const repositoryOf = (d: string) => d.slice(0, d.lastIndexOf('@'));
+  const kept = (existing?.repoDigests ?? []).filter((d) => !given.some((g) => repositoryOf(g) === repositoryOf(d)));
+  const all = [...kept, ...given];
+  return all.length === 0 ? {} : { repoDigests: all };
 }
 
 const ID_PREFIX_PATTERN = /^(?:sha256:)?([0-9a-f]{12,64})$/;
@@ -160,6 +170,7 @@ export class ImageStore {
       const record: ImageRecord = {
         id: image.id,
         names: [...new Set([...(existing?.names ?? []), ...names])],
+        ...repoDigestsOf(existing, image),
         mediaType: image.mediaType,
         configDigest: image.configDigest,
         layers: image.layers,

@@ -13,6 +13,11 @@ export interface ImageRecord {
   configDigest: string;
   /** Layer blobs in application order. */
   layers: { digest: string; mediaType: string; size: number }[];
+  /**
+   * `repository@digest` for each registry repository it was pulled from, by the digest that
+   * repository serves (an image index's, when the name resolved to one): the CRI's repo digests.
+   */
+  repoDigests?: string[];
   /** Sum of manifest, config and layer blob sizes, bytes. */
   size: number;
   /** Where it came from, e.g. `oci-archive:/tmp/x.tar`. */

@@ -142,6 +142,7 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
     configDigest: manifest.config.digest,
     layers: manifest.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size })),
     names: [options.name ?? ref.name],
+    repoDigests: [`${ref.registry}/${ref.repository}@${resolved.indexDigest ?? resolved.digest}`],
     source: formatReference(ref),
   });
 }
