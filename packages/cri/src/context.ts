@@ -20,3 +20,5 @@ export interface CriContext {
 }
 
 export const DEFAULT_HANDLERS: Record<string, string> = { host: 'host', runc: 'runc', kvm: 'kvm', fly: 'fly' };
+/** A pod that asks for no isolation level is an ordinary workload: a container under runc (host and fly are for trusted node agents, kvm for untrusted tenants). */
+export const DEFAULT_CRI_STAGE1 = 'runc';

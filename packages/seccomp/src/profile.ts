@@ -48,11 +48,21 @@ export const SYSCALL_GROUPS: Readonly<Record<string, readonly string[]>> = Objec
 
 export const DEFAULT_ERRNO = osConstants.errno.EPERM;
 
+/**
+ * The app's filter; undefined for none: with --insecure-options=seccomp, and for a retain set of
+ * every call (the CRI's Unconfined and privileged), which no filter says best, also for calls newer
+ * than our table, and which /proc shows as `Seccomp: 0`, as runc and containerd leave it.
+ */
 export function buildProfile(isolators: SeccompIsolators, options: BuildProfileOptions): SeccompProfile | undefined {
   if (options.disabled) return undefined;
   const { seccompRetain: retain, seccompRemove: remove } = isolators;
   if (retain !== undefined && remove !== undefined) {
     throw new PodstageError('ERR_PODSTAGE_MANIFEST', `${ISOLATOR.seccompRetain} and ${ISOLATOR.seccompRemove}: only one may be given, got both`);
+  }
+  if (retain?.set.includes(ALL) === true) {
+    errnoNumber(retain.errno, `${ISOLATOR.seccompRetain}.errno`);
+    expandSyscallSet(retain.set, `${ISOLATOR.seccompRetain}.set`);
+    return undefined;
   }
   if (retain !== undefined) return retainProfile(retain);
   if (remove !== undefined) return removeProfile(remove);
@@ -62,8 +72,6 @@ export function buildProfile(isolators: SeccompIsolators, options: BuildProfileO
 function retainProfile(value: SeccompSetValue): SeccompProfile {
   const errno = errnoNumber(value.errno, `${ISOLATOR.seccompRetain}.errno`);
   const retained = expandSyscallSet(value.set, `${ISOLATOR.seccompRetain}.set`);
-  // "Everything" also covers calls newer than our table: say it as allow-by-default.
-  if (value.set.includes(ALL)) return { defaultAction: 'allow', errno, syscalls: [] };
   return { defaultAction: 'errno', errno, syscalls: sorted([...retained, ...EXEC_MINIMUM]) };
 }
 

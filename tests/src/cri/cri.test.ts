@@ -172,11 +172,14 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
   });
 }
 
-t('the stage1 annotation wins over the handler; an unknown handler is refused and writes no pod', async ({ sb, cri }) => {
+t('the stage1 annotation wins over the handler; no handler is runc (ordinary workloads); an unknown handler is refused and writes no pod', async ({ sb, cri }) => {
   const config = sandboxConfig('chosen', join(sb.dir, 'logs', 'chosen'), { annotations: { 'podstage.io/stage1': 'host' } });
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
   assert.is((await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: id })).info.stage1, 'host');
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  const { pod_sandbox_id: plain } = await cri.runtime<Obj>('RunPodSandbox', { config: sandboxConfig('plain', join(sb.dir, 'logs', 'plain')), runtime_handler: '' });
+  assert.is((await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: plain })).info.stage1, 'runc');
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: plain });
   const before = (await listPods(sb)).length;
   const err = await rejection(cri.runtime('RunPodSandbox', { config: sandboxConfig('nohandler', ''), runtime_handler: 'gvisor' }));
   assert.is(err.code, grpcStatus.INVALID_ARGUMENT);
@@ -220,6 +223,9 @@ t('seccomp: Unconfined lifts the default profile for that container only; a Loca
   // unshare(2) is outside the default profile; an unprivileged user namespace needs no capability.
   const tryUnshare = (cid: string) => cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['unshare', '-U', 'true'], timeout: 30 });
   assert.is((await tryUnshare(unconfined)).exit_code, 0, String((await tryUnshare(unconfined)).stderr));
+  // Unconfined is no filter at all (critest reads Seccomp: 0), not one that allows everything.
+  const mode = await cri.runtime<Obj>('ExecSync', { container_id: unconfined, cmd: ['grep', '^Seccomp:', '/proc/self/status'], timeout: 30 });
+  assert.match(String(mode.stdout), /^Seccomp:\s+0$/m);
   const denied = await tryUnshare(confined);
   assert.is.not(denied.exit_code, 0);
   assert.match(String(denied.stderr), 'Operation not permitted');
@@ -260,15 +266,17 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
       return cid as string;
     };
     const probe = async (cid: string) => (await cri.runtime<Obj>('ExecSync', {
-      container_id: cid, cmd: ['sh', '-c', 'grep ^Cap /proc/self/status; mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && echo mounted'], timeout: 60,
+      container_id: cid, cmd: ['sh', '-c', 'grep -e ^Cap -e ^Seccomp: /proc/self/status; mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && echo mounted'], timeout: 60,
     }));
     const held = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     const privileged = await probe(await start('privileged', { privileged: true }));
     assert.equal(capSets(privileged.stdout), { CapInh: NONE, CapPrm: held, CapEff: held, CapBnd: held, CapAmb: NONE }, String(privileged.stderr));
     assert.match(String(privileged.stdout), /^mounted$/m, 'mount(2): every capability and no filter');
+    assert.match(String(privileged.stdout), /^Seccomp:\s+0$/m, 'no filter at all, as runc leaves a privileged container');
     const plain = await probe(await start('plain', {}));
     assert.equal(capSets(plain.stdout), { CapInh: NONE, CapPrm: DEFAULT_CAPS, CapEff: DEFAULT_CAPS, CapBnd: DEFAULT_CAPS, CapAmb: NONE });
     assert.not.match(String(plain.stdout), /mounted/);
+    assert.match(String(plain.stdout), /^Seccomp:\s+2$/m);
     await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
     await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
   });

@@ -24,18 +24,18 @@ export const command: Command = {
   options: {
     listen: { type: 'string', valueName: 'ADDRESS', description: `unix:///PATH or HOST:PORT (default ${DEFAULT_CRI_SOCKET})` },
     'streaming-address': { type: 'string', valueName: 'HOST:PORT', description: 'where the streaming server of Exec, Attach and PortForward listens (default 127.0.0.1:0, any free port: the kubelet proxies to it)' },
-    'default-stage1': { type: 'string', valueName: 'NAME', description: 'the stage1 of a pod that names none by annotation or RuntimeClass handler (default: host)' },
+    'default-stage1': { type: 'string', valueName: 'NAME', description: 'the stage1 of a pod that names none by annotation or RuntimeClass handler (default: runc)' },
     'runtime-handler': { type: 'string', multiple: true, valueName: 'NAME=STAGE1', description: 'a RuntimeClass handler and the stage1 it chooses (host, runc, kvm and fly are known)' },
     authfile: { type: 'string', valueName: 'FILE', description: 'registry credentials for PullImage (containers-auth.json)' },
   },
   async run({ global, values }) {
-    const { createCriServer, DEFAULT_HANDLERS, DEFAULT_STREAMING_ADDRESS, StreamingServer } = await import('@podstage/cri');
+    const { createCriServer, DEFAULT_CRI_STAGE1, DEFAULT_HANDLERS, DEFAULT_STREAMING_ADDRESS, StreamingServer } = await import('@podstage/cri');
     const { serveUntilSignal } = await import('@podstage/grpc');
     const address = (values.listen as string | undefined) ?? DEFAULT_CRI_SOCKET;
     const ctx = {
       dataDir: dataDir(global), configDir: configDir(global), stage1s: STAGE1S, store: await openStore(global),
       fetch: cliFetchOptions(global, values as Parameters<typeof cliFetchOptions>[1]), handlers: handlers(values['runtime-handler'] as string[] | undefined, DEFAULT_HANDLERS),
-      defaultStage1: values['default-stage1'] as string | undefined,
+      defaultStage1: (values['default-stage1'] as string | undefined) ?? DEFAULT_CRI_STAGE1,
     };
     const streaming = new StreamingServer(ctx);
     const streamingAddress = (values['streaming-address'] as string | undefined) ?? DEFAULT_STREAMING_ADDRESS;
