@@ -66,6 +66,8 @@ export const pod = {
   appUpper: (podDir: string, app: string) => join(podDir, 'apps', app, 'upper'),
   appWork: (podDir: string, app: string) => join(podDir, 'apps', app, 'work'),
   appExitStatus: (podDir: string, app: string) => join(podDir, 'apps', app, 'exit'),
+  /** Present when the kernel's OOM killer ended the app (its memory limit was reached). */
+  appOomKilled: (podDir: string, app: string) => join(podDir, 'apps', app, 'oom-killed'),
   appStarted: (podDir: string, app: string) => join(podDir, 'apps', app, 'started'),
   appLog: (podDir: string, app: string) => join(podDir, 'apps', app, 'log'),
   volumesDir: (podDir: string) => join(podDir, 'volumes'),

@@ -58,7 +58,7 @@ export function containerStatus(c: Container) {
   return {
     id: c.id, metadata: containerMetadata(c), state: c.state, created_at: c.record.createdAt, started_at: c.startedAt, finished_at: c.finishedAt,
     exit_code: c.exitCode, image: { image: c.record.image }, image_ref: c.app.image.id, image_id: c.app.image.id,
-    reason: exited ? (c.exitCode === 0 ? 'Completed' : 'Error') : '', message: '',
+    reason: exited ? (c.oomKilled ? 'OOMKilled' : c.exitCode === 0 ? 'Completed' : 'Error') : '', message: '',
     labels: c.record.labels, annotations: c.record.annotations,
     mounts: containerMounts(c), log_path: containerLogPath(c),
   };

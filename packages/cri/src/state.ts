@@ -25,6 +25,8 @@ export interface Container {
   startedAt: string;
   finishedAt: string;
   exitCode: number;
+  /** The OOM killer ended it (its memory limit was reached): the kubelet's OOMKilled. */
+  oomKilled: boolean;
 }
 
 function manifestOf(ref: PodRef): PodManifest | undefined {
@@ -82,6 +84,7 @@ function containerOf(sandbox: Sandbox, app: RuntimeApp): Container {
     startedAt: isoToNanos(started === '' ? undefined : started),
     finishedAt: exit !== undefined && existsSync(exitFile) ? (BigInt(Math.round(statSync(exitFile).mtimeMs)) * 1_000_000n).toString() : '0',
     exitCode: exit ?? 0,
+    oomKilled: exit !== undefined && existsSync(pod.appOomKilled(podDir, app.name)),
   };
 }
 

@@ -151,12 +151,29 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     await cri.runtime('StopContainer', { container_id: withMounts, timeout: 0 });
     await cri.runtime('RemoveContainer', { container_id: withMounts });
 
+    if (stage1 !== 'kvm') {
+      // Past its memory limit: the kubelet's OOMKilled (kvm's OOM kills happen in the guest and are reported as Error).
+      const { container_id: hungry } = await cri.runtime<Obj>('CreateContainer', {
+        pod_sandbox_id: id, sandbox_config: config, config: {
+          metadata: { name: 'hungry', attempt: 0 }, image: { image: DEFAULT_IMAGE }, command: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'], log_path: 'hungry.log',
+          linux: { resources: { memory_limit_in_bytes: 30 * 2 ** 20 } },
+        },
+      });
+      await cri.runtime('StartContainer', { container_id: hungry });
+      const ended = await waitFor('the OOM kill', async () => {
+        const s = await containerState(cri, hungry);
+        return s.state === 'CONTAINER_EXITED' ? s : undefined;
+      }, 30_000);
+      assert.equal([ended.exit_code, ended.reason], [137, 'OOMKilled']);
+      await cri.runtime('RemoveContainer', { container_id: hungry });
+    }
+
     const listed = (await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id, label_selector: { tier: 'front' } } })).containers as Obj[];
     assert.equal(listed.map((c) => c.id), [cid]);
     await cri.runtime('StopContainer', { container_id: cid, timeout: 0 });
     const stopped = await containerState(cri, cid);
     assert.is(stopped.state, 'CONTAINER_EXITED');
-    assert.is(stopped.exit_code, 137);
+    assert.equal([stopped.exit_code, stopped.reason], [137, 'Error'], 'a SIGKILL that is no OOM kill');
     await cri.runtime('RemoveContainer', { container_id: cid });
     assert.equal((await cri.runtime<Obj>('ListContainers', { filter: { pod_sandbox_id: id } })).containers, []);
     assert.not.ok(existsSync(log), 'the log link went with the container');

@@ -173,7 +173,7 @@ export async function startApp(p: MonitoredPod, app: string, { interactive = fal
   const id = containerId(p.uuid, app);
   const dir = bundleDir(p.podDir, app);
   if (existsSync(dir)) removeContainer(p, id);
-  for (const stale of [pod.appExitStatus(p.podDir, app), join(monitoredFiles.exitDir(p.podDir), id)]) rmSync(stale, { force: true });
+  for (const stale of [pod.appExitStatus(p.podDir, app), pod.appOomKilled(p.podDir, app), join(monitoredFiles.exitDir(p.podDir), id)]) rmSync(stale, { force: true });
   mkdirSync(dir, { recursive: true });
   p.driver.writeAppBundle(p, app, dir, pid as number);
   const discarded = p.options.stdout === 'null' && p.options.stderr === 'null';
