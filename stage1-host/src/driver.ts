@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PodstageError, type PodManifest, type RunOptions } from '@podstage/contract';
 import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote, sysctlLines } from '@podstage/stage1-common';
-import type { MonitoredPod, PodDriver } from '@podstage/stage1-common/monitored';
+import { appPid, bundleDir, pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
+import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { POD_DIR, stage1Rootfs } from './layout.js';
 import { writeStage1Rootfs } from './stage1-rootfs.js';
 import { checkHostSupport, NSPAWN, nspawnArgs, nspawnBinds, nspawnPrefix, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
@@ -21,22 +22,52 @@ export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
 export const STAGE2 = join(packageDir, 'dist', 'stage2', 'exec-app.js');
 const NSENTER = '/usr/bin/nsenter';
 
-const POD_NAMESPACES = ['--pid', '--uts', '--ipc', '--net', '--cgroup'];
+/** The host's static busybox (the pod's init too): its unshare passes a SIGKILLed child's status on, util-linux 2.38's exits 1. */
+const BUSYBOX = '/usr/bin/busybox';
+/** In an app's bundle: `own` when the app has a pid namespace of its own (unshare is its parent). */
+const PID_NAMESPACE_FILE = 'pid-namespace';
+const POD_NAMESPACES = ['--uts', '--ipc', '--net', '--cgroup'];
 
-/** nsenter into every namespace of the pod whose init is `init` (on the host), then the stage2 helper with `args`. */
-export const stage2InPod = (init: number, args: readonly string[]): string[] => [
-  NSENTER, `--target=${init}`, ...POD_NAMESPACES, '--mount', '--', process.execPath, STAGE2, ...args,
+/**
+ * nsenter into every namespace of the pod whose init is `init` (on the host), the pid namespace
+ * of `pidOf` (an app's own, or the pod's), then the stage2 helper with `args`.
+ */
+export const stage2InPod = (init: number, args: readonly string[], pidOf = init): string[] => [
+  NSENTER, `--target=${init}`, ...POD_NAMESPACES, `--pid=/proc/${pidOf}/ns/pid`, '--mount', '--', process.execPath, STAGE2, ...args,
 ];
+
+/** Where an app's pid namespace comes from: the pod's (shared), another app's (TARGET), or its own. */
+export type AppPidNamespace = { kind: 'pod' } | { kind: 'of'; pid: number } | { kind: 'own' };
 
 /**
  * Starting `app`: every namespace of the pod but its mount namespace, which the helper joins
  * itself once it holds a copy of each host volume the app mounts (a volume may come with an
- * app added to a running pod, after nspawn made its binds).
+ * app added to a running pod, after nspawn made its binds). An app of its own pid namespace is
+ * pid 1 of a new one below the pod's (busybox's unshare stays its parent, as nsenter does on the host).
  */
-export function stage2StartInPod(init: number, m: PodManifest, app: string): string[] {
+export function stage2StartInPod(init: number, m: PodManifest, app: string, pid: AppPidNamespace): string[] {
   const mounted = new Set((m.apps.find((a) => a.name === app)?.mounts ?? []).map((mt) => mt.volume));
   const volumes = (m.volumes ?? []).filter((v) => v.kind === 'host' && mounted.has(v.name)).map((v) => `--volume=${v.name}=${v.source as string}`);
-  return [NSENTER, `--target=${init}`, ...POD_NAMESPACES, '--', process.execPath, STAGE2, POD_DIR, app, `--mount-namespace-of=${init}`, ...volumes];
+  return [
+    NSENTER, `--target=${init}`, ...POD_NAMESPACES, `--pid=/proc/${pid.kind === 'of' ? pid.pid : init}/ns/pid`, '--',
+    ...(pid.kind === 'own' ? [BUSYBOX, 'unshare', '-p', '-f', '--'] : []),
+    process.execPath, STAGE2, POD_DIR, app, `--mount-namespace-of=${init}`, ...volumes,
+  ];
+}
+
+/** An app's process on the host: its container's first process (nsenter)'s child, or, in a pid namespace of its own, unshare's. */
+export function appProcess(p: MonitoredPod, app: string): number | undefined {
+  const first = appPid(p, app);
+  const child = first === undefined ? undefined : childOf(first);
+  return child !== undefined && ownsPidNamespace(p, app) ? childOf(child) : child;
+}
+
+function ownsPidNamespace(p: MonitoredPod, app: string): boolean {
+  try {
+    return readFileSync(join(bundleDir(p.podDir, app), PID_NAMESPACE_FILE), 'utf8') === 'own';
+  } catch {
+    return false;
+  }
 }
 /** nspawn cleans its propagation directory with rm_rf, which refuses a disk filesystem: it gets a tmpfs in its own mount namespace. */
 const NSPAWN_PROPAGATION = '/run/systemd/nspawn';
@@ -77,6 +108,17 @@ function writeRunScript(dir: string, lines: string[]): void {
   writeFileSync(join(dir, 'run.sh'), `${lines.join('\n')}\n`, { mode: 0o644 });
 }
 
+/** The pod's (podstage.io/share-pid-namespace), a running app's (podstage.io/pid-namespace-of), else the app's own, as under runc. */
+function appPidNamespace(p: MonitoredPod, app: string): AppPidNamespace {
+  const target = pidNamespaceTarget(p, app);
+  if (target !== undefined) {
+    const pid = appProcess(p, target.app);
+    if (pid === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${app}: app ${target.app} of pod ${p.uuid}, whose pid namespace it joins, has no process`);
+    return { kind: 'of', pid };
+  }
+  return sharesPidNamespace(p.manifest) ? { kind: 'pod' } : { kind: 'own' };
+}
+
 /** `debug`: nspawn's own log level (the run entrypoint's --debug). */
 export function hostDriver(debug = false): PodDriver {
   const devicesProcs = (p: MonitoredPod) => join(CGROUP_ROOT, 'devices', podCgroup(p.uuid), 'cgroup.procs');
@@ -105,9 +147,11 @@ export function hostDriver(debug = false): PodDriver {
     writeAppBundle(p, app, dir, sandboxPid) {
       const init = childOf(sandboxPid);
       if (init === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${p.uuid}: nspawn ${sandboxPid} has no init`);
+      const pid = appPidNamespace(p, app);
+      writeFileSync(join(dir, PID_NAMESPACE_FILE), pid.kind);
       writeRunScript(dir, [
         `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
-        `exec ${shellCommand(stage2StartInPod(init, p.manifest, app))}`,
+        `exec ${shellCommand(stage2StartInPod(init, p.manifest, app, pid))}`,
       ]);
     },
   };

@@ -10,7 +10,7 @@ import {
 } from '@podstage/contract';
 import { buildProfile, compileProfile } from '@podstage/seccomp';
 import {
-  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, refuseDevices, refuseMountPropagation, CPU_PERIOD_US, devicesV1Rule, MASKED_PATHS, READONLY_PATHS, shellQuote, type AppPlan,
+  ALLOWED_DEVICES, cgroupLimits, checkSeccompIsolators, refuseDevices, refuseMountPropagation, CPU_PERIOD_US, devicesV1Rule, shellQuote, type AppPlan,
 } from '@podstage/stage1-common';
 import type { Accelerator } from './accel.js';
 import { AGENT_PORT_NAME, guestAppPidFile, guestInputFifo, guestTtyPidFile, guestTtySizeFile, POD_INIT_PID_FILE } from './guest/agent-script.js';
@@ -227,7 +227,7 @@ function rootSteps(p: AppPlan): RootStep[] {
     ...(p.mounts.some((v) => v.target === '/tmp') ? [] : [mountStep('tmpfs', 'tmp', '/tmp', 'nosuid,nodev', 'mode=1777')]),
     ...p.mounts.map((v, i) => mountStep('bind', guestVolume(p.name, i), v.target, [v.recursive ? 'rec' : '', v.readOnly ? 'ro' : ''].filter(Boolean).join(','))),
     // runc's masked and read-only /proc and /sys paths, unless --insecure-options=paths.
-    ...(p.maskPaths ? [...MASKED_PATHS.map((path): RootStep => ['--mask', path]), ...READONLY_PATHS.map((path): RootStep => ['--readonly', path])] : []),
+    ...p.maskedPaths.map((path): RootStep => ['--mask', path]), ...p.readonlyPaths.map((path): RootStep => ['--readonly', path]),
     ...(p.readOnlyRootFS ? [['--readonly-root'] as RootStep] : []),
   ];
 }

@@ -191,13 +191,15 @@ function capabilities(set: readonly string[], uid = 0): OciCapabilities {
   return { bounding: [...set], effective: held, inheritable: [], permitted: [...held], ambient: [] };
 }
 
-/** Seccomp and masked paths, each unless its --insecure-options value turns it off. */
-function hardening(seccomp: OciSeccomp | undefined, insecureOptions: readonly string[]): Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> {
+/** Seccomp and masked paths (the app's lists, runc's for the sandbox), each unless its --insecure-options value turns it off. */
+function hardening(
+  seccomp: OciSeccomp | undefined, insecureOptions: readonly string[], paths: Pick<AppPlan, 'maskedPaths' | 'readonlyPaths'> = { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] },
+): Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> {
   const out: Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> = {};
   if (seccomp !== undefined) out.seccomp = seccomp;
   if (masksPaths(insecureOptions)) {
-    out.maskedPaths = [...MASKED_PATHS];
-    out.readonlyPaths = [...READONLY_PATHS];
+    out.maskedPaths = [...paths.maskedPaths];
+    out.readonlyPaths = [...paths.readonlyPaths];
   }
   return out;
 }
@@ -340,7 +342,7 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
       cgroupsPath: appCgroupsPath(ctx.uuid, plan.name),
       resources: appResources(plan, ctx),
       ...(ctx.devices === undefined || ctx.devices.length === 0 ? {} : { devices: ctx.devices.map((d) => d.node) }),
-      ...hardening(ociSeccomp(plan.isolators, ctx.insecureOptions), ctx.insecureOptions),
+      ...hardening(ociSeccomp(plan.isolators, ctx.insecureOptions), ctx.insecureOptions, plan),
     },
     annotations: { [ANNOTATION_POD]: ctx.uuid, [ANNOTATION_APP]: plan.name },
   };

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import {
-  boundingCapabilities, CAPABILITIES, DEFAULT_CAPABILITIES, DEVICES_ANNOTATION, ISOLATOR, LOG_PATH_ANNOTATION, PID_NAMESPACE_OF_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Capability, type Isolator, type Mount, type Volume,
+  boundingCapabilities, CAPABILITIES, DEFAULT_CAPABILITIES, DEVICES_ANNOTATION, ISOLATOR, LOG_PATH_ANNOTATION, MASKED_PATHS_ANNOTATION, PID_NAMESPACE_OF_ANNOTATION, READONLY_PATHS_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Capability, type Isolator, type Mount, type Volume,
 } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
@@ -155,6 +155,22 @@ function devicesAnnotation(config: ContainerConfig): Annotation[] {
   return [{ name: DEVICES_ANNOTATION, value: JSON.stringify(devices) }];
 }
 
+/**
+ * The kubelet's masked and read-only paths replace the stage1's (runc's) lists; none given keeps
+ * those, as containerd does (the proto cannot tell an empty list from none).
+ */
+function hardenedPathsAnnotations(sc: LinuxContainerSecurityContext | null): Annotation[] {
+  const out: Annotation[] = [];
+  const check = (field: string, paths: string[]) => paths.forEach((p, i) => {
+    if (!p.startsWith('/') || p.split('/').includes('..')) throw invalid(`config.linux.security_context.${field}[${i}]: expected an absolute path without "..", got ${JSON.stringify(p)}`);
+  });
+  for (const [field, name, paths] of [['masked_paths', MASKED_PATHS_ANNOTATION, sc?.masked_paths ?? []], ['readonly_paths', READONLY_PATHS_ANNOTATION, sc?.readonly_paths ?? []]] as const) {
+    check(field, paths);
+    if (paths.length > 0) out.push({ name, value: JSON.stringify(paths) });
+  }
+  return out;
+}
+
 /** stdin (kept open across attaches unless stdin_once) and a terminal, which the app's monitor holds for Attach. */
 function stdioAnnotations(config: ContainerConfig): Annotation[] {
   return [
@@ -192,6 +208,7 @@ export function containerRequest(
         ...stdioAnnotations(config),
         ...(o.pidTarget === undefined ? [] : [{ name: PID_NAMESPACE_OF_ANNOTATION, value: o.pidTarget }]),
         ...devicesAnnotation(config),
+        ...hardenedPathsAnnotations(sc),
       ],
       origins: {},
     }],

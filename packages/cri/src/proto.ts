@@ -3,7 +3,7 @@
  * api.proto), loaded once for the server and for clients (the tests, the bench).
  */
 import { fileURLToPath } from 'node:url';
-import { credentials, type Client, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { credentials, type CallOptions, type Client, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadServices } from '@podstage/grpc';
 
 export const PROTO_FILE = fileURLToPath(new URL('../proto/api.proto', import.meta.url));
@@ -23,8 +23,8 @@ export function criServices(): CriServices {
   return loaded;
 }
 
-/** One RPC of a service as a promise: `call('RunPodSandbox', {...})`. */
-export type CriCall = <T = Record<string, any>>(method: string, request?: object) => Promise<T>;
+/** One RPC of a service as a promise: `call('RunPodSandbox', {...})`; `options.deadline` as the kubelet's timeouts. */
+export type CriCall = <T = Record<string, any>>(method: string, request?: object, options?: CallOptions) => Promise<T>;
 
 export interface CriClient {
   runtime: CriCall;
@@ -36,8 +36,8 @@ export interface CriClient {
 export function connectCri(address: string, channelOptions: Record<string, string> = {}): CriClient {
   const { RuntimeService, ImageService } = criServices();
   const clients = [RuntimeService, ImageService].map((Service) => new Service(address, credentials.createInsecure(), channelOptions));
-  const call = (client: Client): CriCall => (method, request = {}) => new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (r: object, cb: (e: ServiceError | null, v: unknown) => void) => void>)[method]!(request, (e, v) => (e ? reject(e) : resolve(v as never)));
+  const call = (client: Client): CriCall => (method, request = {}, options = {}) => new Promise((resolve, reject) => {
+    (client as unknown as Record<string, (r: object, o: CallOptions, cb: (e: ServiceError | null, v: unknown) => void) => void>)[method]!(request, options, (e, v) => (e ? reject(e) : resolve(v as never)));
   });
   return { runtime: call(clients[0]!), image: call(clients[1]!), close: () => clients.forEach((c) => c.close()) };
 }

@@ -24,6 +24,8 @@ import { ContainerStats } from './rpc/container-stats.js';
 import { ListContainerStats } from './rpc/list-container-stats.js';
 import { PodSandboxStats } from './rpc/pod-sandbox-stats.js';
 import { ListPodSandboxStats } from './rpc/list-pod-sandbox-stats.js';
+import { ListMetricDescriptors } from './rpc/list-metric-descriptors.js';
+import { ListPodSandboxMetrics } from './rpc/list-pod-sandbox-metrics.js';
 import { ListImages } from './rpc/list-images.js';
 import { ImageStatus } from './rpc/image-status.js';
 import { PullImage } from './rpc/pull-image.js';
@@ -34,7 +36,7 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   Version, Status, UpdateRuntimeConfig,
   RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox,
   CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync, Exec, Attach, PortForward, ReopenContainerLog,
-  ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats, UpdateContainerResources,
+  ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats, UpdateContainerResources, ListMetricDescriptors, ListPodSandboxMetrics,
 };
 
 export const IMAGE_RPCS: Record<string, Rpc> = { ListImages, ImageStatus, PullImage, RemoveImage, ImageFsInfo };

@@ -48,3 +48,5 @@ export function podSandboxStats(s: Sandbox, containers: Container[], now: bigint
     windows: null,
   };
 }
+
+export type PodSandboxStatsMessage = ReturnType<typeof podSandboxStats>;

@@ -12,8 +12,11 @@ export function loadServices(file: string, pkg: string): Record<string, ServiceC
   return node as unknown as Record<string, ServiceClientConstructor>;
 }
 
-/** A unary handler: the request in, the response out, or a thrown error that `toStatus` turns into a gRPC status. */
-export type Unary<C> = (ctx: C, request: any) => Promise<object>;
+/**
+ * A unary handler: the request in, the response out, or a thrown error that `toStatus` turns into a
+ * gRPC status. `signal` aborts when the client cancels the call (its deadline passed, it went away).
+ */
+export type Unary<C> = (ctx: C, request: any, signal: AbortSignal) => Promise<object>;
 /** A server-streaming handler: writes responses until it returns (or the call is cancelled). */
 export type Streaming<C> = (ctx: C, request: any, write: (response: object) => void, cancelled: () => boolean) => Promise<void>;
 
@@ -36,8 +39,10 @@ export function implementation<C>(
     } else if (unary === undefined) {
       impl[name] = (_call: unknown, callback: (err: object) => void) => callback(unimplemented);
     } else {
-      impl[name] = (call: { request: unknown }, callback: (err: object | null, response?: object) => void) => {
-        unary(ctx, call.request).then((response) => callback(null, response), (err: unknown) => callback(toStatus(err)));
+      impl[name] = (call: { request: unknown; on(event: 'cancelled', listener: () => void): void }, callback: (err: object | null, response?: object) => void) => {
+        const cancelled = new AbortController();
+        call.on('cancelled', () => cancelled.abort(new Error(`${service}.${name}: the client cancelled the call (its deadline passed, or it went away)`)));
+        unary(ctx, call.request, cancelled.signal).then((response) => callback(null, response), (err: unknown) => callback(toStatus(err)));
       };
     }
   }

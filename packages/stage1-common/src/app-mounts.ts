@@ -9,27 +9,33 @@ import {
   chroot, CLONE_NEWNS, mount, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, secureJoin, unshare,
 } from '@podstage/linux';
 import type { AppPlan } from './app-plan.js';
-import { MASKED_PATHS, READONLY_PATHS } from './masked-paths.js';
 
 export type MountOp =
   | { kind: 'overlay'; lower: string; upper: string; work: string }
   | { kind: 'rbind'; source: string; target: string }
+  | { kind: 'proc'; target: string }
   | { kind: 'tmpfs'; target: string; options: string }
   | { kind: 'bind'; source: string; target: string; readOnly: boolean; recursive: boolean }
   | { kind: 'mask'; target: string }
   | { kind: 'readonly'; target: string }
   | { kind: 'readonly-root' };
 
-/** Overlay root, /proc /sys /dev from the surrounding namespace (masked, /sys read-only), tmpfs /tmp, volumes, read-only root last. */
-export function appMounts(plan: AppPlan): MountOp[] {
+/**
+ * Overlay root, /proc /sys /dev from the surrounding namespace, tmpfs /tmp, volumes, then, as runc
+ * orders them, the masked and read-only paths (over whatever is mounted there; /sys read-only) and
+ * the read-only root. `ownProc`: the app is pid 1 of a pid namespace of its own, whose /proc is a
+ * new one (the surrounding one shows the pod's).
+ */
+export function appMounts(plan: AppPlan, { ownProc = false } = {}): MountOp[] {
   const ops: MountOp[] = [{ kind: 'overlay', lower: plan.lower, upper: plan.upper, work: plan.work }];
-  for (const fs of ['/proc', '/sys', '/dev']) ops.push({ kind: 'rbind', source: fs, target: fs });
-  if (plan.maskPaths) {
-    for (const target of MASKED_PATHS) ops.push({ kind: 'mask', target });
-    for (const target of ['/sys', ...READONLY_PATHS]) ops.push({ kind: 'readonly', target });
-  }
+  ops.push(ownProc ? { kind: 'proc', target: '/proc' } : { kind: 'rbind', source: '/proc', target: '/proc' });
+  for (const fs of ['/sys', '/dev']) ops.push({ kind: 'rbind', source: fs, target: fs });
   if (!plan.mounts.some((m) => m.target === '/tmp')) ops.push({ kind: 'tmpfs', target: '/tmp', options: 'mode=1777' });
   for (const m of plan.mounts) ops.push({ kind: 'bind', ...m });
+  if (plan.maskPaths) {
+    for (const target of plan.maskedPaths) ops.push({ kind: 'mask', target });
+    for (const target of ['/sys', ...plan.readonlyPaths]) ops.push({ kind: 'readonly', target });
+  }
   if (plan.readOnlyRootFS) ops.push({ kind: 'readonly-root' });
   return ops;
 }
@@ -60,6 +66,9 @@ export function setUpAppMountNamespace(rootfs: string, ops: MountOp[]): void {
         break;
       case 'rbind':
         mount(op.source, mountTarget(rootfs, op.target), null, MS_BIND | MS_REC);
+        break;
+      case 'proc':
+        mount('proc', mountTarget(rootfs, op.target), 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
         break;
       case 'tmpfs':
         mount('tmpfs', mountTarget(rootfs, op.target), 'tmpfs', MS_NOSUID | MS_NODEV, op.options);

@@ -8,7 +8,7 @@ import {
   effectiveCapabilities, effectiveIsolators, PodstageError, pod, POD_ETC_FILES,
   type Capability, type EffectiveIsolators, type PodManifest, type RuntimeApp,
 } from '@podstage/contract';
-import { masksPaths } from './masked-paths.js';
+import { appHardenedPaths, masksPaths } from './masked-paths.js';
 import { resolveIdentity, type ResolvedIdentity } from '@podstage/linux';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -39,8 +39,11 @@ export interface AppPlan {
   capabilities: Capability[];
   isolators: EffectiveIsolators;
   readOnlyRootFS: boolean;
-  /** runc's masked and read-only /proc and /sys paths (off with --insecure-options=paths). */
+  /** /proc and /sys hardened: /sys read-only, the paths below (off with --insecure-options=paths). */
   maskPaths: boolean;
+  /** Hidden from the app, and read-only in it: runc's lists unless the app names its own (the CRI's). */
+  maskedPaths: string[];
+  readonlyPaths: string[];
   mounts: VolumeMount[];
 }
 
@@ -96,6 +99,7 @@ export function planApp(podDir: string, m: PodManifest, name: string, insecureOp
     isolators,
     readOnlyRootFS: app.readOnlyRootFS === true,
     maskPaths: masksPaths(insecureOptions),
+    ...appHardenedPaths(app, insecureOptions),
     mounts: [...volumeMounts(podDir, m, app, o.hostVolumePath), ...podEtcMounts(podDir)],
   };
 }

@@ -3,6 +3,7 @@
  * containerd's and CRI-O's defaults), the same under every isolating stage1.
  * `--insecure-options=paths` turns them off.
  */
+import { appPathList, MASKED_PATHS_ANNOTATION, READONLY_PATHS_ANNOTATION, type RuntimeApp } from '@podstage/contract';
 
 /** Hidden from apps: a file gets /dev/null bound over it, a directory an empty read-only tmpfs. */
 export const MASKED_PATHS: readonly string[] = Object.freeze([
@@ -16,3 +17,12 @@ export const READONLY_PATHS: readonly string[] = Object.freeze([
 ]);
 
 export const masksPaths = (insecureOptions: readonly string[]) => !insecureOptions.includes('paths');
+
+/** An app's masked and read-only paths: its annotations' lists (the CRI's), else the defaults above; none with --insecure-options=paths. */
+export function appHardenedPaths(app: Pick<RuntimeApp, 'name' | 'annotations'>, insecureOptions: readonly string[]): { maskedPaths: string[]; readonlyPaths: string[] } {
+  if (!masksPaths(insecureOptions)) return { maskedPaths: [], readonlyPaths: [] };
+  return {
+    maskedPaths: appPathList(app.annotations, MASKED_PATHS_ANNOTATION, app.name) ?? [...MASKED_PATHS],
+    readonlyPaths: appPathList(app.annotations, READONLY_PATHS_ANNOTATION, app.name) ?? [...READONLY_PATHS],
+  };
+}

@@ -96,7 +96,8 @@ try {
     if (consoleSocket !== undefined) useNewTerminal(consoleSocket);
     createCgroup(appCgroupInPod(name), cgroupLimits(plan.isolators), CGROUP_DIR);
     joinCgroup(appCgroupInPod(name), 0, CGROUP_DIR);
-    setUpAppMountNamespace(plan.rootfs, appMounts(plan));
+    // pid 1: unshare made the app a pid namespace of its own (driver.ts).
+    setUpAppMountNamespace(plan.rootfs, appMounts(plan, { ownProc: process.pid === 1 }));
     if (plan.isolators.oomScoreAdj !== undefined) setOomScoreAdj(name, plan.isolators.oomScoreAdj);
   }
   enterRoot(plan.rootfs);

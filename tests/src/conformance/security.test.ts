@@ -141,7 +141,8 @@ for (const { label, flags, isolated } of TARGETS) {
   }
 
   t("no process that is not the app's own is reachable through /proc/<pid>/{exe,cwd,root}", async ({ sb }) => {
-    const r = await run(sb, [DEFAULT_IMAGE, '--', 'sh', '-c', PROBE_PROCESSES]);
+    // host: in the pod's shared pid namespace, where nspawn's init is in sight (an app of its own namespace sees only itself).
+    const r = await run(sb, [...(label === 'host' ? ['--annotation=podstage.io/share-pid-namespace=true'] : []), DEFAULT_IMAGE, '--', 'sh', '-c', PROBE_PROCESSES]);
     assert.is(r.exitCode, 0, String(r.stderr));
     const out = lines(r.stdout);
     const ownRoot = out.find((l) => l.startsWith('ownroot '))?.slice('ownroot '.length);
@@ -167,10 +168,11 @@ for (const { label, flags, isolated } of TARGETS) {
   });
 
   if (label === 'host') {
-    t('what stage0 trusts is read-only in the pod, even for an app given CAP_SYS_PTRACE', async ({ sb }) => {
+    t('what stage0 trusts is read-only in the pod, even for an app given CAP_SYS_PTRACE that shares the pod init\'s pid namespace', async ({ sb }) => {
       const uuidFile = join(sb.dir, 'trusted-uuid');
       // Reachability is shown by reading a file, not by ls: ls stats every entry and races stage0 renaming pid.tmp-* into place.
-      const r = await run(sb, [`--uuid-file-save=${uuidFile}`, DEFAULT_IMAGE, '--caps-retain=CAP_SYS_PTRACE,CAP_DAC_OVERRIDE,CAP_DAC_READ_SEARCH,CAP_FOWNER', '--',
+      // Sharing the pod's pid namespace puts the pod's init (whose root holds /pod) in sight; an app of its own namespace sees none.
+      const r = await run(sb, [`--uuid-file-save=${uuidFile}`, '--annotation=podstage.io/share-pid-namespace=true', DEFAULT_IMAGE, '--caps-retain=CAP_SYS_PTRACE,CAP_DAC_OVERRIDE,CAP_DAC_READ_SEARCH,CAP_FOWNER', '--',
         'sh', '-c', 'for f in pod stage1.json options.json pid created; do echo x >> /proc/1/root/pod/$f 2>/dev/null && echo "wrote $f"; done; cat /proc/1/root/pod/stage1.json >/dev/null && echo reached']);
       assert.is(r.exitCode, 0, String(r.stderr));
       assert.equal(lines(r.stdout), ['reached'], 'the pod directory is reachable, but nothing in it was written');

@@ -15,7 +15,7 @@ import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods } from '../helpers/pods.js';
 import { capSets } from '../helpers/setuid-program.js';
-import { randomLayer, startRegistry, TOKEN_PASSWORD, TOKEN_USER, writeImageLayout, writeMultiPlatformLayout } from '../helpers/registry.js';
+import { randomLayer, startRegistry, TOKEN_PASSWORD, TOKEN_REFRESH, TOKEN_USER, startRegistryProxy, writeImageLayout, writeMultiPlatformLayout } from '../helpers/registry.js';
 import { suite } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -105,6 +105,17 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.is(ps.linux.network.default_interface.name, 'eth0');
     assert.equal((ps.linux.containers as Obj[]).map((c) => c.attributes.id), [cid]);
     assert.equal(((await cri.runtime<Obj>('ListPodSandboxStats', { filter: { id } })).stats as Obj[]).map((x) => x.attributes.id), [id]);
+    // The kubelet's CRI metrics collector: cAdvisor's names, one value per descriptor's labels.
+    const descriptors = (await cri.runtime<Obj>('ListMetricDescriptors', {})).descriptors as Obj[];
+    const workingSet = descriptors.find((d) => d.name === 'container_memory_working_set_bytes');
+    assert.equal(workingSet?.label_keys, ['container', 'id', 'image', 'name', 'namespace', 'pod']);
+    const podMetrics = ((await cri.runtime<Obj>('ListPodSandboxMetrics', {})).pod_metrics as Obj[]).find((m) => m.pod_sandbox_id === id);
+    const mainMetrics = (podMetrics?.container_metrics as Obj[] | undefined)?.find((c) => c.container_id === cid)?.metrics as Obj[] | undefined;
+    const sampleOf = (name: string) => mainMetrics?.find((m) => m.name === name);
+    assert.ok(Number(sampleOf('container_memory_working_set_bytes')?.value.value) > 0, JSON.stringify(mainMetrics));
+    assert.equal(sampleOf('container_memory_working_set_bytes')?.label_values, ['main', cid, DEFAULT_IMAGE, cid, 'default', `web-${stage1}`]);
+    assert.is(sampleOf('container_cpu_usage_seconds_total')?.metric_type, 'COUNTER');
+    assert.ok((podMetrics?.metrics as Obj[]).some((m) => m.name === 'container_network_receive_bytes_total' && m.label_values[6] === 'eth0'), JSON.stringify(podMetrics?.metrics));
 
     await cri.runtime('UpdateContainerResources', { container_id: cid, linux: { memory_limit_in_bytes: 64 * 2 ** 20, cpu_quota: 50_000, cpu_period: 100_000 } });
     if (stage1 === 'kvm') {
@@ -128,15 +139,21 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     mkdirSync(join(host, 'dir'), { recursive: true });
     writeFileSync(join(host, 'dir', 'in-dir'), 'from the host dir\n');
     writeFileSync(join(host, 'file'), 'from the host file\n');
+    writeFileSync(join(host, 'secret'), 'never seen\n');
     symlinkSync(join(host, 'dir'), join(host, 'link'));
     const mounts = [
       { container_path: '/mnt/dir', host_path: join(host, 'dir'), readonly: false, propagation: 'PROPAGATION_PRIVATE' },
       { container_path: '/etc/from-host', host_path: join(host, 'file'), readonly: true, propagation: 'PROPAGATION_PRIVATE' },
       { container_path: '/mnt/link', host_path: join(host, 'link'), readonly: false, propagation: 'PROPAGATION_PRIVATE' },
+      { container_path: '/etc/secret', host_path: join(host, 'secret'), readonly: true, propagation: 'PROPAGATION_PRIVATE' },
     ];
     const metadata = { name: 'container-for-Mounts-test-2f0c3a7e-5a0b-4c1e-9d55-1b0e6f7a9c21', attempt: 2 };
     const { container_id: withMounts } = await cri.runtime<Obj>('CreateContainer', {
-      pod_sandbox_id: id, sandbox_config: config, config: { metadata, image: { image: DEFAULT_IMAGE }, command: ['sleep', '1000'], log_path: 'mounts.log', mounts },
+      pod_sandbox_id: id, sandbox_config: config, config: {
+        metadata, image: { image: DEFAULT_IMAGE }, command: ['sleep', '1000'], log_path: 'mounts.log', mounts,
+        // The kubelet's masked and read-only paths replace the defaults (critest's MaskedPaths and ReadonlyPaths), over what is mounted there.
+        linux: { security_context: { masked_paths: ['/etc/secret'], readonly_paths: ['/tmp'] } },
+      },
     });
     await cri.runtime('StartContainer', { container_id: withMounts });
     const seen = await cri.runtime<Obj>('ExecSync', {
@@ -145,6 +162,11 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.is(seen.exit_code, 0, String(seen.stderr));
     assert.is(String(seen.stdout), 'from the host dir\nfrom the host file\nfrom the host dir\n');
     assert.is(readFileSync(join(host, 'dir', 'from-pod'), 'utf8'), 'written\n');
+    const masked = await cri.runtime<Obj>('ExecSync', { container_id: withMounts, cmd: ['sh', '-c', 'wc -c < /etc/secret; cat /proc/timer_list | wc -c'], timeout: 30 });
+    assert.equal(String(masked.stdout).split('\n').map((l) => l.trim()).slice(0, 1), ['0'], String(masked.stderr));
+    assert.is.not(String(masked.stdout).split('\n')[1]?.trim(), '0', "runc's own list no longer applies: /proc/timer_list is readable");
+    const readOnly = await cri.runtime<Obj>('ExecSync', { container_id: withMounts, cmd: ['touch', '/tmp/test'], timeout: 30 });
+    assert.equal([readOnly.exit_code, String(readOnly.stderr)], [1, 'touch: /tmp/test: Read-only file system\n']);
     const status = await containerState(cri, withMounts);
     assert.equal([status.state, status.metadata], ['CONTAINER_RUNNING', metadata]);
     assert.equal((status.mounts as Obj[]).map((m) => [m.container_path, m.host_path, m.readonly, m.propagation]), mounts.map((m) => [m.container_path, m.host_path, m.readonly, m.propagation]));
@@ -299,7 +321,7 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
   });
 }
 
-t('namespaces: hostPID and hostIPC under runc (refused by host and kvm), one pid namespace for the pod (POD) or one per container (CONTAINER)', async ({ sb, cri }) => {
+t('namespaces: hostPID and hostIPC under runc (refused by host and kvm), one pid namespace for the pod (POD) or one per container (CONTAINER, where the container is pid 1) under runc and host', async ({ sb, cri }) => {
   const nsOf = async (cid: string, ns: string) => String((await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['readlink', `/proc/self/ns/${ns}`], timeout: 30 })).stdout).trim();
   const pod = async (name: string, pid: string, ipc: string, handler = 'runc') => {
     const config = sandboxConfig(name, join(sb.dir, 'logs', name), { linux: { security_context: { namespace_options: { network: 'POD', pid, ipc } } } });
@@ -325,6 +347,17 @@ t('namespaces: hostPID and hostIPC under runc (refused by host and kvm), one pid
   assert.is.not(await nsOf(own.a, 'pid'), await nsOf(own.b, 'pid'));
   assert.is(await nsOf(own.a, 'ipc'), await nsOf(own.b, 'ipc'), 'IPC is the pod\'s');
   for (const p of [host, shared, own]) await cri.runtime('RemovePodSandbox', { pod_sandbox_id: p.id });
+
+  // stage1 host: each container a pid namespace of its own below the pod's, or the pod's; critest's ContainerPID reads /proc/1.
+  const firstProcess = async (cid: string) => String((await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['cat', '/proc/1/cmdline'], timeout: 30 })).stdout).replaceAll('\0', ' ').trim();
+  const ownHost = await pod('container-pid-host', 'CONTAINER', 'POD', 'host');
+  assert.is.not(await nsOf(ownHost.a, 'pid'), await nsOf(ownHost.b, 'pid'));
+  assert.is(await firstProcess(ownHost.a), 'sleep 1000', 'the container is pid 1 of its namespace (its shell exec\'d sleep)');
+  assert.is(await nsOf(ownHost.a, 'ipc'), await nsOf(ownHost.b, 'ipc'));
+  const sharedHost = await pod('pod-pid-host', 'POD', 'POD', 'host');
+  assert.is(await nsOf(sharedHost.a, 'pid'), await nsOf(sharedHost.b, 'pid'));
+  assert.is.not(await firstProcess(sharedHost.a), 'sleep 1000', "pid 1 is the pod's init");
+  for (const p of [ownHost, sharedHost]) await cri.runtime('RemovePodSandbox', { pod_sandbox_id: p.id });
 
   for (const handler of ['host', 'kvm']) {
     const config = sandboxConfig(`host-pid-${handler}`, join(sb.dir, 'logs', `host-pid-${handler}`), { linux: { security_context: { namespace_options: { pid: 'NODE' } } } });
@@ -420,8 +453,7 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.is(await pidNs(debug), await pidNs(main));
     const ps = await cri.runtime<Obj>('ExecSync', { container_id: debug, cmd: ['ps', '-o', 'args'], timeout: 30 });
     assert.match(String(ps.stdout), /^sleep 1000$/m, 'the target\'s processes are in sight');
-    // stage1 host's apps always share nspawn's pid namespace; the others give each container its own.
-    if (stage1 !== 'host') assert.is.not(await pidNs(await start('own')), await pidNs(main));
+    assert.is.not(await pidNs(await start('own')), await pidNs(main));
     const missing = await rejection(cri.runtime('CreateContainer', {
       pod_sandbox_id: id, sandbox_config: config, config: containerConfig({ metadata: { name: 'lost', attempt: 0 }, linux: { security_context: { namespace_options: { pid: 'TARGET', target_id: 'f00d' } } } }),
     }));
@@ -524,6 +556,19 @@ t('images: list, status (empty when missing), pull from a registry under the tru
       const image = (await ctx.cri.image<Obj>('ImageStatus', { image: { image: `${registry.host}/${tag}` } })).image;
       assert.equal([image.uid, image.username], [uid, username], user);
     }
+    // A pull whose client gave up (its deadline passed) stores nothing, however long the registry takes.
+    const slowLayout = writeImageLayout(join(ctx.sb.dir, 'slow-layout'), [randomLayer(1024)]);
+    await registry.pushLayout(join(ctx.sb.dir, 'slow-layout'), 'cri/slow:v1');
+    const proxy = await startRegistryProxy(registry.host, { delay: { digest: slowLayout.layers[0]!.digest, ms: 3000 } });
+    try {
+      const slowRef = `${proxy.host}/cri/slow:v1`;
+      const gaveUp = await rejection(ctx.cri.image('PullImage', { image: { image: slowRef } }, { deadline: new Date(Date.now() + 1000) }));
+      assert.is(gaveUp.code, grpcStatus.DEADLINE_EXCEEDED);
+      await new Promise((r) => setTimeout(r, 4000));
+      assert.is((await ctx.cri.image<Obj>('ImageStatus', { image: { image: slowRef } })).image, null, 'the abandoned pull stored no image');
+    } finally {
+      await proxy.stop();
+    }
     const fs = await ctx.cri.image<Obj>('ImageFsInfo', {});
     assert.ok(Number(fs.image_filesystems[0].used_bytes.value) > 4096);
     // Five at once, as critest sends them: every one succeeds.
@@ -535,7 +580,7 @@ t('images: list, status (empty when missing), pull from a registry under the tru
   }
 });
 
-t("images: PullImage with the request's credentials (the kubelet's pull secret) from a registry behind token auth", async (ctx) => {
+t("images: PullImage with the request's credentials (a pull secret's user and password, an identity token, a registry token) from a registry behind token auth", async (ctx) => {
   const registry = await startRegistry({ auth: 'token' });
   try {
     const layoutDir = join(ctx.sb.dir, 'private-layout');
@@ -555,8 +600,21 @@ t("images: PullImage with the request's credentials (the kubelet's pull secret) 
     const encoded = Buffer.from(`${TOKEN_USER}:${TOKEN_PASSWORD}`).toString('base64');
     const again = await ctx.cri.image<Obj>('PullImage', { image: { image: ref }, auth: { auth: encoded, server_address: registry.host } });
     assert.is(again.image_ref, layout.manifest.digest);
-    const tokens = await rejection(ctx.cri.image('PullImage', { image: { image: ref }, auth: { identity_token: 'x' } }));
-    assert.is(tokens.code, grpcStatus.UNIMPLEMENTED);
+    await ctx.cri.image('RemoveImage', { image: { image: ref } });
+    // An identity token (a credential provider's): an OAuth2 refresh token, traded at the realm; a wrong one is refused.
+    const badIdentity = await rejection(ctx.cri.image('PullImage', { image: { image: ref }, auth: { identity_token: 'not-the-token' } }));
+    assert.is.not(badIdentity.code, grpcStatus.OK);
+    const byIdentity = await ctx.cri.image<Obj>('PullImage', { image: { image: ref }, auth: { identity_token: TOKEN_REFRESH } });
+    assert.is(byIdentity.image_ref, layout.manifest.digest);
+    await ctx.cri.image('RemoveImage', { image: { image: ref } });
+    // A registry token: a bearer token the registry takes as it is (here one the realm issued for this repository).
+    const issued = await fetch(`${registry.tokenRealm}?service=podstage-test-registry&scope=repository:cri/private:pull`, {
+      headers: { authorization: `Basic ${encoded}` },
+    }).then((r) => r.json() as Promise<{ token: string }>);
+    const badToken = await rejection(ctx.cri.image('PullImage', { image: { image: ref }, auth: { registry_token: 'not-a-token' } }));
+    assert.match(badToken.details, 'refused the registry token');
+    const byToken = await ctx.cri.image<Obj>('PullImage', { image: { image: ref }, auth: { registry_token: issued.token } });
+    assert.is(byToken.image_ref, layout.manifest.digest);
     await ctx.cri.image('RemoveImage', { image: { image: ref } });
   } finally {
     await registry.stop();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import * as assert from 'uvu/assert';
 import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
-import { spdyPortForward, spdyRemoteCommand, upgradeSocket, websocketRemoteCommand } from '../helpers/cri-streaming.js';
+import { spdyPortForward, spdyRemoteCommand, tunneledPortForward, upgradeSocket, websocketRemoteCommand } from '../helpers/cri-streaming.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { suite } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
@@ -119,6 +119,10 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.is(forwarded.error, '');
     assert.match(forwarded.data, /^HTTP\/1\.[01] 200 OK/);
     assert.match(forwarded.data, new RegExp(`served-by-${stage1}\\n$`));
+    // kubectl port-forward over websockets (Kubernetes 1.30+): the same SPDY tunneled in a websocket.
+    const tunneled = await tunneledPortForward((await cri.runtime<Obj>('PortForward', { pod_sandbox_id: id, port: [8080] })).url, 8080, 'GET /index.html HTTP/1.0\r\n\r\n');
+    assert.equal([tunneled.protocol, tunneled.error], ['SPDY/3.1+portforward.k8s.io', '']);
+    assert.match(tunneled.data, new RegExp(`^HTTP/1\\.[01] 200 OK[^]*served-by-${stage1}\\n$`));
     const closedPort = await spdyPortForward((await cri.runtime<Obj>('PortForward', { pod_sandbox_id: id, port: [] })).url, 8081, 'x');
     assert.match(closedPort.error, /^error forwarding port 8081 to pod /, 'a closed port is reported on the error stream');
 

@@ -131,6 +131,9 @@ test('fly refuses what it cannot enforce, before writing a pod', async () => {
   assert.match(String(two.stderr), 'runs exactly one app per pod, this pod has 2');
   const net = await run(['--net=none', DEFAULT_IMAGE, '--', 'true']);
   assert.match(String(net.stderr), "--net=none: fly shares the host's network namespace");
+  const paths = await run([DEFAULT_IMAGE, '--annotation=podstage.io/masked-paths=["/bin/ls"]', '--', 'true']);
+  assert.is(paths.exitCode, 254);
+  assert.match(String(paths.stderr), 'annotation podstage.io/masked-paths: stage1 fly (ABI 1) does not apply an app\'s own masked and read-only paths (ABI 7)');
   const after = await sb.run(['list', '--format=json']);
   assert.is(after.stdout, before.stdout, 'no pod was created');
 });

@@ -4,9 +4,11 @@
  * and ws for the websocket `v5.channel.k8s.io` protocol.
  */
 import { createRequire } from 'node:module';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import { httpUpgrade, type Upgraded } from './http-upgrade.js';
+import { rawWebsocket } from './websocket-client.js';
 
 interface SpdyClientStream extends Duplex { id: number }
 interface SpdyClientConnection {
@@ -15,7 +17,7 @@ interface SpdyClientConnection {
   end(): void;
 }
 const spdyTransport = createRequire(import.meta.url)('spdy-transport') as {
-  connection: { create(socket: Socket, o: { protocol: string; isServer: boolean }): SpdyClientConnection };
+  connection: { create(socket: Duplex, o: { protocol: string; isServer: boolean }): SpdyClientConnection };
 };
 
 export interface StreamResult {
@@ -45,29 +47,12 @@ function exitCodeOf(status: StreamResult['status']): number | undefined {
 }
 
 /** The HTTP upgrade to SPDY/3.1 on a plain socket; the socket once the server said 101. */
-export function upgradeSocket(url: string, protocols: string[], upgrade = 'SPDY/3.1'): Promise<{ socket: Socket; status: number; headers: string; rest: Buffer }> {
+export function upgradeSocket(url: string, protocols: string[], upgrade = 'SPDY/3.1'): Promise<Upgraded> {
   const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: u.hostname, port: Number(u.port) });
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.write([
-        `POST ${u.pathname} HTTP/1.1`, `Host: ${u.host}`, 'Connection: Upgrade', `Upgrade: ${upgrade}`,
-        ...protocols.map((p) => `X-Stream-Protocol-Version: ${p}`), 'Content-Length: 0', '', '',
-      ].join('\r\n'));
-    });
-    let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onData);
-      socket.pause();
-      const text = head.subarray(0, end).toString();
-      resolve({ socket, status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), headers: text, rest: head.subarray(end + 4) });
-    };
-    socket.on('data', onData);
-  });
+  return httpUpgrade(url, [
+    `POST ${u.pathname} HTTP/1.1`, `Host: ${u.host}`, 'Connection: Upgrade', `Upgrade: ${upgrade}`,
+    ...protocols.map((p) => `X-Stream-Protocol-Version: ${p}`), 'Content-Length: 0',
+  ]);
 }
 
 function spdyConnection(socket: Socket, rest: Buffer): SpdyClientConnection {
@@ -164,13 +149,35 @@ export async function websocketRemoteCommand(url: string, o: ExecSession = {}): 
 export async function spdyPortForward(url: string, port: number, send: string): Promise<{ data: string; error: string }> {
   const up = await upgradeSocket(url, ['portforward.k8s.io']);
   if (up.status !== 101) throw new Error(`streaming server answered ${up.headers}`);
-  const connection = spdyConnection(up.socket, up.rest);
+  try {
+    return await forwardOver(spdyConnection(up.socket, up.rest), port, send);
+  } finally {
+    up.socket.destroy();
+  }
+}
+
+/**
+ * The same with SPDY tunneled in a websocket (`SPDY/3.1+portforward.k8s.io`), as client-go's
+ * tunneling dialer and critest -websocket-portforward speak it. ws refuses that subprotocol (a '/'
+ * is no RFC 6455 token), so the client's websocket is a minimal one of its own (websocket-client.ts).
+ */
+export async function tunneledPortForward(url: string, port: number, send: string): Promise<{ data: string; error: string; protocol: string }> {
+  const ws = await rawWebsocket(url, 'SPDY/3.1+portforward.k8s.io');
+  const connection = spdyTransport.connection.create(ws.stream, { protocol: 'spdy', isServer: false });
+  connection.start(3.1);
+  try {
+    return { ...(await forwardOver(connection, port, send)), protocol: ws.protocol };
+  } finally {
+    ws.stream.destroy();
+  }
+}
+
+async function forwardOver(connection: SpdyClientConnection, port: number, send: string): Promise<{ data: string; error: string }> {
   const headers = { port: String(port), requestid: '0' };
   const error = await openStream(connection, { ...headers, streamtype: 'error' });
   const data = await openStream(connection, { ...headers, streamtype: 'data' });
   const results = Promise.all([collect(data), collect(error)]);
   data.write(send);
   const [answer, err] = await results;
-  up.socket.destroy();
   return { data: answer, error: err };
 }

@@ -19,6 +19,8 @@ export const REGISTRY_BIN = '/usr/bin/docker-registry';
 const INSTALL_HINT = 'install the registry test tools: `apt-get install docker-registry skopeo openssl` (scripts/setup.sh installs them)';
 export const TOKEN_USER = 'podstage';
 export const TOKEN_PASSWORD = 'secret';
+/** The OAuth2 refresh token the issuer takes (an identity token, as a credential helper hands the kubelet). */
+export const TOKEN_REFRESH = 'podstage-refresh-token';
 const TOKEN_SERVICE = 'podstage-test-registry';
 const TOKEN_ISSUER = 'podstage-test-token-issuer';
 
@@ -123,14 +125,7 @@ async function startTokenIssuer(dir: string): Promise<TokenIssuer> {
   const certB64 = certificateDer(readFileSync(certPath, 'utf8'));
   const expected = `Basic ${Buffer.from(`${TOKEN_USER}:${TOKEN_PASSWORD}`).toString('base64')}`;
   const requests: TokenIssuer['requests'] = [];
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://token');
-    if (req.method !== 'GET' || url.pathname !== '/token') {
-      res.writeHead(404).end();
-      return;
-    }
-    const authenticated = req.headers.authorization === expected;
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== '');
+  const answer = (res: ServerResponse, authenticated: boolean, scopes: string[]) => {
     requests.push({ authenticated, scopes });
     if (!authenticated) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="podstage-test"' });
@@ -140,6 +135,24 @@ async function startTokenIssuer(dir: string): Promise<TokenIssuer> {
     const token = issueJwt(key, certB64, scopes);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+  };
+  const scopesOf = (params: URLSearchParams) => params.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== '');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://token');
+    if (url.pathname !== '/token' || (req.method !== 'GET' && req.method !== 'POST')) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (req.method === 'GET') {
+      answer(res, req.headers.authorization === expected, scopesOf(url.searchParams));
+      return;
+    }
+    // distribution's OAuth2 form: an identity token is a refresh token.
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk)).on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(body).toString('utf8'));
+      answer(res, form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === TOKEN_REFRESH, scopesOf(form));
+    });
   });
   const port = await listen(server);
   return { realm: `http://127.0.0.1:${port}/token`, certPath, requests, stop: () => closeServer(server) };
@@ -153,6 +166,8 @@ export interface TestRegistry {
   dir: string;
   /** Token requests seen, when started with `auth: 'token'`. */
   tokenRequests: TokenIssuer['requests'];
+  /** The token realm, when started with `auth: 'token'`. */
+  tokenRealm?: string;
   /** `skopeo copy oci:LAYOUT docker://HOST/REPO:TAG`; `format: 'v2s2'` converts to Docker schema 2. */
   pushLayout(layoutDir: string, repoAndTag: string, options?: { all?: boolean; format?: 'oci' | 'v2s2' }): Promise<void>;
   stop(): Promise<void>;
@@ -237,7 +252,7 @@ export async function startRegistry(options: { auth?: 'token' } = {}): Promise<T
     if (result.exitCode !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${result.exitCode}): ${String(result.stderr)}`);
   };
 
-  return { host, dir, tokenRequests: issuer?.requests ?? [], pushLayout, stop };
+  return { host, dir, tokenRequests: issuer?.requests ?? [], ...(issuer === undefined ? {} : { tokenRealm: issuer.realm }), pushLayout, stop };
 }
 
 // ---- test images ----
@@ -350,6 +365,8 @@ export interface ProxyBehaviour {
   ignoreRange?: boolean;
   /** Flip one byte in the body of this blob. */
   tamper?: string;
+  /** Answer GETs of this blob only after `ms` milliseconds (a slow registry). */
+  delay?: { digest: string; ms: number };
 }
 
 export interface RegistryProxy {
@@ -371,42 +388,46 @@ export async function startRegistryProxy(upstreamHost: string, behaviour: ProxyB
     const headers = { ...req.headers };
     if (behaviour.ignoreRange === true) delete headers.range;
     const blob = BLOB_PATH.exec(path)?.[1];
-    const upstream = httpRequest({ host: upstreamName, port: Number(upstreamPort), method: req.method, path, headers }, (up) => {
-      const status = up.statusCode ?? 502;
-      const cutThis = behaviour.cut !== undefined && req.method === 'GET' && blob === behaviour.cut.digest && headers.range === undefined && status === 200 && !cutDone;
-      if (cutThis) {
-        cutDone = true;
-        const limit = behaviour.cut?.afterBytes ?? 0;
-        const kept: Buffer[] = [];
-        let total = 0;
-        up.on('data', (chunk: Buffer) => {
-          if (total < limit) kept.push(chunk.subarray(0, limit - total));
-          total += chunk.length;
-        });
-        up.on('end', () => {
-          res.writeHead(status, up.headers);
-          // Destroy only once the kept bytes reached the kernel, so the client sees exactly them.
-          res.write(Buffer.concat(kept), () => res.socket?.destroy());
-        });
-        return;
-      }
-      if (req.method === 'GET' && blob !== undefined && blob === behaviour.tamper && status === 200) {
-        const parts: Buffer[] = [];
-        up.on('data', (chunk: Buffer) => parts.push(chunk));
-        up.on('end', () => {
-          const body = Buffer.concat(parts);
-          const middle = Math.floor(body.length / 2);
-          body[middle] = (body[middle] ?? 0) ^ 0xff;
-          res.writeHead(status, up.headers);
-          res.end(body);
-        });
-        return;
-      }
-      res.writeHead(status, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    const wait = req.method === 'GET' && blob !== undefined && blob === behaviour.delay?.digest ? behaviour.delay.ms : 0;
+    const forward = () => {
+      const upstream = httpRequest({ host: upstreamName, port: Number(upstreamPort), method: req.method, path, headers }, (up) => {
+        const status = up.statusCode ?? 502;
+        const cutThis = behaviour.cut !== undefined && req.method === 'GET' && blob === behaviour.cut.digest && headers.range === undefined && status === 200 && !cutDone;
+        if (cutThis) {
+          cutDone = true;
+          const limit = behaviour.cut?.afterBytes ?? 0;
+          const kept: Buffer[] = [];
+          let total = 0;
+          up.on('data', (chunk: Buffer) => {
+            if (total < limit) kept.push(chunk.subarray(0, limit - total));
+            total += chunk.length;
+          });
+          up.on('end', () => {
+            res.writeHead(status, up.headers);
+            // Destroy only once the kept bytes reached the kernel, so the client sees exactly them.
+            res.write(Buffer.concat(kept), () => res.socket?.destroy());
+          });
+          return;
+        }
+        if (req.method === 'GET' && blob !== undefined && blob === behaviour.tamper && status === 200) {
+          const parts: Buffer[] = [];
+          up.on('data', (chunk: Buffer) => parts.push(chunk));
+          up.on('end', () => {
+            const body = Buffer.concat(parts);
+            const middle = Math.floor(body.length / 2);
+            body[middle] = (body[middle] ?? 0) ^ 0xff;
+            res.writeHead(status, up.headers);
+            res.end(body);
+          });
+          return;
+        }
+        res.writeHead(status, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    };
+    setTimeout(forward, wait);
   });
   const port = await listen(server);
   return { host: `127.0.0.1:${port}`, requests, stop: () => closeServer(server) };

@@ -76,7 +76,8 @@ test('mutable pod: sandbox, add, start, stop, rm, list, status', async () => {
   // ERR_PODSTAGE_APP_EXISTS: a conflict with the pod's state, not a usage error.
   assert.is(dup.exitCode, 1);
   assert.match(String(dup.stderr), 'already has an app named web; choose another name');
-  assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=sleeper', '--', 'sleep', '60'])).exitCode, 0);
+  // pid 1 of its own pid namespace: SIGTERM reaches it through its handler.
+  assert.is((await sb.run(['app', 'add', uuid, DEFAULT_IMAGE, '--name=sleeper', '--', 'sh', '-c', 'trap "exit 143" TERM; sleep 60 & wait'])).exitCode, 0);
   assert.is((await sb.run(['app', 'start', '--app=sleeper', uuid])).exitCode, 0);
   const rmRunning = await sb.run(['app', 'rm', '--app=sleeper', uuid]);
   assert.is(rmRunning.exitCode, 1);

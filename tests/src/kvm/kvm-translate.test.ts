@@ -2,7 +2,7 @@
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CAPABILITIES, effectiveIsolators } from '@podstage/contract';
-import type { AppPlan } from '@podstage/stage1-common';
+import { MASKED_PATHS, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
 import { tscKhzFromCpuinfo } from '@podstage/stage1-kvm/host-tsc';
 import { appScript, capabilityMask, execScript, kernelCmdline, parseGuestUsage, qemuArgs, seccompProgram, TAP_MIRROR } from '@podstage/stage1-kvm/translate';
 
@@ -12,7 +12,7 @@ function plan(over: Partial<AppPlan> = {}): AppPlan {
     rootfs: '/p/apps/web/rootfs', lower: '/l', upper: '/u', work: '/w',
     exec: ['sh', '-c', "echo 'quoted' $HOME"], env: { PATH: '/bin', GREETING: "it's me" }, cwd: '/srv',
     identity: { uid: 1000, gid: 1000, groups: [10, 20], home: '/home/u' },
-    capabilities: [...DEFAULT_CAPABILITIES], isolators: effectiveIsolators([], []), readOnlyRootFS: false, maskPaths: true, mounts: [],
+    capabilities: [...DEFAULT_CAPABILITIES], isolators: effectiveIsolators([], []), readOnlyRootFS: false, maskPaths: true, maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS], mounts: [],
     ...over,
   };
 }
@@ -70,7 +70,10 @@ test('the app script: the app in its cgroup through exec-app, with its root, nam
   assert.match(script, 'echo 1 > $C/cgroup.kill');
   const open = appScript(plan(), seccompProgram(plan(), ['seccomp']), { sharePid: false });
   assert.not.match(open, 'seccomp');
-  assert.not.match(appScript(plan({ maskPaths: false }), undefined, { sharePid: false }), '--mask', '--insecure-options=paths');
+  assert.not.match(appScript(plan({ maskPaths: false, maskedPaths: [], readonlyPaths: [] }), undefined, { sharePid: false }), '--mask', '--insecure-options=paths');
+  const own = appScript(plan({ maskedPaths: ['/bin/ls'], readonlyPaths: ['/tmp'] }), undefined, { sharePid: false });
+  assert.match(own, "--mask '/bin/ls' --readonly '/tmp'", "the app's own lists (the CRI's) replace runc's");
+  assert.not.match(own, '/proc/kcore');
   const shared = appScript(plan(), undefined, { sharePid: true });
   assert.match(shared, '--join-pid-ns "/proc/$(cat /run/podstage/pod-init.pid)/ns/pid"');
   const enter = execScript(plan(), ['id', '-u'], true);

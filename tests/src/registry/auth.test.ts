@@ -9,7 +9,7 @@ import { RegistryClient } from '@podstage/images/registry';
 import { pullImage } from '@podstage/images/registry';
 import { parseDockerReference } from '@podstage/images/registry';
 import { tempDir } from '../helpers/fs-snapshot.js';
-import { gzipLayer, startRegistry, TOKEN_PASSWORD, TOKEN_USER, writeImageLayout, type TestImage, type TestRegistry } from '../helpers/registry.js';
+import { gzipLayer, startRegistry, TOKEN_PASSWORD, TOKEN_REFRESH, TOKEN_USER, writeImageLayout, type TestImage, type TestRegistry } from '../helpers/registry.js';
 
 let base = '';
 let registry: TestRegistry;
@@ -113,6 +113,25 @@ test('token-auth pull with credentials from a config.json file', async () => {
   const again = registry.tokenRequests.length;
   await pullImage(new ImageStore(join(base, 'data-ok-2')), `docker://${registry.host}/private/app:v1`, { credentials });
   assert.is(registry.tokenRequests.length, again);
+});
+
+test("Docker's identitytoken (an OAuth2 refresh token, traded at the realm) and registrytoken (sent as it is) in config.json", async () => {
+  const identityFile = writeJson(join(base, 'identity.json'), { auths: { [registry.host]: { auth: basicAuth('<token>', ''), identitytoken: TOKEN_REFRESH } } });
+  const identity = CredentialStore.load({ authFile: identityFile, env: {}, home: base });
+  assert.equal(identity.lookup(registry.host, 'private/app'), { username: '<token>', password: '', identityToken: TOKEN_REFRESH });
+  const before = registry.tokenRequests.length;
+  assert.is((await pullImage(new ImageStore(join(base, 'data-identity')), `docker://${registry.host}/private/app:v1`, { credentials: identity })).id, image.manifest.digest);
+  assert.ok(registry.tokenRequests.slice(before).every((r) => r.authenticated), 'the refresh grant was accepted');
+  const wrongFile = writeJson(join(base, 'wrong-identity.json'), { auths: { [registry.host]: { identitytoken: 'stale' } } });
+  const wrong = await rejection(pullImage(new ImageStore(join(base, 'data-wrong-identity')), `docker://${registry.host}/private/app:v1`, { credentials: CredentialStore.load({ authFile: wrongFile, env: {}, home: base }) }));
+  assert.match(wrong.message, 'refused');
+  const issued = await fetch(`${registry.tokenRealm}?service=podstage-test-registry&scope=repository:private/app:pull`, {
+    headers: { authorization: `Basic ${basicAuth(TOKEN_USER, TOKEN_PASSWORD)}` },
+  }).then((r) => r.json() as Promise<{ token: string }>);
+  const tokenFile = writeJson(join(base, 'registry-token.json'), { auths: { [registry.host]: { registrytoken: issued.token } } });
+  const asked = registry.tokenRequests.length;
+  assert.is((await pullImage(new ImageStore(join(base, 'data-registry-token')), `docker://${registry.host}/private/app:v1`, { credentials: CredentialStore.load({ authFile: tokenFile, env: {}, home: base }) })).id, image.manifest.digest);
+  assert.is(registry.tokenRequests.length, asked, 'a registry token needs no token server');
 });
 
 test('token-auth push with credentials asks for a pull,push scope', async () => {

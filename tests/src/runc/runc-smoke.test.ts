@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { CAPABILITIES, DEFAULT_CAPABILITIES } from '@podstage/contract';
-import type { AppPlan } from '@podstage/stage1-common';
+import { MASKED_PATHS, READONLY_PATHS, type AppPlan } from '@podstage/stage1-common';
 import { appConfig, SANDBOX_BUSYBOX, sandboxConfig, type OciSpec } from '@podstage/stage1-runc/translate';
 import { waitFor } from '../helpers/wait.js';
 
@@ -124,6 +124,8 @@ test('sandbox runs under runc, an app joins it, SIGTERM stops the sandbox cleanl
     isolators: { memory: { limit: '64Mi' }, noNewPrivileges: true, oomScoreAdj: Math.max(minOomScoreAdj, 0) + 100 },
     readOnlyRootFS: false,
     maskPaths: true,
+    maskedPaths: [...MASKED_PATHS],
+    readonlyPaths: [...READONLY_PATHS],
     mounts: [],
   };
   const shm = join(work, 'shm');

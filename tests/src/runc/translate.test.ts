@@ -53,6 +53,8 @@ function plan(o: PlanInput = {}): AppPlan {
     isolators: o.isolators ?? {},
     readOnlyRootFS: o.readOnlyRootFS ?? false,
     maskPaths: true,
+    maskedPaths: [...MASKED_PATHS],
+    readonlyPaths: [...READONLY_PATHS],
     mounts: o.mounts ?? [],
   };
 }
@@ -160,6 +162,11 @@ test('plain app: process, root, joined namespaces, defaults', () => {
   assert.ok(c.linux.seccomp?.syscalls[0]?.names.includes('read'));
   assert.not.ok(c.linux.seccomp?.syscalls[0]?.names.includes('kexec_load'));
   assert.equal(c.annotations, { 'io.podstage.pod': UUID, 'io.podstage.app': 'web' });
+});
+
+test("the app's own masked and read-only paths (the CRI's) replace runc's", () => {
+  const c = valid(appConfig({ ...plan(), maskedPaths: ['/bin/ls'], readonlyPaths: ['/tmp'] }, ctx()));
+  assert.equal([c.linux.maskedPaths, c.linux.readonlyPaths], [['/bin/ls'], ['/tmp']]);
 });
 
 test('memory and cpu isolators become linux.resources', () => {

@@ -143,3 +143,29 @@ export function appDevices(annotations: readonly Annotation[] | undefined, app: 
     return { path: d.path as string, hostPath: d.hostPath as string, permissions };
   });
 }
+
+/**
+ * App annotations (ABI 7; the CRI's masked_paths and readonly_paths, which the kubelet sends):
+ * JSON arrays of absolute paths in the app that replace the stage1's default masked (hidden)
+ * and read-only /proc and /sys paths. Not given: the defaults. `--insecure-options=paths` still
+ * turns every one off.
+ */
+export const MASKED_PATHS_ANNOTATION = 'podstage.io/masked-paths';
+export const READONLY_PATHS_ANNOTATION = 'podstage.io/readonly-paths';
+
+/** The paths an app's annotation `name` lists, or undefined when it has none. */
+export function appPathList(annotations: readonly Annotation[] | undefined, name: string, app: string): string[] | undefined {
+  const text = annotationValue(annotations, name);
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const absolute = (p: unknown) => typeof p === 'string' && p.startsWith('/') && !p.split('/').includes('..');
+  if (!Array.isArray(value) || !value.every(absolute)) {
+    throw new PodstageError('ERR_PODSTAGE_MANIFEST', `app ${app}: annotation ${name}: expected a JSON array of absolute paths without "..", got ${text}`);
+  }
+  return value as string[];
+}

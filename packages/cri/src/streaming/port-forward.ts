@@ -11,6 +11,8 @@ import type { CriContext } from '../context.js';
 import type { SpdyConnection, SpdyStream } from './spdy/connection.js';
 
 export const PORT_FORWARD_PROTOCOLS = ['portforward.k8s.io'] as const;
+/** The websocket subprotocol of SPDY tunneled in a websocket (client-go's tunneling dialer, Kubernetes 1.30+). */
+export const PORT_FORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
 
 export interface PortForwardRequest { sandboxId: string; ports: number[] }
 

@@ -2,17 +2,19 @@
  * The streaming server Exec, Attach and PortForward send clients to, as the
  * kubelet's and containerd's: plain HTTP (loopback by default; the kubelet
  * proxies to it), one URL per request (`/exec/TOKEN`, `/attach/TOKEN`,
- * `/portforward/TOKEN`), upgraded to SPDY/3.1 or, for exec and attach, to a
- * websocket.
+ * `/portforward/TOKEN`), upgraded to SPDY/3.1 or to a websocket: for exec and attach
+ * the v5 channel protocol, for port-forward SPDY tunneled in it (client-go's
+ * `SPDY/3.1+portforward.k8s.io`, kubectl's port-forward over websockets).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { CriContext } from '../context.js';
 import { serveAttach } from './attach.js';
 import type { Channels } from './channels.js';
 import { serveExec } from './exec.js';
-import { PORT_FORWARD_PROTOCOLS, servePortForward } from './port-forward.js';
+import { PORT_FORWARD_PROTOCOLS, PORT_FORWARD_TUNNEL_PROTOCOL, servePortForward } from './port-forward.js';
+import { SpdyConnection } from './spdy/connection.js';
 import { RequestCache, type RemoteCommandRequest, type StreamRequest } from './requests.js';
 import { SPDY_REMOTECOMMAND_PROTOCOLS, spdyChannels } from './spdy-remotecommand.js';
 import { isSpdyUpgrade, offeredProtocols, refuse, upgradeToSpdy } from './upgrade.js';
@@ -70,7 +72,11 @@ export class StreamingServer {
     }
     if (isSpdyUpgrade(req)) {
       this.spdy(request, req, socket, head);
-    } else if (String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' && request.kind !== 'portforward') {
+    } else if (String(req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+      if (request.kind === 'portforward') {
+        this.tunneledPortForward(request, req, socket, head);
+        return;
+      }
       if (!offeredProtocols(req.headers['sec-websocket-protocol']).some((p) => (WEBSOCKET_REMOTECOMMAND_PROTOCOLS as readonly string[]).includes(p))) {
         refuse(socket, 400, 'Bad Request', `expected a websocket subprotocol of ${WEBSOCKET_REMOTECOMMAND_PROTOCOLS.join(', ')}\n`);
         return;
@@ -80,7 +86,28 @@ export class StreamingServer {
         void this.remoteCommand(request, websocketChannels(ws, request), closed).then(() => ws.close(1000));
       });
     } else {
-      refuse(socket, 400, 'Bad Request', `${request.kind}: expected an upgrade to SPDY/3.1${request.kind === 'portforward' ? '' : ' or a websocket'}\n`);
+      refuse(socket, 400, 'Bad Request', `${request.kind}: expected an upgrade to SPDY/3.1 or a websocket\n`);
+    }
+  }
+
+  /** SPDY in a websocket's binary messages, as client-go's tunneling dialer speaks it. */
+  private tunneledPortForward(request: Extract<StreamRequest, { kind: 'portforward' }>, req: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (!offeredProtocols(req.headers['sec-websocket-protocol']).includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
+      refuse(socket, 400, 'Bad Request', `portforward: expected the websocket subprotocol ${PORT_FORWARD_TUNNEL_PROTOCOL}\n`);
+      return;
+    }
+    // RFC 6455 makes a subprotocol a token, which a '/' is not: ws refuses to negotiate it, client-go
+    // insists on it. It is taken out of ws's sight and named in the 101 answer here.
+    delete req.headers['sec-websocket-protocol'];
+    const nameProtocol = (headers: string[], upgraded: IncomingMessage) => {
+      if (upgraded === req) headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_TUNNEL_PROTOCOL}`);
+    };
+    this.websockets.on('headers', nameProtocol);
+    try {
+      this.websockets.handleUpgrade(req, socket, head, (ws) => servePortForward(this.ctx, request, new SpdyConnection(createWebSocketStream(ws), Buffer.alloc(0))));
+    } finally {
+      // ws answers the upgrade synchronously (no verifyClient): the listener has done its work.
+      this.websockets.off('headers', nameProtocol);
     }
   }
 

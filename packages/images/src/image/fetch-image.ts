@@ -5,6 +5,7 @@
  * else must already be in the store.
  */
 import { PodstageError } from '@podstage/contract';
+import type { Credentials } from '../registry/auth.js';
 import type { PullProgress } from '../registry/pull.js';
 import type { ImageStore } from './store.js';
 import type { ImageRecord } from './types.js';
@@ -25,11 +26,13 @@ export interface FetchImageOptions {
   configDir: string;
   authFile?: string | undefined;
   /** Credentials given with this request, for the registry (and repository) of their key only: searched before any file. */
-  givenCredentials?: { key: string; credentials: { username: string; password: string } } | undefined;
+  givenCredentials?: { key: string; credentials: Credentials } | undefined;
   name?: string | undefined;
   /** Called as a pull advances (manifest, each layer's bytes); the caller shows it as it likes. */
   onProgress?: ((event: PullProgress) => void) | undefined;
   log?: (line: string) => void;
+  /** Aborted: the pull stops and stores nothing (a CRI client that gave up). */
+  signal?: AbortSignal | undefined;
 }
 
 const LOCAL_TRANSPORT = /^(oci|oci-archive|docker-archive):/;
@@ -84,5 +87,6 @@ export async function fetchImage(store: ImageStore, ref: string, o: FetchImageOp
     ...(o.name === undefined ? {} : { name: o.name }),
     ...(o.insecureOptions.has('image') ? {} : { verify: (ctx) => verifySignatures(ctx, o.configDir, o.log) }),
     ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
   });
 }

@@ -10,12 +10,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PodstageError } from '@podstage/contract/errors';
 import { config as configPaths } from '@podstage/contract/paths';
-import { isLoopbackHost, NetworkError, send } from './http.js';
+import { isLoopbackHost, NetworkError, send, type HttpRequest } from './http.js';
 import { canonicalRegistry } from './reference.js';
 
 export interface Credentials {
   username: string;
   password: string;
+  /** An OAuth2 refresh token (Docker's `identitytoken`): traded at the token realm for an access token. */
+  identityToken?: string;
+  /** A bearer token sent to the registry as it is (Docker's `registrytoken`). */
+  registryToken?: string;
 }
 
 export interface CredentialSearch {
@@ -61,6 +65,19 @@ export function normalizeAuthKey(key: string): string {
 function parseEntry(value: unknown, file: string, key: string): Credentials | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw usage(file, `field \`auths.${key}\` must be an object`);
   const entry = value as Record<string, unknown>;
+  const tokens: Pick<Credentials, 'identityToken' | 'registryToken'> = {};
+  for (const [field, name] of [['identitytoken', 'identityToken'], ['registrytoken', 'registryToken']] as const) {
+    const token = entry[field];
+    if (token === undefined || token === '') continue;
+    if (typeof token !== 'string') throw usage(file, `field \`auths.${key}.${field}\` must be a string`);
+    tokens[name] = token;
+  }
+  const basic = basicEntry(entry, file, key);
+  if (basic === undefined && Object.keys(tokens).length === 0) return undefined;
+  return { ...(basic ?? { username: '', password: '' }), ...tokens };
+}
+
+function basicEntry(entry: Record<string, unknown>, file: string, key: string): Credentials | undefined {
   const { auth, username, password } = entry;
   if (auth !== undefined && auth !== '') {
     if (typeof auth !== 'string') throw usage(file, `field \`auths.${key}.auth\` must be a string`);
@@ -214,12 +231,14 @@ export class RegistryAuth {
 
   #cacheKey(target: AuthTarget, credentials: Credentials | undefined): string {
     // Keyed by a hash of the whole credential: a token got with one password must not serve another.
-    const identity = credentials === undefined ? 'anonymous' : createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('hex');
+    const identity = credentials === undefined ? 'anonymous'
+      : createHash('sha256').update(`${credentials.username}\0${credentials.password}\0${credentials.identityToken ?? ''}`).digest('hex');
     return `${target.host}\n${scopeOf(target)}\n${identity}`;
   }
 
   authorization(target: AuthTarget): string | undefined {
     const credentials = this.credentials.lookup(target.host, target.repository);
+    if (credentials?.registryToken !== undefined) return `Bearer ${credentials.registryToken}`;
     if (this.#basicHosts.has(target.host)) return credentials === undefined ? undefined : basicHeader(credentials);
     const cached = tokenCache.get(this.#cacheKey(target, credentials));
     if (cached !== undefined && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
@@ -229,6 +248,11 @@ export class RegistryAuth {
   /** Returns the Authorization header to retry with, or throws a clear error. */
   async respond(target: AuthTarget, wwwAuthenticate: string | undefined): Promise<string> {
     const credentials = this.credentials.lookup(target.host, target.repository);
+    if (credentials?.registryToken !== undefined) {
+      throw new PodstageError('ERR_PODSTAGE_REGISTRY', `registry ${target.host} refused the registry token given for it (HTTP 401) for repository \`${target.repository}\``, {
+        hint: 'the token may have expired or not cover this repository; give a fresh one, or a user name and password',
+      });
+    }
     const challenges = parseWwwAuthenticate(wwwAuthenticate ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer !== undefined) return this.#bearer(target, bearer, credentials);
@@ -251,19 +275,17 @@ export class RegistryAuth {
     if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
       throw new PodstageError('ERR_PODSTAGE_REGISTRY', `registry ${target.host}: Bearer challenge realm \`${realm.href}\`, expected an http(s) URL`);
     }
-    const url = new URL(realm);
-    if (challenge.params['service'] !== undefined) url.searchParams.set('service', challenge.params['service']);
-    url.searchParams.set('scope', scopeOf(target));
-    const headers: Record<string, string> = { accept: 'application/json' };
     const sendCredentials = credentials !== undefined && realmMayReceiveCredentials(realm, target.host);
     if (credentials !== undefined && !sendCredentials) {
       this.debug(`not sending credentials for ${target.host} to token realm ${realm.origin}: plain HTTP to another host`);
     }
-    if (sendCredentials) headers['authorization'] = basicHeader(credentials);
+    const request = sendCredentials && credentials.identityToken !== undefined
+      ? oauthRefreshRequest(realm, challenge, target, credentials.identityToken)
+      : tokenGetRequest(realm, challenge, target, sendCredentials ? credentials : undefined);
 
     let response;
     try {
-      response = await send({ method: 'GET', url, headers, tlsVerify: target.tlsVerify });
+      response = await send(request);
     } catch (err) {
       const reason = err instanceof NetworkError ? err.reason : String(err);
       throw new PodstageError('ERR_PODSTAGE_REGISTRY', `registry ${target.host}: token server ${realm.origin} unreachable (${reason})`, { cause: err });
@@ -291,6 +313,26 @@ export class RegistryAuth {
   invalidate(target: AuthTarget): void {
     tokenCache.delete(this.#cacheKey(target, this.credentials.lookup(target.host, target.repository)));
   }
+}
+
+/** Docker's token GET: the scope and service as query parameters, the credentials (if any) as Basic. */
+function tokenGetRequest(realm: URL, challenge: Challenge, target: AuthTarget, credentials: Credentials | undefined): HttpRequest {
+  const url = new URL(realm);
+  if (challenge.params['service'] !== undefined) url.searchParams.set('service', challenge.params['service']);
+  url.searchParams.set('scope', scopeOf(target));
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (credentials !== undefined) headers['authorization'] = basicHeader(credentials);
+  return { method: 'GET', url, headers, tlsVerify: target.tlsVerify };
+}
+
+/** An identity token is an OAuth2 refresh token: POSTed to the realm for an access token (distribution's token spec, containerd's). */
+function oauthRefreshRequest(realm: URL, challenge: Challenge, target: AuthTarget, refreshToken: string): HttpRequest {
+  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'podstage', scope: scopeOf(target) });
+  if (challenge.params['service'] !== undefined) form.set('service', challenge.params['service']);
+  return {
+    method: 'POST', url: new URL(realm), headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+    body: Buffer.from(form.toString()), tlsVerify: target.tlsVerify,
+  };
 }
 
 function scopeOf(target: AuthTarget): string {

@@ -46,6 +46,8 @@ export interface PullOptions extends RegistryClientOptions {
   /** Runs before any layer is downloaded; throwing aborts the pull with nothing stored. */
   verify?: (ctx: VerifyContext) => Promise<void>;
   onProgress?: (event: PullProgress) => void;
+  /** Aborted: no further layer is fetched and nothing is stored (the CRI's PullImage whose client gave up). */
+  signal?: AbortSignal;
 }
 
 const PARALLEL_DOWNLOADS = 3;
@@ -118,6 +120,7 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
     const configText = await fetchConfig(store, staging, client, resolved.endpoint, manifest.config);
     const diffIds = expectedDiffIds(configText, manifest.layers.length, configWhat);
     await inPool(layersToFetch, PARALLEL_DOWNLOADS, async (layer) => {
+      options.signal?.throwIfAborted();
       const layerWhat = `layer blob ${layer.digest} of ${formatReference(ref)}`;
       // Content-addressed: a blob in the store was verified when it came in.
       if (store.hasBlobFor(layer, layerWhat)) {
@@ -131,6 +134,7 @@ export async function pullImage(store: ImageStore, reference: string | DockerRef
       emit({ kind: 'layer-done', digest: layer.digest, bytes: layer.size, total: layer.size });
     });
     await verifyDiffIds(manifest.layers.map((l) => ({ path: staging.readPath(l.digest), what: `layer blob ${l.digest} of ${formatReference(ref)}` })), diffIds, configWhat);
+    options.signal?.throwIfAborted();
     await staging.commit();
   } finally {
     await staging.discard();

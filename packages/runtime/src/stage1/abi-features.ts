@@ -3,17 +3,20 @@
  * before it is written: a stage1 of an older ABI would ignore it silently.
  */
 import {
-  appDevices, appStdio, DEVICES_ANNOTATION, HOST_NAMESPACES_ANNOTATION, hostNamespaces, isInteractive, PID_NAMESPACE_OF_ANNOTATION, pidNamespaceOf,
+  appDevices, appPathList, appStdio, DEVICES_ANNOTATION, MASKED_PATHS_ANNOTATION, READONLY_PATHS_ANNOTATION, HOST_NAMESPACES_ANNOTATION, hostNamespaces, isInteractive, PID_NAMESPACE_OF_ANNOTATION, pidNamespaceOf,
   PodstageError, podSysctls, SYSCTLS_ANNOTATION, type PodManifest, type RuntimeApp, type Stage1Manifest,
 } from '@podstage/contract';
 
 /** The ABI of every feature below: attaching, the host's namespaces, sysctls, propagation, devices, another app's pid namespace. */
 const FEATURES_ABI = 6;
 
-/** "SUBJECT: stage1 NAME (ABI n) WHAT (ABI 6)". */
-function tooOld(stage1: Stage1Manifest, subject: string, what: string): PodstageError {
-  return new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `${subject}: stage1 ${stage1.name} (ABI ${stage1.abiVersion}) ${what} (ABI ${FEATURES_ABI})`, {
-    hint: `use a stage1 of ABI ${FEATURES_ABI}: the built-in host, runc or kvm`,
+/** An app's own masked and read-only paths. */
+const PATHS_ABI = 7;
+
+/** "SUBJECT: stage1 NAME (ABI n) WHAT (ABI m)". */
+function tooOld(stage1: Stage1Manifest, subject: string, what: string, abi = FEATURES_ABI): PodstageError {
+  return new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `${subject}: stage1 ${stage1.name} (ABI ${stage1.abiVersion}) ${what} (ABI ${abi})`, {
+    hint: `use a stage1 of ABI ${abi}: the built-in host, runc or kvm`,
   });
 }
 
@@ -31,6 +34,11 @@ export function checkAppsForStage1(apps: readonly Pick<RuntimeApp, 'name' | 'ann
     // Parsed whatever the ABI: a bad value is an error of its own.
     const stdio = appStdio(app.annotations, app.name);
     const devices = appDevices(app.annotations, app.name);
+    for (const name of [MASKED_PATHS_ANNOTATION, READONLY_PATHS_ANNOTATION]) {
+      if (appPathList(app.annotations, name, app.name) !== undefined && stage1.abiVersion < PATHS_ABI) {
+        throw tooOld(stage1, `annotation ${name}`, "does not apply an app's own masked and read-only paths", PATHS_ABI);
+      }
+    }
     if (stage1.abiVersion >= FEATURES_ABI) continue;
     if (devices.length > 0) throw tooOld(stage1, `annotation ${DEVICES_ANNOTATION}`, `gives an app no host devices`);
     if (pidNamespaceOf(app.annotations) !== undefined) throw tooOld(stage1, `annotation ${PID_NAMESPACE_OF_ANNOTATION}`, 'cannot start an app in another\'s pid namespace');

@@ -46,9 +46,10 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
   /** The last stream the client opened: GOAWAY says every stream up to it was handled. */
   private lastStreamId = 0;
 
-  constructor(private readonly socket: Socket, head: Buffer) {
+  /** `socket`: the upgraded TCP connection, or a websocket's stream carrying SPDY tunneled in it. */
+  constructor(private readonly socket: Duplex & Partial<Pick<Socket, 'setNoDelay'>>, head: Buffer) {
     super();
-    socket.setNoDelay(true);
+    socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
