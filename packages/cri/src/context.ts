@@ -11,7 +11,7 @@ export interface CriContext {
   store: ImageStore;
   /** How PullImage and a missing image fetch: trust policy, mirrors, credentials. */
   fetch: FetchImageOptions;
-  /** RuntimeClass handler → stage1 name (host, runc, kvm, fly by default). */
+  /** RuntimeClass handler → `STAGE1` or `STAGE1:OCI_RUNTIME` (host, runc, crun = runc:crun, kvm, fly by default). */
   handlers: Record<string, string>;
   /** The stage1 of a pod that names none (annotation or handler); the registry's default when undefined. */
   defaultStage1?: string | undefined;
@@ -19,6 +19,6 @@ export interface CriContext {
   streaming?: { url(request: StreamRequest): string } | undefined;
 }
 
-export const DEFAULT_HANDLERS: Record<string, string> = { host: 'host', runc: 'runc', kvm: 'kvm', fly: 'fly' };
+export const DEFAULT_HANDLERS: Record<string, string> = { host: 'host', runc: 'runc', crun: 'runc:crun', kvm: 'kvm', fly: 'fly' };
 /** A pod that asks for no isolation level is an ordinary workload: a container under runc (host and fly are for trusted node agents, kvm for untrusted tenants). */
 export const DEFAULT_CRI_STAGE1 = 'runc';

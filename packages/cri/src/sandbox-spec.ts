@@ -14,15 +14,19 @@ import { SANDBOX_ANNOTATION, type SandboxRecord } from './records.js';
 
 const invalid = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
 
-/** First match wins: the pod's stage1 annotations (prepare reads them), the handler, the server's default. */
-function stage1Choice(ctx: CriContext, config: PodSandboxConfig, handler: string): PrepareOptions['stage1'] {
-  if (STAGE1_ANNOTATIONS.some((key) => config.annotations[key] !== undefined)) return {};
+/**
+ * First match wins: the pod's stage1 annotations (prepare reads them), the handler, the server's
+ * default. A handler names a stage1 and, for one that runs an OCI runtime, which (`runc:crun`).
+ */
+function stage1Choice(ctx: CriContext, config: PodSandboxConfig, handler: string): Pick<PrepareOptions, 'stage1' | 'ociRuntime'> {
+  if (STAGE1_ANNOTATIONS.some((key) => config.annotations[key] !== undefined)) return { stage1: {} };
   if (handler !== '') {
-    const name = ctx.handlers[handler];
-    if (name === undefined) throw invalid(`runtime_handler: no handler ${JSON.stringify(handler)} (known: ${Object.keys(ctx.handlers).join(', ')})`);
-    return { name };
+    const choice = ctx.handlers[handler];
+    if (choice === undefined) throw invalid(`runtime_handler: no handler ${JSON.stringify(handler)} (known: ${Object.keys(ctx.handlers).join(', ')})`);
+    const [name, ociRuntime] = choice.split(':') as [string, string | undefined];
+    return { stage1: { name }, ...(ociRuntime === undefined ? {} : { ociRuntime }) };
   }
-  return ctx.defaultStage1 === undefined ? {} : { name: ctx.defaultStage1 };
+  return { stage1: ctx.defaultStage1 === undefined ? {} : { name: ctx.defaultStage1 } };
 }
 
 function portMappings(config: PodSandboxConfig): PortMapping[] {
@@ -72,7 +76,7 @@ export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, ha
     spec: { apps: [], volumes: [], isolators: [], env: {}, origins: {}, annotations: [...stage1Annotations, ...linuxAnnotations, { name: SANDBOX_ANNOTATION, value: JSON.stringify(record) }] },
     record,
     options: {
-      stage1: stage1Choice(ctx, config, handler),
+      ...stage1Choice(ctx, config, handler),
       mutable: true,
       net: hostNetwork ? 'host' : 'default',
       configDir: ctx.configDir,

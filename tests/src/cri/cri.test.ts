@@ -211,7 +211,7 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
   });
 }
 
-t('the stage1 annotation wins over the handler; no handler is runc (ordinary workloads); an unknown handler is refused and writes no pod', async ({ sb, cri }) => {
+t('the stage1 annotation wins over the handler; no handler is runc (ordinary workloads); crun is stage1 runc running crun; an unknown handler is refused and writes no pod', async ({ sb, cri }) => {
   const config = sandboxConfig('chosen', join(sb.dir, 'logs', 'chosen'), { annotations: { 'podstage.io/stage1': 'host' } });
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
   assert.is((await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: id })).info.stage1, 'host');
@@ -219,6 +219,14 @@ t('the stage1 annotation wins over the handler; no handler is runc (ordinary wor
   const { pod_sandbox_id: plain } = await cri.runtime<Obj>('RunPodSandbox', { config: sandboxConfig('plain', join(sb.dir, 'logs', 'plain')), runtime_handler: '' });
   assert.is((await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: plain })).info.stage1, 'runc');
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: plain });
+  const crunConfig = sandboxConfig('crun', join(sb.dir, 'logs', 'crun'));
+  const { pod_sandbox_id: crunPod } = await cri.runtime<Obj>('RunPodSandbox', { config: crunConfig, runtime_handler: 'crun' });
+  const crunInfo = (await cri.runtime<Obj>('PodSandboxStatus', { pod_sandbox_id: crunPod })).info;
+  assert.equal([crunInfo.stage1, crunInfo.ociRuntime], ['runc', 'crun']);
+  const { container_id: crunContainer } = await cri.runtime<Obj>('CreateContainer', { pod_sandbox_id: crunPod, sandbox_config: crunConfig, config: containerConfig() });
+  await cri.runtime('StartContainer', { container_id: crunContainer });
+  assert.is((await cri.runtime<Obj>('ExecSync', { container_id: crunContainer, cmd: ['echo', 'under crun'], timeout: 30 })).stdout.toString(), 'under crun\n');
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: crunPod });
   const before = (await listPods(sb)).length;
   const err = await rejection(cri.runtime('RunPodSandbox', { config: sandboxConfig('nohandler', ''), runtime_handler: 'gvisor' }));
   assert.is(err.code, grpcStatus.INVALID_ARGUMENT);

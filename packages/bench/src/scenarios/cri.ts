@@ -36,6 +36,7 @@ const NODE = 2;
 function criChoice(t: PodstageTarget): { handler: string; hostNetwork: boolean } | undefined {
   if (t.id === 'podstage-host') return { handler: 'host', hostNetwork: true };
   if (t.id === 'podstage-runc') return { handler: 'runc', hostNetwork: true };
+  if (t.id === 'podstage-crun') return { handler: 'crun', hostNetwork: true };
   if (t.id === 'podstage-runc-cni') return { handler: 'runc', hostNetwork: false };
   // kvm shares no host network: its pods are on the default network.
   if (t.id === 'podstage-kvm-debian') return { handler: 'kvm', hostNetwork: false };
@@ -133,7 +134,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioResult> {
     for (const t of ctx.targets) {
       const choice = criChoice(t);
       if (choice === undefined) {
-        skipped.push({ id: t.id, reason: 'the CRI chooses host, runc (host or default network) and kvm (Debian kernel) by RuntimeClass handler; fly runs no mutable pods' });
+        skipped.push({ id: t.id, reason: 'the CRI chooses host, runc, crun (host or default network) and kvm (Debian kernel) by RuntimeClass handler; fly runs no mutable pods' });
         continue;
       }
       variants.push({

@@ -6,12 +6,12 @@ import { STAGE1S } from '../stage1s.js';
 
 export const DEFAULT_CRI_SOCKET = 'unix:///run/podstage/cri.sock';
 
-/** `--runtime-handler=NAME=STAGE1`, repeatable: RuntimeClass handlers beyond host, runc, kvm and fly. */
+/** `--runtime-handler=NAME=STAGE1[:OCI_RUNTIME]`, repeatable: RuntimeClass handlers beyond host, runc, crun, kvm and fly. */
 function handlers(values: string[] | undefined, base: Record<string, string>): Record<string, string> {
   const out = { ...base };
   for (const v of values ?? []) {
-    const m = /^([a-z0-9][-a-z0-9.]*)=([a-z0-9-]+)$/.exec(v);
-    if (m === null) throw new PodstageError('ERR_PODSTAGE_USAGE', `--runtime-handler: expected NAME=STAGE1, got ${JSON.stringify(v)}`);
+    const m = /^([a-z0-9][-a-z0-9.]*)=([a-z0-9-]+(?::[a-z0-9-]+)?)$/.exec(v);
+    if (m === null) throw new PodstageError('ERR_PODSTAGE_USAGE', `--runtime-handler: expected NAME=STAGE1 or NAME=STAGE1:OCI_RUNTIME, got ${JSON.stringify(v)}`);
     out[m[1]!] = m[2]!;
   }
   return out;
@@ -20,12 +20,12 @@ function handlers(values: string[] | undefined, base: Record<string, string>): R
 export const command: Command = {
   name: 'cri',
   summary: "Serve Kubernetes' Container Runtime Interface (runtime.v1) for the kubelet and crictl, until SIGTERM or SIGINT.",
-  usage: 'cri [--listen=ADDRESS] [--streaming-address=HOST:PORT] [--default-stage1=NAME] [--runtime-handler=NAME=STAGE1]...',
+  usage: 'cri [--listen=ADDRESS] [--streaming-address=HOST:PORT] [--default-stage1=NAME] [--runtime-handler=NAME=STAGE1[:OCI_RUNTIME]]...',
   options: {
     listen: { type: 'string', valueName: 'ADDRESS', description: `unix:///PATH or HOST:PORT (default ${DEFAULT_CRI_SOCKET})` },
     'streaming-address': { type: 'string', valueName: 'HOST:PORT', description: 'where the streaming server of Exec, Attach and PortForward listens (default 127.0.0.1:0, any free port: the kubelet proxies to it)' },
     'default-stage1': { type: 'string', valueName: 'NAME', description: 'the stage1 of a pod that names none by annotation or RuntimeClass handler (default: runc)' },
-    'runtime-handler': { type: 'string', multiple: true, valueName: 'NAME=STAGE1', description: 'a RuntimeClass handler and the stage1 it chooses (host, runc, kvm and fly are known)' },
+    'runtime-handler': { type: 'string', multiple: true, valueName: 'NAME=STAGE1', description: 'a RuntimeClass handler and the stage1 it chooses, with the OCI runtime of one that runs one (host, runc, crun = runc:crun, kvm and fly are known)' },
     authfile: { type: 'string', valueName: 'FILE', description: 'registry credentials for PullImage (containers-auth.json)' },
   },
   async run({ global, values }) {
