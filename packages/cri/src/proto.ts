@@ -26,9 +26,14 @@ export function criServices(): CriServices {
 /** One RPC of a service as a promise: `call('RunPodSandbox', {...})`; `options.deadline` as the kubelet's timeouts. */
 export type CriCall = <T = Record<string, any>>(method: string, request?: object, options?: CallOptions) => Promise<T>;
 
+/** A server-streaming RPC's messages, once it ends: `stream('StreamPodSandboxes', {...})`. */
+export type CriStream = <T = Record<string, any>>(method: string, request?: object) => Promise<T[]>;
+
 export interface CriClient {
   runtime: CriCall;
   image: CriCall;
+  runtimeStream: CriStream;
+  imageStream: CriStream;
   close(): void;
 }
 
@@ -39,5 +44,13 @@ export function connectCri(address: string, channelOptions: Record<string, strin
   const call = (client: Client): CriCall => (method, request = {}, options = {}) => new Promise((resolve, reject) => {
     (client as unknown as Record<string, (r: object, o: CallOptions, cb: (e: ServiceError | null, v: unknown) => void) => void>)[method]!(request, options, (e, v) => (e ? reject(e) : resolve(v as never)));
   });
-  return { runtime: call(clients[0]!), image: call(clients[1]!), close: () => clients.forEach((c) => c.close()) };
+  const stream = (client: Client): CriStream => (method, request = {}) => new Promise((resolve, reject) => {
+    const messages: unknown[] = [];
+    const s = (client as unknown as Record<string, (r: object) => NodeJS.EventEmitter>)[method]!(request);
+    s.on('data', (m: unknown) => { messages.push(m); }).on('end', () => resolve(messages as never)).on('error', reject);
+  });
+  return {
+    runtime: call(clients[0]!), image: call(clients[1]!), runtimeStream: stream(clients[0]!), imageStream: stream(clients[1]!),
+    close: () => clients.forEach((c) => c.close()),
+  };
 }

@@ -1,4 +1,7 @@
 /** The implemented RPCs, by the method names of api.proto. */
+import type { Streaming } from '@podstage/grpc';
+import type { CriContext } from './context.js';
+import { streamedList } from './rpc/stream-list.js';
 import type { Rpc } from './rpc/types.js';
 import { Version } from './rpc/version.js';
 import { Status } from './rpc/status.js';
@@ -40,3 +43,14 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
 };
 
 export const IMAGE_RPCS: Record<string, Rpc> = { ListImages, ImageStatus, PullImage, RemoveImage, ImageFsInfo };
+
+/** The streaming lists, each its List* one item per message. */
+export const RUNTIME_STREAMS: Record<string, Streaming<CriContext>> = {
+  StreamPodSandboxes: streamedList(ListPodSandbox, 'items', 'pod_sandboxes'),
+  StreamContainers: streamedList(ListContainers, 'containers', 'containers'),
+  StreamContainerStats: streamedList(ListContainerStats, 'stats', 'container_stats'),
+  StreamPodSandboxStats: streamedList(ListPodSandboxStats, 'stats', 'pod_sandbox_stats'),
+  StreamPodSandboxMetrics: streamedList(ListPodSandboxMetrics, 'pod_metrics', 'pod_sandbox_metrics'),
+};
+
+export const IMAGE_STREAMS: Record<string, Streaming<CriContext>> = { StreamImages: streamedList(ListImages, 'images', 'images') };

@@ -116,6 +116,13 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.equal(sampleOf('container_memory_working_set_bytes')?.label_values, ['main', cid, DEFAULT_IMAGE, cid, 'default', `web-${stage1}`]);
     assert.is(sampleOf('container_cpu_usage_seconds_total')?.metric_type, 'COUNTER');
     assert.ok((podMetrics?.metrics as Obj[]).some((m) => m.name === 'container_network_receive_bytes_total' && m.label_values[6] === 'eth0'), JSON.stringify(podMetrics?.metrics));
+    // The streaming lists (the kubelet's, feature-gated): what List* gives, one item per message.
+    const streamed = await cri.runtimeStream<Obj>('StreamContainers', { filter: { pod_sandbox_id: id } });
+    assert.equal(streamed.map((m) => (m.containers as Obj[]).map((c) => c.id)), [[cid]]);
+    assert.ok((await cri.runtimeStream<Obj>('StreamPodSandboxes', {})).some((m) => (m.pod_sandboxes as Obj[])[0]?.id === id));
+    assert.ok((await cri.runtimeStream<Obj>('StreamPodSandboxMetrics', {})).some((m) => (m.pod_sandbox_metrics as Obj[])[0]?.pod_sandbox_id === id));
+    assert.equal((await cri.runtimeStream<Obj>('StreamContainerStats', { filter: { id: cid } })).map((m) => (m.container_stats as Obj[])[0]?.attributes.id), [cid]);
+    assert.ok((await cri.imageStream<Obj>('StreamImages', {})).some((m) => ((m.images as Obj[])[0]?.repo_tags as string[]).includes(DEFAULT_IMAGE)));
 
     await cri.runtime('UpdateContainerResources', { container_id: cid, linux: { memory_limit_in_bytes: 64 * 2 ** 20, cpu_quota: 50_000, cpu_period: 100_000 } });
     if (stage1 === 'kvm') {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
-import { connectCri, type CriCall } from '@podstage/cri/proto';
+import { connectCri, type CriCall, type CriStream } from '@podstage/cri/proto';
 import { execa, type ResultPromise } from 'execa';
 import { PODSTAGE, type Sandbox } from './podstage.js';
 import { waitFor } from './wait.js';
@@ -14,6 +14,8 @@ export interface CriServer {
   socket: string;
   runtime: CriCall;
   image: CriCall;
+  runtimeStream: CriStream;
+  imageStream: CriStream;
   /** SIGTERM the server and wait for it. */
   stop(): Promise<void>;
 }
@@ -35,6 +37,8 @@ export async function startCriServer(sb: Sandbox, config: string, o: CriServerOp
     socket,
     runtime: client.runtime,
     image: client.image,
+    runtimeStream: client.runtimeStream,
+    imageStream: client.imageStream,
     stop: async () => {
       client.close();
       child.kill('SIGTERM');
