@@ -8,11 +8,13 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PodstageError, type PodManifest, type RunOptions } from '@podstage/contract';
+import { spawnSync } from 'node:child_process';
+import { PodstageError, type RunOptions } from '@podstage/contract';
+import { isMountPoint } from '@podstage/linux';
 import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote, sysctlLines } from '@podstage/stage1-common';
 import { appPid, bundleDir, pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
-import { POD_DIR, stage1Rootfs } from './layout.js';
+import { hostVolumeInPod, POD_DIR, stage1Rootfs } from './layout.js';
 import { writeStage1Rootfs } from './stage1-rootfs.js';
 import { checkHostSupport, NSPAWN, nspawnArgs, nspawnBinds, nspawnPrefix, WRITABLE_POD_DIRS, type NspawnContext } from './translate.js';
 
@@ -20,6 +22,8 @@ const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const NSPAWN_RUNTIME = join(packageDir, 'libexec', 'nspawn-runtime');
 /** The stage2 helper (Node): builds an app's isolation inside the pod and execs it (or, with --enter, a command in it). */
 export const STAGE2 = join(packageDir, 'dist', 'stage2', 'exec-app.js');
+/** Attaches host volumes nspawn did not bind (an app added to a running pod) in the pod's mount namespace, from the host. */
+const ATTACH_VOLUMES = join(packageDir, 'dist', 'stage2', 'attach-volumes.js');
 const NSENTER = '/usr/bin/nsenter';
 
 /** The host's static busybox (the pod's init too): its unshare passes a SIGKILLed child's status on, util-linux 2.38's exits 1. */
@@ -30,29 +34,36 @@ const POD_NAMESPACES = ['--uts', '--ipc', '--net', '--cgroup'];
 
 /**
  * nsenter into every namespace of the pod whose init is `init` (on the host), the pid namespace
- * of `pidOf` (an app's own, or the pod's), then the stage2 helper with `args`.
+ * of `pidOf` (an app's, or the pod's), then the stage2 helper with `args` (under `wrapper`).
  */
-export const stage2InPod = (init: number, args: readonly string[], pidOf = init): string[] => [
-  NSENTER, `--target=${init}`, ...POD_NAMESPACES, `--pid=/proc/${pidOf}/ns/pid`, '--mount', '--', process.execPath, STAGE2, ...args,
+export const stage2InPod = (init: number, args: readonly string[], { pidOf = init, wrapper = [] as string[] } = {}): string[] => [
+  NSENTER, `--target=${init}`, ...POD_NAMESPACES, `--pid=/proc/${pidOf}/ns/pid`, '--mount', '--', ...wrapper, process.execPath, STAGE2, ...args,
 ];
 
 /** Where an app's pid namespace comes from: the pod's (shared), another app's (TARGET), or its own. */
 export type AppPidNamespace = { kind: 'pod' } | { kind: 'of'; pid: number } | { kind: 'own' };
 
 /**
- * Starting `app`: every namespace of the pod but its mount namespace, which the helper joins
- * itself once it holds a copy of each host volume the app mounts (a volume may come with an
- * app added to a running pod, after nspawn made its binds). An app of its own pid namespace is
- * pid 1 of a new one below the pod's (busybox's unshare stays its parent, as nsenter does on the host).
+ * Starting `app` in the pod's namespaces and the pid namespace it has: the pod's, another app's,
+ * or its own, pid 1 of a new one below the pod's (busybox's unshare stays its parent, as nsenter
+ * does on the host).
  */
-export function stage2StartInPod(init: number, m: PodManifest, app: string, pid: AppPidNamespace): string[] {
-  const mounted = new Set((m.apps.find((a) => a.name === app)?.mounts ?? []).map((mt) => mt.volume));
-  const volumes = (m.volumes ?? []).filter((v) => v.kind === 'host' && mounted.has(v.name)).map((v) => `--volume=${v.name}=${v.source as string}`);
-  return [
-    NSENTER, `--target=${init}`, ...POD_NAMESPACES, `--pid=/proc/${pid.kind === 'of' ? pid.pid : init}/ns/pid`, '--',
-    ...(pid.kind === 'own' ? [BUSYBOX, 'unshare', '-p', '-f', '--'] : []),
-    process.execPath, STAGE2, POD_DIR, app, `--mount-namespace-of=${init}`, ...volumes,
-  ];
+export const stage2StartInPod = (init: number, app: string, pid: AppPidNamespace): string[] => stage2InPod(init, [POD_DIR, app], {
+  pidOf: pid.kind === 'of' ? pid.pid : init, wrapper: pid.kind === 'own' ? [BUSYBOX, 'unshare', '-p', '-f', '--'] : [],
+});
+
+/**
+ * The host volumes `app` mounts that are not in the pod yet (one that came with an app added to
+ * a running pod, after nspawn made its binds), attached from the host by attach-volumes.
+ */
+function attachNewVolumes(p: MonitoredPod, init: number, app: string): void {
+  const mounted = new Set((p.manifest.apps.find((a) => a.name === app)?.mounts ?? []).map((mt) => mt.volume));
+  const missing = (p.manifest.volumes ?? []).filter((v) => v.kind === 'host' && mounted.has(v.name) && !isMountPoint(hostVolumeInPod(v), init));
+  if (missing.length === 0) return;
+  const r = spawnSync(process.execPath, [ATTACH_VOLUMES, String(init), ...missing.map((v) => `${v.name}=${v.source as string}`)], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new PodstageError('ERR_PODSTAGE_HOST', `app ${app} of pod ${p.uuid}: host volumes ${missing.map((v) => v.name).join(', ')} could not be attached: ${(r.stderr || String(r.error ?? r.signal)).trim()}`);
+  }
 }
 
 /** An app's process on the host: its container's first process (nsenter)'s child, or, in a pid namespace of its own, unshare's. */
@@ -147,11 +158,12 @@ export function hostDriver(debug = false): PodDriver {
     writeAppBundle(p, app, dir, sandboxPid) {
       const init = childOf(sandboxPid);
       if (init === undefined) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `pod ${p.uuid}: nspawn ${sandboxPid} has no init`);
+      attachNewVolumes(p, init, app);
       const pid = appPidNamespace(p, app);
       writeFileSync(join(dir, PID_NAMESPACE_FILE), pid.kind);
       writeRunScript(dir, [
         `echo $$ > ${shellQuote(devicesProcs(p))} || exit 125`,
-        `exec ${shellCommand(stage2StartInPod(init, p.manifest, app, pid))}`,
+        `exec ${shellCommand(stage2StartInPod(init, app, pid))}`,
       ]);
     },
   };

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import {
-  boundingCapabilities, CAPABILITIES, DEFAULT_CAPABILITIES, DEVICES_ANNOTATION, ISOLATOR, LOG_PATH_ANNOTATION, MASKED_PATHS_ANNOTATION, PID_NAMESPACE_OF_ANNOTATION, READONLY_PATHS_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Capability, type Isolator, type Mount, type Volume,
+  boundingCapabilities, CAPABILITIES, DEFAULT_CAPABILITIES, DEVICES_ANNOTATION, isPlainAbsolutePath, ISOLATOR, LOG_PATH_ANNOTATION, MASKED_PATHS_ANNOTATION, PID_NAMESPACE_OF_ANNOTATION, READONLY_PATHS_ANNOTATION, SECCOMP_ALL_SYSCALLS, STDIN_ANNOTATION, TTY_ANNOTATION, type Annotation, type Capability, type Isolator, type Mount, type Volume,
 } from '@podstage/contract';
 import { cpuIsolator, memoryIsolator, type PodRequest } from '@podstage/runtime';
 import { GrpcError } from '@podstage/grpc';
@@ -162,7 +162,7 @@ function devicesAnnotation(config: ContainerConfig): Annotation[] {
 function hardenedPathsAnnotations(sc: LinuxContainerSecurityContext | null): Annotation[] {
   const out: Annotation[] = [];
   const check = (field: string, paths: string[]) => paths.forEach((p, i) => {
-    if (!p.startsWith('/') || p.split('/').includes('..')) throw invalid(`config.linux.security_context.${field}[${i}]: expected an absolute path without "..", got ${JSON.stringify(p)}`);
+    if (!isPlainAbsolutePath(p)) throw invalid(`config.linux.security_context.${field}[${i}]: expected an absolute path without "..", got ${JSON.stringify(p)}`);
   });
   for (const [field, name, paths] of [['masked_paths', MASKED_PATHS_ANNOTATION, sc?.masked_paths ?? []], ['readonly_paths', READONLY_PATHS_ANNOTATION, sc?.readonly_paths ?? []]] as const) {
     check(field, paths);

@@ -1,15 +1,15 @@
-/** The mount points of this process's mount namespace, from /proc/self/mountinfo. */
+/** The mount points of a process's mount namespace (this one's by default), from its mountinfo: relative to its root. */
 import { readFileSync, realpathSync } from 'node:fs';
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */
 const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
-export function mountPoints(): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => unescape(l.split(' ')[4] ?? ''));
+export function mountPoints(pid: number | 'self' = 'self'): string[] {
+  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').filter(Boolean).map((l) => unescape(l.split(' ')[4] ?? ''));
 }
 
-/** Something is mounted exactly at `path`. */
-export const isMountPoint = (path: string): boolean => mountPoints().includes(path);
+/** Something is mounted exactly at `path` (as process `pid` sees it). */
+export const isMountPoint = (path: string, pid: number | 'self' = 'self'): boolean => mountPoints(pid).includes(path);
 
 export type MountPropagation = 'shared' | 'slave' | 'private';
 

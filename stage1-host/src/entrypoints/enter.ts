@@ -29,6 +29,6 @@ export async function enter(o: EnterOptions): Promise<number> {
   if (!appRunning(p, o.app) || app === undefined || init === undefined) {
     throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} of pod ${o.uuid} is not running`);
   }
-  const argv = stage2InPod(init, ['--enter', POD_DIR, o.app, String(pidInPod(app)), ...(o.tty === true ? ['--tty'] : []), '--', ...o.command], app);
+  const argv = stage2InPod(init, ['--enter', POD_DIR, o.app, String(pidInPod(app)), ...(o.tty === true ? ['--tty'] : []), '--', ...o.command], { pidOf: app });
   return execve(argv[0] as string, argv, { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
 }

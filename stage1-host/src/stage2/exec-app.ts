@@ -1,22 +1,15 @@
 /**
  * stage2 helper, run inside the pod. Two modes, one isolation:
- *   POD_DIR APP --mount-namespace-of=PID [--volume=NAME=HOST_PATH]...
- *                                     start the app (its runtime's create runs this), from the host's
- *                                     mount namespace: each host volume is copied (open_tree) and
- *                                     attached in the pod's at /run/podstage/volumes/NAME, unless
- *                                     nspawn bound it there; with PODSTAGE_CONSOLE_SOCKET, on a new
- *                                     terminal whose master goes there
+ *   POD_DIR APP                       start the app (its runtime's create runs this); with
+ *                                     PODSTAGE_CONSOLE_SOCKET, on a new terminal whose master goes there
  *   --enter POD_DIR APP PID [--tty] -- CMD
  *                                     run CMD in the running app PID (enter); --tty: on stdin as its controlling terminal
  * Either way it takes the app's cgroup, mount namespace and root, then its
  * identity, capabilities, no-new-privileges and seccomp filter, and execs in place.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
 import { formatError, isPodstageError, readPodManifest, readPodOptions } from '@podstage/contract';
-import {
-  CLONE_FS, CLONE_NEWNS, dup2, isMountPoint, moveMount, openPty, openTreeClone, sendFd, setNotDumpable, setns, takeControllingTerminal, unshare,
-} from '@podstage/linux';
+import { CLONE_FS, CLONE_NEWNS, dup2, openPty, sendFd, setNotDumpable, setns, takeControllingTerminal, unshare } from '@podstage/linux';
 import {
   appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace,
 } from '@podstage/stage1-common';
@@ -25,9 +18,6 @@ import { appCgroupInPod, CGROUP_DIR, hostVolumeInPod } from '../layout.js';
 const argv = process.argv.slice(2);
 const entering = argv[0] === '--enter';
 const [podDir = '/pod', name = '', pidArg = ''] = entering ? argv.slice(1) : argv;
-const option = (prefix: string) => argv.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length));
-const mountNamespaceOf = option('--mount-namespace-of=')[0];
-const hostVolumes = option('--volume=').map((v) => ({ name: v.slice(0, v.indexOf('=')), source: v.slice(v.indexOf('=') + 1) }));
 const command = entering ? argv.slice(argv.indexOf('--') + 1) : [];
 const tty = entering && argv.slice(0, argv.indexOf('--')).includes('--tty');
 /** Given by nspawn-runtime's create for an app with a terminal (conmon's --console-socket), reached through fd 5. */
@@ -45,25 +35,6 @@ function useNewTerminal(socket: string): void {
   closeSync(pty.slave);
 }
 
-/** Copies of the host volumes, taken in the host's mount namespace. */
-function copyHostVolumes(): { name: string; tree: number }[] {
-  return hostVolumes.map((v) => ({ name: v.name, tree: openTreeClone(v.source) }));
-}
-
-/** Each copy attached where the app's mounts look for the volume (a file volume on a file), unless nspawn bound it there. */
-function attachHostVolumes(copies: { name: string; tree: number }[]): void {
-  for (const { name: volume, tree } of copies) {
-    const target = hostVolumeInPod({ name: volume });
-    if (!isMountPoint(target)) {
-      mkdirSync(dirname(target), { recursive: true });
-      if (fstatSync(tree).isDirectory()) mkdirSync(target, { recursive: true });
-      else writeFileSync(target, '', { flag: 'a' });
-      moveMount(tree, target);
-    }
-    closeSync(tree);
-  }
-}
-
 function joinMountNamespaceOf(pid: string): void {
   const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
   unshare(CLONE_FS);
@@ -75,12 +46,6 @@ function joinMountNamespaceOf(pid: string): void {
 setNotDumpable();
 
 try {
-  if (!entering) {
-    if (mountNamespaceOf === undefined) throw new Error('expected --mount-namespace-of=PID');
-    const copies = copyHostVolumes();
-    joinMountNamespaceOf(mountNamespaceOf);
-    attachHostVolumes(copies);
-  }
   const m = readPodManifest(podDir);
   const options = readPodOptions(podDir);
   const plan = planApp(podDir, m, name, options.insecureOptions, {

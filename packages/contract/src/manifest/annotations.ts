@@ -109,6 +109,9 @@ export const PID_NAMESPACE_OF_ANNOTATION = 'podstage.io/pid-namespace-of';
 
 export const pidNamespaceOf = (annotations: readonly Annotation[] | undefined): string | undefined => annotationValue(annotations, PID_NAMESPACE_OF_ANNOTATION);
 
+/** An absolute path with no `..` component: a path annotations may name in an app or on the host. */
+export const isPlainAbsolutePath = (p: unknown): p is string => typeof p === 'string' && p.startsWith('/') && !p.split('/').includes('..');
+
 /**
  * App annotation (ABI 6; the CRI's devices): a JSON array of host devices the app gets,
  * `{"path": in the app, "hostPath": on the host, "permissions": any of r, w, m}`. A stage1 that
@@ -136,8 +139,7 @@ export function appDevices(annotations: readonly Annotation[] | undefined, app: 
   }
   if (!Array.isArray(value)) return fail('expected a JSON array of {path, hostPath, permissions}');
   return value.map((d: Partial<DeviceRequest>, i) => {
-    const absolute = (p: unknown) => typeof p === 'string' && p.startsWith('/') && !p.split('/').includes('..');
-    if (!absolute(d.path) || !absolute(d.hostPath)) fail(`[${i}]: expected absolute path and hostPath`);
+    if (!isPlainAbsolutePath(d.path) || !isPlainAbsolutePath(d.hostPath)) fail(`[${i}]: expected absolute path and hostPath`);
     const permissions = d.permissions === undefined || d.permissions === '' ? 'rwm' : d.permissions;
     if (typeof permissions !== 'string' || !/^(?!.*(.).*\1)[rwm]{1,3}$/.test(permissions)) fail(`[${i}].permissions: expected some of r, w and m, got ${JSON.stringify(d.permissions)}`);
     return { path: d.path as string, hostPath: d.hostPath as string, permissions };
@@ -163,8 +165,7 @@ export function appPathList(annotations: readonly Annotation[] | undefined, name
   } catch {
     value = undefined;
   }
-  const absolute = (p: unknown) => typeof p === 'string' && p.startsWith('/') && !p.split('/').includes('..');
-  if (!Array.isArray(value) || !value.every(absolute)) {
+  if (!Array.isArray(value) || !value.every(isPlainAbsolutePath)) {
     throw new PodstageError('ERR_PODSTAGE_MANIFEST', `app ${app}: annotation ${name}: expected a JSON array of absolute paths without "..", got ${text}`);
   }
   return value as string[];
