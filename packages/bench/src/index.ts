@@ -9,6 +9,7 @@ import { removeCgroupTrees } from '@podstage/linux';
 import { BENCH_CGROUP, type BenchContext, type KvmFacts } from './context.js';
 import { hostFacts } from './host-facts.js';
 import { detectPeers } from './peers.js';
+import { stopContainerd } from './peers/containerd.js';
 import { removeBenchPods } from './pods.js';
 import { type BenchReport, type ScenarioResult, validateReport } from './report.js';
 import type { RunOptions } from './run.js';
@@ -83,6 +84,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } finally {
     removeBenchPods(ctx);
     for (const p of ctx.peers) p.cleanUp();
+    await stopContainerd(ctx);
     removeCgroupTrees(BENCH_CGROUP);
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
  * as skipped with the install hint; ctr, not asked for, is neither measured nor listed.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { validateReport } from '@podstage/bench';
@@ -46,6 +46,36 @@ t('--peers=podman: podman measured without failures where installed, else skippe
   }
   const ids = [...cold.variants.map((v) => v.id), ...cold.skipped.map((s) => s.id)];
   assert.not.ok(ids.includes('ctr'), 'ctr was not asked for');
+});
+
+const ctrInstalled = spawnSync('sh', ['-c', 'command -v ctr && command -v containerd'], { stdio: 'ignore' }).status === 0;
+const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+
+t("--peers=ctr --scenarios=cri: containerd's CRI measured where installed (the bench's own daemon when none runs, leaving nothing), else skipped with the install hint", async ({ sb }) => {
+  const file = join(sb.dir, 'report.json');
+  const userDaemon = existsSync(CONTAINERD_SOCKET);
+  const runDirBefore = existsSync('/run/containerd');
+  const r = await sb.run(['bench', '--stage1s=runc', '--scenarios=cri', '--peers=ctr', '--runs=2', '--warmup=0', `--json=${file}`]);
+  assert.is(r.exitCode, 0, String(r.stderr));
+  const report: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  validateReport(report);
+  const cri = report.scenarios.find((s) => s.id === 'cri');
+  assert.ok(cri, 'the cri scenario');
+  const containerd = cri.variants.find((v) => v.id === 'containerd-cri');
+  if (ctrInstalled) {
+    assert.ok(containerd, `containerd's CRI is measured (skipped: ${JSON.stringify(cri.skipped)})`);
+    assert.is(containerd.failures, 0, containerd.errors.join('; '));
+    assert.is(containerd.metrics.running?.summary.runs, 2);
+    if (!userDaemon) {
+      assert.match(containerd.label, "the bench's own daemon");
+      assert.is(existsSync('/run/containerd'), runDirBefore, '/run/containerd is as it was');
+    }
+    assert.ok(cri.variants.find((v) => v.id === 'podstage-runc')?.metrics.running?.ratios['containerd-cri'], 'podstage is compared with containerd');
+    assert.equal(spawnSync('pgrep', ['-f', 'containerd --config .*podstage-bench-.*/containerd/config.toml']).status, 1, 'no containerd of the bench is left');
+  } else {
+    assert.is(containerd, undefined);
+    assert.ok(cri.skipped.some((s) => s.id === 'ctr' && s.reason === 'ctr is not installed (scripts/setup.sh --peers)'), JSON.stringify(cri.skipped));
+  }
 });
 
 t.run();

@@ -1,20 +1,19 @@
 /**
- * containerd's ctr as a peer: only when the user's containerd is running (the
- * bench never starts a daemon), in a namespace of the bench's own that is
- * removed at the end with everything in it.
+ * containerd's ctr as a peer, on the user's containerd or the bench's own
+ * (containerd.ts), in a namespace of the bench's own that is removed at the end
+ * with everything in it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { backoff, cgroupProcesses } from '@podstage/linux';
 import { BENCH_CGROUP, benchBinDir, benchOutDir, type BenchContext, POD_BIN, POD_OUT, run } from '../context.js';
 import type { Detection, Peer } from '../peers.js';
 import { runCommand } from '../command.js';
 import { failureText } from '../run.js';
-import { onPath } from '../targets.js';
+import { containerdFor } from './containerd.js';
 import { attempt, containerName, imageArchive, retry, STOP_TIMEOUT_S } from './shared.js';
 
 const CTR_NAMESPACE = 'podstage-bench';
-const DEFAULT_ADDRESS = '/run/containerd/containerd.sock';
 
 /** Each container's cgroup, chosen by the bench so that it can watch the container's processes and remove what is left. */
 const cgroupOf = (name: string) => `${BENCH_CGROUP}/${name}`;
@@ -51,16 +50,10 @@ function removeNamespace(ctr: readonly string[]): void {
 }
 
 export function detectCtr(ctx: BenchContext): Detection {
-  if (!onPath('ctr')) return { reason: 'ctr is not installed (scripts/setup.sh --peers)' };
-  const address = process.env.CONTAINERD_ADDRESS || DEFAULT_ADDRESS;
-  if (!existsSync(address)) return { reason: `containerd is not running (no ${address}); the bench does not start it` };
-  const ctr = ['ctr', '--address', address, '--namespace', CTR_NAMESPACE];
-  let version: string;
-  try {
-    version = /Server:\s+Version:\s+(\S+)/.exec(run([...ctr, '--connect-timeout', '5s', 'version']))?.[1] ?? 'unknown';
-  } catch (err) {
-    return { reason: `containerd does not answer on ${address}: ${failureText(err)}` };
-  }
+  const containerd = containerdFor(ctx);
+  if ('reason' in containerd) return containerd;
+  const ctr = ['ctr', '--address', containerd.address, '--namespace', CTR_NAMESPACE];
+  const version = containerd.own ? `${containerd.version}, the bench's own daemon` : containerd.version;
   const cleanUp = () => removeNamespace(ctr);
   try {
     const imported = run([...ctr, 'images', 'import', imageArchive(ctx)]);

@@ -1,17 +1,17 @@
 /**
  * What the kubelet waits for: a sandbox and its container running, through
  * the CRI. One client, built from podstage's api.proto, drives `podstage cri`
- * (the stage1 chosen by RuntimeClass handler) and, when the user's containerd
- * runs, containerd's CRI plugin, with the same requests: RunPodSandbox,
+ * (the stage1 chosen by RuntimeClass handler) and, with --peers=ctr,
+ * containerd's CRI plugin, with the same requests: RunPodSandbox,
  * CreateContainer and StartContainer until the container runs, then
  * StopPodSandbox and RemovePodSandbox.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectCri, type CriClient } from '@podstage/cri/proto';
 import { msSince } from '../command.js';
 import { run as runCommandLine, type BenchContext } from '../context.js';
+import { containerdFor } from '../peers/containerd.js';
 import { imageArchive } from '../peers/shared.js';
 import { waitForFile } from '../pods.js';
 import type { ScenarioResult, Skipped } from '../report.js';
@@ -21,14 +21,13 @@ import type { PodstageTarget } from '../targets.js';
 export const INFO: ScenarioInfo = {
   id: 'cri',
   title: 'CRI: sandbox and container to running',
-  description: "The kubelet's path to a running pod: one CRI client sends RunPodSandbox, CreateContainer and StartContainer (a container that sleeps) until the container runs, then StopPodSandbox and RemovePodSandbox. podstage cri chooses the stage1 by RuntimeClass handler; containerd's CRI plugin (when the user's containerd runs) gets the same requests.",
+  description: "The kubelet's path to a running pod: one CRI client sends RunPodSandbox, CreateContainer and StartContainer (a container that sleeps) until the container runs, then StopPodSandbox and RemovePodSandbox. podstage cri chooses the stage1 by RuntimeClass handler; containerd's CRI plugin (with --peers=ctr: the user's containerd, else one the bench starts for the run) gets the same requests.",
   metrics: [
     { id: 'running', label: 'sandbox + container to running', unit: 'ms', ratios: true },
     { id: 'remove', label: 'stop and remove the sandbox', unit: 'ms', ratios: true },
   ],
 };
 
-const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 /** CRI's NamespaceMode NODE: the host's network, as the stage1 variants pin it (no CNI in the figure). */
 const NODE = 2;
 
@@ -92,30 +91,34 @@ async function startPodstageCri(ctx: BenchContext): Promise<{ endpoint: CriClien
 }
 
 /**
- * containerd's CRI, when the user's containerd runs (the bench never starts a
- * daemon): the bench's image imported into its k8s.io namespace, its sandbox
- * image already there (the bench does not pull it).
+ * containerd's CRI plugin (the user's containerd, else the bench's own): the bench's
+ * image imported into its k8s.io namespace; the user's daemon must have its sandbox
+ * image already (the bench does not pull it).
  */
 async function detectContainerdCri(ctx: BenchContext): Promise<{ endpoint: CriClient; image: string; version: string; cleanUp(): void } | { reason: string }> {
-  if (!existsSync(CONTAINERD_SOCKET)) return { reason: `containerd is not running (no ${CONTAINERD_SOCKET}); the bench does not start it` };
-  const endpoint = connectCri(`unix://${CONTAINERD_SOCKET}`);
+  const containerd = containerdFor(ctx);
+  if ('reason' in containerd) return containerd;
+  const endpoint = connectCri(`unix://${containerd.address}`);
   try {
     const version = await endpoint.runtime('Version', { version: 'v1' });
-    const status = await endpoint.runtime('Status', { verbose: true });
-    const sandboxImage = (JSON.parse(status.info?.config ?? '{}') as { sandboxImage?: string }).sandboxImage;
-    if (sandboxImage === undefined) throw new Error("its Status does not name its sandbox image");
-    if ((await endpoint.image('ImageStatus', { image: { image: sandboxImage } })).image === null) {
-      throw new Error(`its sandbox image ${sandboxImage} is not in its store (ctr -n k8s.io images pull ${sandboxImage})`);
+    if (!containerd.own) {
+      const status = await endpoint.runtime('Status', { verbose: true });
+      const sandboxImage = (JSON.parse(status.info?.config ?? '{}') as { sandboxImage?: string }).sandboxImage;
+      if (sandboxImage === undefined) throw new Error("its Status does not name its sandbox image");
+      if ((await endpoint.image('ImageStatus', { image: { image: sandboxImage } })).image === null) {
+        throw new Error(`its sandbox image ${sandboxImage} is not in its store (ctr -n k8s.io images pull ${sandboxImage})`);
+      }
     }
-    const imported = runCommandLine(['ctr', '--namespace', 'k8s.io', 'images', 'import', imageArchive(ctx)]);
+    const ctr = ['ctr', '--address', containerd.address, '--namespace', 'k8s.io'];
+    const imported = runCommandLine([...ctr, 'images', 'import', imageArchive(ctx)]);
     const image = /^unpacking (\S+) \(/m.exec(imported)?.[1];
     if (image === undefined) throw new Error(`ctr images import named no image: ${imported.trim()}`);
     return {
-      endpoint, image, version: `${version.runtime_name} ${version.runtime_version}`,
+      endpoint, image, version: `${version.runtime_name} ${version.runtime_version}${containerd.own ? ", the bench's own daemon" : ""}`,
       cleanUp: () => {
         endpoint.close();
         try {
-          runCommandLine(['ctr', '--namespace', 'k8s.io', 'images', 'remove', image]);
+          runCommandLine([...ctr, 'images', 'remove', image]);
         } catch { /* already gone */ }
       },
     };
@@ -129,7 +132,7 @@ export async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const skipped: Skipped[] = [];
   const variants: Variant[] = [];
   const podstage = await startPodstageCri(ctx);
-  const containerd = ctx.peers.some((p) => p.id.startsWith('ctr')) ? await detectContainerdCri(ctx) : { reason: 'only with --peers=ctr (containerd running)' };
+  const containerd = ctx.peers.some((p) => p.id.startsWith('ctr')) ? await detectContainerdCri(ctx) : { reason: 'only with --peers=ctr' };
   try {
     for (const t of ctx.targets) {
       const choice = criChoice(t);
