@@ -21,7 +21,7 @@ import type { PodstageTarget } from '../targets.js';
 export const INFO: ScenarioInfo = {
   id: 'cri',
   title: 'CRI: sandbox and container to running',
-  description: "The kubelet's path to a running pod: one CRI client sends RunPodSandbox, CreateContainer and StartContainer (a container that sleeps) until the container runs, then StopPodSandbox and RemovePodSandbox. podstage cri chooses the stage1 by RuntimeClass handler; containerd's CRI plugin (with --peers=ctr: the user's containerd, else one the bench starts for the run) gets the same requests.",
+  description: "The kubelet's path to a running pod: one CRI client sends RunPodSandbox, CreateContainer and StartContainer (a container that sleeps, the runtime's default seccomp profile asked for both) until the container runs, then StopPodSandbox and RemovePodSandbox. podstage cri chooses the stage1 by RuntimeClass handler; containerd's CRI plugin (with --peers=ctr: the user's containerd, else one the bench starts for the run) gets the same requests.",
   metrics: [
     { id: 'running', label: 'sandbox + container to running', unit: 'ms', ratios: true },
     { id: 'remove', label: 'stop and remove the sandbox', unit: 'ms', ratios: true },
@@ -30,6 +30,11 @@ export const INFO: ScenarioInfo = {
 
 /** CRI's NamespaceMode NODE: the host's network, as the stage1 variants pin it (no CNI in the figure). */
 const NODE = 2;
+/**
+ * Every runtime gets the same seccomp request, named: the runtime's default profile (a pod of the
+ * "restricted" Pod Security level). With none, containerd runs unconfined and podstage its default profile.
+ */
+const RUNTIME_DEFAULT = { profile_type: 'RuntimeDefault' };
 
 /** How a bench target is asked for through the CRI; undefined for one the CRI cannot choose. */
 function criChoice(t: PodstageTarget): { handler: string; hostNetwork: boolean } | undefined {
@@ -50,14 +55,14 @@ async function podThroughCri(ctx: BenchContext, cri: CriClient, image: string, h
   const config = {
     metadata: { name: `bench-${process.pid}-${n}`, uid: `bench-${process.pid}-${n}`, namespace: 'podstage-bench', attempt: 0 },
     log_directory: join(ctx.workDir, 'cri-logs', String(n)),
-    linux: { security_context: { namespace_options: { network: hostNetwork ? NODE : 0 } } },
+    linux: { security_context: { namespace_options: { network: hostNetwork ? NODE : 0 }, seccomp: RUNTIME_DEFAULT } },
   };
   const start = process.hrtime.bigint();
   const { pod_sandbox_id: id } = await cri.runtime('RunPodSandbox', { config, runtime_handler: handler });
   try {
     const { container_id: cid } = await cri.runtime('CreateContainer', {
       pod_sandbox_id: id, sandbox_config: config,
-      config: { metadata: { name: 'sleeper', attempt: 0 }, image: { image }, command: ['/bin/sleep', '3600'], log_path: 'sleeper.log' },
+      config: { metadata: { name: 'sleeper', attempt: 0 }, image: { image }, command: ['/bin/sleep', '3600'], log_path: 'sleeper.log', linux: { security_context: { seccomp: RUNTIME_DEFAULT } } },
     });
     await cri.runtime('StartContainer', { container_id: cid });
   } catch (err) {
