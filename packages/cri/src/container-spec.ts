@@ -14,6 +14,7 @@ import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityCo
 import { CONTAINER_ANNOTATION, type ContainerRecord } from './records.js';
 import { volumeName } from './app-name.js';
 import { localhostSeccomp } from './seccomp-profile.js';
+import type { SeccompWhenEmpty } from './context.js';
 
 const invalid = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
 
@@ -44,8 +45,8 @@ function privilegedIsolators(sandboxPrivileged: boolean): Isolator[] {
   return [{ name: ISOLATOR.capsRetain, value: { set: heldCapabilities() } }, { name: ISOLATOR.seccompRetain, value: { set: [SECCOMP_ALL_SYSCALLS] } }];
 }
 
-function securityIsolators(sc: LinuxContainerSecurityContext | null, sandboxPrivileged: boolean): Isolator[] {
-  if (sc === null) return [];
+function securityIsolators(sc: LinuxContainerSecurityContext | null, sandboxPrivileged: boolean, whenEmpty: SeccompWhenEmpty): Isolator[] {
+  if (sc === null) return whenEmpty === 'Unconfined' ? [UNCONFINED] : [];
   if ((sc.capabilities?.add_ambient_capabilities ?? []).length > 0) {
     throw new GrpcError(status.UNIMPLEMENTED, 'config.linux.security_context.capabilities.add_ambient_capabilities: ambient capabilities are not given (an app\'s ambient set stays empty)');
   }
@@ -60,7 +61,7 @@ function securityIsolators(sc: LinuxContainerSecurityContext | null, sandboxPriv
     isolators.push({ name: ISOLATOR.capsRemove, value: { set: drop } });
   }
   if (sc.no_new_privs) isolators.push({ name: ISOLATOR.noNewPrivileges, value: true });
-  isolators.push(...seccompIsolators(sc));
+  isolators.push(...seccompIsolators(sc, whenEmpty));
   return isolators;
 }
 
@@ -71,15 +72,17 @@ const UNCONFINED: Isolator = { name: ISOLATOR.seccompRetain, value: { set: [SECC
  * The container's seccomp profile: `seccomp` (RuntimeDefault, Unconfined, Localhost), or the
  * deprecated `seccomp_profile_path` (runtime/default, docker/default, unconfined, localhost/PATH)
  * that older kubelets and crictl configs send. RuntimeDefault is podstage's default: no isolator.
+ * Neither given: `whenEmpty` (the server's --seccomp-when-empty).
  */
-function seccompIsolators(sc: LinuxContainerSecurityContext): Isolator[] {
+function seccompIsolators(sc: LinuxContainerSecurityContext, whenEmpty: SeccompWhenEmpty): Isolator[] {
   const field = 'config.linux.security_context.seccomp';
   if (sc.seccomp !== null) {
     if (sc.seccomp.profile_type === 'Localhost') return [localhostSeccomp(sc.seccomp.localhost_ref, `${field}.localhost_ref`)];
     return sc.seccomp.profile_type === 'Unconfined' ? [UNCONFINED] : [];
   }
   const path = sc.seccomp_profile_path;
-  if (path === '' || path === 'runtime/default' || path === 'docker/default') return [];
+  if (path === '') return whenEmpty === 'Unconfined' ? [UNCONFINED] : [];
+  if (path === 'runtime/default' || path === 'docker/default') return [];
   if (path === 'unconfined') return [UNCONFINED];
   if (path.startsWith('localhost/')) return [localhostSeccomp(path.slice('localhost/'.length), `${field}_profile_path`)];
   throw invalid(`${field}_profile_path: expected runtime/default, docker/default, unconfined or localhost/<path>, got ${JSON.stringify(path)}`);
@@ -181,7 +184,7 @@ function stdioAnnotations(config: ContainerConfig): Annotation[] {
 
 /** `logFile`: where the kubelet reads the container's log (conmon writes it there). */
 export function containerRequest(
-  config: ContainerConfig, app: string, record: ContainerRecord, o: { logFile?: string | undefined; sandboxPrivileged?: boolean; pidTarget?: string } = {},
+  config: ContainerConfig, app: string, record: ContainerRecord, o: { logFile?: string | undefined; sandboxPrivileged?: boolean; pidTarget?: string; seccompWhenEmpty?: SeccompWhenEmpty | undefined } = {},
 ): PodRequest {
   const logFile = o.logFile;
   const image = config.image?.image ?? '';
@@ -201,7 +204,7 @@ export function containerRequest(
       ...(config.working_dir === '' ? {} : { workingDir: config.working_dir }),
       mounts: appMounts,
       ...(sc?.readonly_rootfs === true ? { readOnlyRootFS: true } : {}),
-      isolators: [...securityIsolators(sc, o.sandboxPrivileged === true), ...resourceIsolators(config.linux?.resources ?? null)],
+      isolators: [...securityIsolators(sc, o.sandboxPrivileged === true, o.seccompWhenEmpty ?? 'RuntimeDefault'), ...resourceIsolators(config.linux?.resources ?? null)],
       annotations: [
         { name: CONTAINER_ANNOTATION, value: JSON.stringify(record) },
         ...(logFile === undefined ? [] : [{ name: LOG_PATH_ANNOTATION, value: logFile }]),

@@ -55,6 +55,35 @@ function containerConfig(extra: Obj = {}): Obj {
 
 const containerState = async (cri: CriServer, id: string) => ((await cri.runtime<Obj>('ContainerStatus', { container_id: id })).status as Obj);
 
+t('seccomp named by neither field: the default profile; Unconfined with --seccomp-when-empty=Unconfined, where a named RuntimeDefault keeps it; a bad value is refused with the flag\'s name', async (ctx) => {
+  const seccompMode = async (cid: string) => String((await ctx.cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['grep', '^Seccomp:', '/proc/self/status'], timeout: 30 })).stdout).trim();
+  const started = async (id: string, config: Obj, name: string, securityContext?: Obj) => {
+    const { container_id: cid } = await ctx.cri.runtime<Obj>('CreateContainer', {
+      pod_sandbox_id: id, sandbox_config: config,
+      config: containerConfig({ metadata: { name, attempt: 0 }, log_path: `${name}.log`, ...(securityContext === undefined ? {} : { linux: { security_context: securityContext } }) }),
+    });
+    await ctx.cri.runtime('StartContainer', { container_id: cid });
+    return cid as string;
+  };
+  const config = sandboxConfig('seccomp-empty', join(ctx.sb.dir, 'logs', 'seccomp-empty'));
+  const { pod_sandbox_id: id } = await ctx.cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+  assert.match(await seccompMode(await started(id, config, 'none-named')), /^Seccomp:\s+2$/);
+  await ctx.cri.stop();
+  ctx.cri = await startCriServer(ctx.sb, ctx.config, { cri: ['--seccomp-when-empty=Unconfined'] });
+  try {
+    assert.match(await seccompMode(await started(id, config, 'no-context')), /^Seccomp:\s+0$/);
+    assert.match(await seccompMode(await started(id, config, 'empty-path', { seccomp_profile_path: '' })), /^Seccomp:\s+0$/);
+    assert.match(await seccompMode(await started(id, config, 'runtime-default', { seccomp: { profile_type: 'RuntimeDefault' } })), /^Seccomp:\s+2$/);
+    await ctx.cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  } finally {
+    await ctx.cri.stop();
+    ctx.cri = await startCriServer(ctx.sb, ctx.config);
+  }
+  const bad = await ctx.sb.run(['cri', `--listen=unix://${join(ctx.sb.dir, 'other.sock')}`, '--seccomp-when-empty=unconfined']);
+  assert.is(bad.exitCode, 2, 'a usage error of a command that runs no app');
+  assert.match(String(bad.stderr), '--seccomp-when-empty=unconfined: expected RuntimeDefault or Unconfined');
+});
+
 for (const stage1 of ['runc', 'host', 'kvm']) {
   t(`${stage1} (RuntimeClass handler): sandbox on the default network, container, log, ExecSync, host-path mounts added to the running sandbox, stop and remove`, async ({ sb, cri }) => {
     if (stage1 === 'kvm' && !existsSync(join(REPO, 'build', 'guest', 'vmlinux'))) throw new Error('build/guest is missing: scripts/setup.sh builds the guest');

@@ -23,6 +23,8 @@ export interface CriServer {
 export interface CriServerOptions {
   /** podstage's global flags (--insecure-options=image …). */
   global?: string[];
+  /** Flags of the cri command (--seccomp-when-empty=Unconfined …). */
+  cri?: string[];
   /** grpc-js channel options of the clients (grpc.default_authority …). */
   channel?: Record<string, string>;
 }
@@ -30,7 +32,7 @@ export interface CriServerOptions {
 /** Serve the sandbox's data directory, with CNI configurations from `config`. */
 export async function startCriServer(sb: Sandbox, config: string, o: CriServerOptions = {}): Promise<CriServer> {
   const socket = join(sb.dir, 'cri.sock');
-  const child: ResultPromise = execa(PODSTAGE, ['--dir', sb.dir, `--config=${config}`, ...(o.global ?? []), 'cri', `--listen=unix://${socket}`], { reject: false, stdin: 'ignore' });
+  const child: ResultPromise = execa(PODSTAGE, ['--dir', sb.dir, `--config=${config}`, ...(o.global ?? []), 'cri', `--listen=unix://${socket}`, ...(o.cri ?? [])], { reject: false, stdin: 'ignore' });
   await waitFor('the CRI socket', () => (existsSync(socket) ? true : undefined));
   const client = connectCri(`unix://${socket}`, o.channel);
   return {

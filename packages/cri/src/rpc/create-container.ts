@@ -33,7 +33,7 @@ export const CreateContainer: Rpc = async (ctx, req: { pod_sandbox_id: string; c
   };
   const logFile = requestedLogPath(sandbox.record.logDirectory, req.config.log_path);
   const pidTarget = targetApp(ctx.dataDir, sandbox.ref.uuid, req.config);
-  const request = containerRequest(req.config, app, record, { logFile, sandboxPrivileged: sandbox.record.privileged === true, ...(pidTarget === undefined ? {} : { pidTarget }) });
+  const request = containerRequest(req.config, app, record, { logFile, sandboxPrivileged: sandbox.record.privileged === true, seccompWhenEmpty: ctx.seccompWhenEmpty, ...(pidTarget === undefined ? {} : { pidTarget }) });
   const name = await addApp(ctx.dataDir, ctx.stage1s, sandbox.ref.uuid, request, { store: ctx.store, fetch: { ...ctx.fetch, pullPolicy: 'never' } });
   return { container_id: containerId(sandbox.ref.uuid, name) };
 };
