@@ -30,7 +30,7 @@ export function kvmIo(): string {
 
 /** What the guest leaves in the output share for an app or exec'd command `name`, removed before it (re)starts. */
 export function removeGuestReport(podDir: string, name: string): void {
-  for (const suffix of ['stdout', 'stderr', 'exit', 'running']) removeGuestFile(join(outputDir(podDir), `${name}.${suffix}`));
+  for (const suffix of ['stdout', 'stderr', 'exit', 'running', 'oom-killed']) removeGuestFile(join(outputDir(podDir), `${name}.${suffix}`));
 }
 
 export const sandboxQemuPid = (podDir: string): string => join(podDir, 'stage1', 'bundles', 'sandbox', 'container.pid');
@@ -90,8 +90,10 @@ export const kvmDriver: PodDriver = {
     // An app to attach to (ABI 6): kvm-io relays its stdin and terminal; the agent sets them up at start.
     const stdio = appStdio(plan.app.annotations, app);
     const input = isInteractive(stdio) ? ['--input', agentRequests(p.podDir)] : [];
+    // The guest's OOM report becomes the bundle's `oom` file, as conmon writes it under runc (libexec/app-exited reads it).
+    const oom = ['--oom-file', join(dir, 'oom')];
     // "$@": kvm-runtime's --console-socket for a terminal.
-    writeFileSync(join(dir, 'run.sh'), `exec ${shellCommand([kvmIo(), 'follow', ...input])} "$@" ${shellCommand([outputDir(p.podDir), app, String(qemuPid)])}\n`, { mode: 0o644 });
+    writeFileSync(join(dir, 'run.sh'), `exec ${shellCommand([kvmIo(), 'follow', ...input, ...oom])} "$@" ${shellCommand([outputDir(p.podDir), app, String(qemuPid)])}\n`, { mode: 0o644 });
     writeFileSync(join(dir, START_ARGS), `${stdio.tty ? 'tty 80 24' : isInteractive(stdio) ? 'stdin' : ''}\n`);
   },
   appRemoved(p, app) {

@@ -139,7 +139,7 @@ export { shellQuote };
 export const guestRootfs = (app: string) => `/pod/apps/${app}/rootfs`;
 export const guestVolume = (app: string, index: number) => `/pod/volumes/${app}/${index}`;
 /** An app's output in the share; `running` once it runs (its pid file written), which kvm-runtime's start waits for. */
-export const guestOutput = (app: string, stream: 'stdout' | 'stderr' | 'running') => `/out/${app}.${stream}`;
+export const guestOutput = (app: string, stream: 'stdout' | 'stderr' | 'running' | 'oom-killed') => `/out/${app}.${stream}`;
 
 /** cgroup v1 cpu.shares (2..262144) as a v2 cpu.weight (1..10000), the kernel's own mapping. */
 const cpuWeight = (shares: number) => Math.round(1 + ((shares - 2) * 9999) / 262142);
@@ -264,6 +264,8 @@ export function appScript(p: AppPlan, seccompProgram: Buffer | undefined, pod: G
     'exec 2>/dev/null',
     'wait $!',
     'status=$?',
+    // Killed by the OOM killer: its cgroup counted the kill (read before the cgroup goes; kvm-io passes it on).
+    `grep -q '^oom_kill [1-9]' $C/memory.events && : > ${guestOutput(p.name, 'oom-killed')}`,
     `rm -f ${guestAppPidFile(p.name)} ${guestSeccompFile(p.name)}`,
     // Whatever the app left running ends with it, as on the host.
     'echo 1 > $C/cgroup.kill; for i in $(seq 500); do rmdir $C 2>/dev/null && break; sleep 0.01; done',

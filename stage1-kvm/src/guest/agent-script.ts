@@ -31,7 +31,8 @@
  *
  * Everything else the guest reports is a file in the output share (/out):
  * <app>.stdout and <app>.stderr as the app writes them, then <app>.exit with
- * its status (128+n: killed by signal n); exec-<id>.*, update.<id>.* and
+ * its status (128+n: killed by signal n), after <app>.oom-killed when the OOM
+ * killer ended it (the app script, translate.ts); exec-<id>.*, update.<id>.* and
  * stats.<id>.* likewise (app names hold no dot). A status is
  * written aside and renamed, so the host never reads half of one.
  * Scripts come from the pod export, which the guest cannot write, never from

@@ -16,7 +16,7 @@
  *   wait QEMU_PID TIMEOUT_S
  *       wait until QEMU has exited; fails if it is still running when the time
  *       runs out (a guest asked to halt that does not).
- *   follow [--input IN_FIFO] [--console-socket SOCKET] DIR NAME QEMU_PID
+ *   follow [--input IN_FIFO] [--console-socket SOCKET] [--oom-file FILE] DIR NAME QEMU_PID
  *       copy DIR/NAME.stdout and DIR/NAME.stderr to fds 1 and 2 as the guest
  *       writes them, then exit with the status in DIR/NAME.exit (which the
  *       guest writes once both are complete), or 255 once QEMU is gone. conmon
@@ -28,6 +28,8 @@
  *       whose master goes to SOCKET (SCM_RIGHTS, as runc sends it) and whose
  *       raw other end is the app's stdio here; its size goes to the guest as
  *       `resize NAME COLUMNS ROWS` once the app runs and on every change.
+ *       --oom-file: created when the guest reports DIR/NAME.oom-killed (the OOM
+ *       killer ended the app), as conmon creates its `oom` file under runc.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -80,6 +82,13 @@ static int open_regular(const char *path) {
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return fd;
   close(fd);
   return -1;
+}
+
+static int is_regular(const char *path) {
+  int fd = open_regular(path);
+  if (fd < 0) return 0;
+  close(fd);
+  return 1;
 }
 
 static void write_all(int fd, const char *buf, size_t n) {
@@ -299,11 +308,11 @@ static void take_terminal(const char *socket_path) {
   close(tty);
 }
 
-static int cmd_follow(const char *input_fifo, const char *console_socket, const char *dir, const char *name, const char *pid_arg) {
+static int cmd_follow(const char *input_fifo, const char *console_socket, const char *oom_file, const char *dir, const char *name, const char *pid_arg) {
   if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0') die("NAME: expected a plain file name");
   struct stream s[2] = {{.in = -1, .out = STDOUT_FILENO}, {.in = -1, .out = STDERR_FILENO}};
-  char exit_path[PATH_MAX];
-  if (snprintf(s[0].path, PATH_MAX, "%s/%s.stdout", dir, name) >= PATH_MAX || snprintf(s[1].path, PATH_MAX, "%s/%s.stderr", dir, name) >= PATH_MAX ||
+  char exit_path[PATH_MAX], oom_path[PATH_MAX];
+  if (snprintf(oom_path, PATH_MAX, "%s/%s.oom-killed", dir, name) >= PATH_MAX || snprintf(s[0].path, PATH_MAX, "%s/%s.stdout", dir, name) >= PATH_MAX || snprintf(s[1].path, PATH_MAX, "%s/%s.stderr", dir, name) >= PATH_MAX ||
       snprintf(exit_path, PATH_MAX, "%s/%s.exit", dir, name) >= PATH_MAX) die("DIR: too long");
   /* A reader that went away must not end us: the app's status still counts. */
   signal(SIGPIPE, SIG_IGN);
@@ -326,6 +335,10 @@ static int cmd_follow(const char *input_fifo, const char *console_socket, const 
     int status = read_status(exit_path);
     if (status >= 0) {
       pump(s, 2);
+      if (oom_file != NULL && is_regular(oom_path)) {
+        int fd = open(oom_file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0) close(fd);
+      }
       return status;
     }
     if (pidfd < 0) return GUEST_GONE;
@@ -359,15 +372,16 @@ int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "wait") == 0) return cmd_wait(argv[2], argv[3]);
   if (argc >= 4 && strcmp(argv[1], "send") == 0) return cmd_send(argv[2], argc - 3, argv + 3);
   if (argc >= 5 && strcmp(argv[1], "follow") == 0) {
-    const char *input = NULL, *console = NULL;
+    const char *input = NULL, *console = NULL, *oom = NULL;
     int i = 2;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
       if (strcmp(argv[i], "--input") == 0) input = argv[i + 1];
       else if (strcmp(argv[i], "--console-socket") == 0) console = argv[i + 1];
+      else if (strcmp(argv[i], "--oom-file") == 0) oom = argv[i + 1];
       else break;
     }
-    if (argc - i == 3) return cmd_follow(input, console, argv[i], argv[i + 1], argv[i + 2]);
+    if (argc - i == 3) return cmd_follow(input, console, oom, argv[i], argv[i + 1], argv[i + 2]);
   }
-  fprintf(stderr, "usage: kvm-io ready OUT_FIFO QEMU_PID TIMEOUT_S | send IN_FIFO WORD... | wait QEMU_PID TIMEOUT_S | follow [--input IN_FIFO] [--console-socket SOCKET] DIR NAME QEMU_PID\n");
+  fprintf(stderr, "usage: kvm-io ready OUT_FIFO QEMU_PID TIMEOUT_S | send IN_FIFO WORD... | wait QEMU_PID TIMEOUT_S | follow [--input IN_FIFO] [--console-socket SOCKET] [--oom-file FILE] DIR NAME QEMU_PID\n");
   return 2;
 }
