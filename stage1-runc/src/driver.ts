@@ -3,18 +3,21 @@
  * as the runtime, OCI bundles from translate.ts. The sandbox's root holds only
  * Debian's static busybox; each app's overlay root is mounted on the host.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { hostNamespaces, podSysctls, replaceFile } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
 import { pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
 import { hostDevices } from './devices.js';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { mountPodShm, podShm } from './pod-shm.js';
-import { podRuntime, runtimeCommand } from './runtime.js';
-import { appConfig, checkRuncSupport, SANDBOX_BUSYBOX, sandboxConfig, type AppContext } from './translate.js';
+import { bareRuntimeCommand, podRuntime } from './runtime.js';
+import { appConfig, checkRuncSupport, holderScript, holdsNamespacesOnly, SANDBOX_BUSYBOX, sandboxConfig, type AppContext, type SandboxContext } from './translate.js';
 
 export const PAUSE_BINARY = '/bin/busybox';
+/** The pod's runtime command line: the OCI runtime, but for a sandbox that only holds namespaces. */
+export const POD_RUNTIME = fileURLToPath(new URL('../libexec/pod-runtime', import.meta.url));
 
 /** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */
 export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFiles'> {
@@ -38,15 +41,24 @@ function writeConfig(dir: string, config: object): void {
 }
 
 export const runcDriver: PodDriver = {
-  runtime: (p) => runtimeCommand(podRuntimeName(p)),
+  runtime(p) {
+    const words = bareRuntimeCommand(podRuntimeName(p));
+    return [POD_RUNTIME, p.podDir, String(words.length), ...words];
+  },
   preparePod: (p) => void mountPodShm(p.podDir),
   writeSandboxBundle(p, dir) {
-    mkdirSync(join(dir, 'rootfs'), { recursive: true });
-    const pause = join(dir, 'rootfs', SANDBOX_BUSYBOX);
-    if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
-    writeConfig(dir, sandboxConfig({ uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
+    const ctx: SandboxContext = {
+      uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
       host: hostNamespaces(p.manifest.annotations), sysctls: podSysctls(p.manifest.annotations),
-    }));
+    };
+    if (holdsNamespacesOnly(sharesPidNamespace(p.manifest), ctx.host)) {
+      writeFileSync(join(dir, 'holder.sh'), holderScript(ctx, join(dir, 'holder.ready')), { mode: 0o644 });
+      return;
+    }
+    mkdirSync(ctx.rootfs, { recursive: true });
+    const pause = join(ctx.rootfs, SANDBOX_BUSYBOX);
+    if (!existsSync(pause)) copyFileSync(PAUSE_BINARY, pause);
+    writeConfig(dir, sandboxConfig(ctx));
   },
   writeAppBundle(p, app, dir, sandboxPid) {
     const plan = planApp(p.podDir, p.manifest, app, p.options.insecureOptions);

@@ -40,6 +40,11 @@ export function runtimeCommand(name: RuntimeName): [string, ...string[]] {
   return name === 'crun' ? [...CRUN_IN_V1_VIEW as [string, ...string[]], bin] : ['/bin/sh', '-c', EXEC_WITHOUT_LOCK, bin];
 }
 
+/** The same for a caller that has closed the lock's fd itself (libexec/pod-runtime): runc needs no sh in front. */
+export function bareRuntimeCommand(name: RuntimeName): [string, ...string[]] {
+  return name === 'crun' ? runtimeCommand(name) : [runtimeBinary(name)];
+}
+
 function argv(name: RuntimeName, args: string[]): [string, string[]] {
   const [cmd, ...rest] = runtimeCommand(name);
   return [cmd, [...rest, ...args]];

@@ -10,6 +10,7 @@ import {
   ALLOWED_DEVICES, appCgroup, cgroupLimits, checkPodSysctls, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
 } from '@podstage/stage1-common';
 import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
+import { shellCommand, shellQuote } from '@podstage/stage1-common';
 
 export const OCI_VERSION = '1.0.2';
 
@@ -240,6 +241,41 @@ export function sandboxConfig(ctx: SandboxContext): OciSpec {
     },
     annotations: { [ANNOTATION_POD]: ctx.uuid },
   };
+}
+
+/**
+ * Whether the pod's sandbox is a namespace holder rather than a runc container: when no app
+ * joins a pid namespace of the sandbox's (each app has its own, or the host's), there is no pod
+ * init to run, as CRI-O drops its infra container then.
+ */
+export const holdsNamespacesOnly = (sharePid: boolean, host: HostNamespaces | undefined): boolean => !sharePid || host?.pid === true;
+
+/** The host's programs the holder runs (util-linux, busybox-static: scripts/setup.sh installs them). */
+const HOLDER_TOOLS = { nsenter: '/usr/bin/nsenter', unshare: '/usr/bin/unshare', setpriv: '/usr/bin/setpriv', busybox: '/bin/busybox' };
+
+/**
+ * The namespace holder's script (run by libexec/pod-runtime as the sandbox's create): the pod's
+ * network (its CNI namespace joined, or one of its own for --net=none, or the host's), IPC
+ * (unless hostIPC) and UTS namespaces, set up as runc sets up its sandbox's: the hostname,
+ * loopback up in a network of its own, the pod's sysctls. Then `ready` is written and it becomes
+ * a sleep with no capability left and no_new_privs, in the pod's cgroup under the sandbox's
+ * conmon. Every step execs in place: the process conmon watches holds the namespaces apps join.
+ */
+export function holderScript(ctx: SandboxContext, ready: string): string {
+  const ownNet = ctx.netns === undefined && ctx.net === 'none';
+  const setup = [
+    `${HOLDER_TOOLS.busybox} hostname ${shellQuote(ctx.hostname ?? defaultPodHostname(ctx.uuid))}`,
+    ...(ownNet ? [`${HOLDER_TOOLS.busybox} ip link set lo up`] : []),
+    ...Object.entries(ctx.sysctls ?? {}).map(([name, value]) => `printf '%s\\n' ${shellQuote(value)} > ${shellQuote(`/proc/sys/${name.replaceAll('.', '/')}`)}`),
+    `: > ${shellQuote(ready)}`,
+    `exec ${HOLDER_TOOLS.setpriv} --inh-caps=-all --bounding-set=-all --no-new-privs ${HOLDER_TOOLS.busybox} sleep 2147483647`,
+  ];
+  const argv = [
+    ...(ctx.netns === undefined ? [] : [HOLDER_TOOLS.nsenter, `--net=${ctx.netns}`]),
+    HOLDER_TOOLS.unshare, '--uts', ...(ctx.host?.ipc === true ? [] : ['--ipc']), ...(ownNet ? ['--net'] : []),
+    '--', '/bin/sh', '-c', setup.join(' && '),
+  ];
+  return `exec ${shellCommand(argv)}\n`;
 }
 
 // ---------------------------------------------------------------- apps

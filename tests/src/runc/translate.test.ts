@@ -1,4 +1,5 @@
 /** stage1-runc's pure translation: pod → OCI runtime-spec configs, checked field by field and against the official schema. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import {
 } from '@podstage/contract';
 import { MASKED_PATHS, READONLY_PATHS, type AppPlan, type VolumeMount } from '@podstage/stage1-common';
 import {
-  appConfig, checkRuncSupport, SANDBOX_BUSYBOX, sandboxConfig,
+  appConfig, checkRuncSupport, holderScript, holdsNamespacesOnly, SANDBOX_BUSYBOX, sandboxConfig,
   type AppContext, type OciSpec, type SandboxContext,
 } from '@podstage/stage1-runc/translate';
 import { validateOciConfig } from '../helpers/oci-runtime-schema.js';
@@ -105,6 +106,28 @@ test('sandbox, --net=none: own namespaces incl. network, nothing privileged', ()
   assert.is(c.linux.seccomp?.defaultAction, 'SCMP_ACT_ERRNO');
   assert.is(c.linux.seccomp?.defaultErrnoRet, EPERM);
   assert.equal(c.annotations, { 'io.podstage.pod': UUID });
+});
+
+test('a sandbox only holds namespaces unless its apps share its pid namespace (and it is not the host\'s)', () => {
+  assert.is(holdsNamespacesOnly(false, undefined), true);
+  assert.is(holdsNamespacesOnly(true, undefined), false, 'a shared pid namespace needs the pod init');
+  assert.is(holdsNamespacesOnly(true, { pid: true, ipc: false }), true, 'hostPID: the apps share the host\'s');
+});
+
+test('namespace holder: the namespaces and set-up runc gives its sandbox, then a sleep with no capability', () => {
+  const ready = `${POD_DIR}/stage1/bundles/sandbox/holder.ready`;
+  const script = holderScript(sandboxCtx({ hostname: 'pod-a', sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' } }), ready);
+  // The words sh gets after `exec`, as the shell reads them.
+  const words = spawnSync('sh', ['-c', script.replace(/^exec /, 'printf "%s\\n" ')], { encoding: 'utf8' }).stdout.split('\n').slice(0, -1);
+  assert.equal(words, ['/usr/bin/unshare', '--uts', '--ipc', '--net', '--', '/bin/sh', '-c', [
+    '/bin/busybox hostname \'pod-a\'', '/bin/busybox ip link set lo up',
+    "printf '%s\\n' '0' > '/proc/sys/net/ipv4/ip_unprivileged_port_start'", `: > '${ready}'`,
+    'exec /usr/bin/setpriv --inh-caps=-all --bounding-set=-all --no-new-privs /bin/busybox sleep 2147483647',
+  ].join(' && ')]);
+  // A CNI network namespace is joined; hostIPC keeps the host's IPC namespace; --net=host the host's network.
+  assert.match(holderScript(sandboxCtx({ netns: '/run/netns/pod', host: { ipc: true, pid: false } }), ready), /^exec '\/usr\/bin\/nsenter' '--net=\/run\/netns\/pod' '\/usr\/bin\/unshare' '--uts' '--' /);
+  assert.match(holderScript(sandboxCtx({ net: 'host' }), ready), /^exec '\/usr\/bin\/unshare' '--uts' '--ipc' '--' /);
+  assert.not.match(holderScript(sandboxCtx({ net: 'host' }), ready), 'ip link');
 });
 
 test('sandbox, --net=host: no network namespace (the host one is kept)', () => {

@@ -28,8 +28,9 @@ export const INFO: ScenarioInfo = {
   ],
 };
 
-/** CRI's NamespaceMode NODE: the host's network, as the stage1 variants pin it (no CNI in the figure). */
+/** CRI's NamespaceMode: NODE, the host's network, as the stage1 variants pin it (no CNI in the figure); CONTAINER, a pid namespace per container, as the kubelet asks unless a pod shares one. */
 const NODE = 2;
+const CONTAINER = 1;
 /**
  * Every runtime gets the same seccomp request, named: the runtime's default profile (a pod of the
  * "restricted" Pod Security level). With none, containerd runs unconfined and podstage its default profile.
@@ -55,7 +56,7 @@ async function podThroughCri(ctx: BenchContext, cri: CriClient, image: string, h
   const config = {
     metadata: { name: `bench-${process.pid}-${n}`, uid: `bench-${process.pid}-${n}`, namespace: 'podstage-bench', attempt: 0 },
     log_directory: join(ctx.workDir, 'cri-logs', String(n)),
-    linux: { security_context: { namespace_options: { network: hostNetwork ? NODE : 0 }, seccomp: RUNTIME_DEFAULT } },
+    linux: { security_context: { namespace_options: { network: hostNetwork ? NODE : 0, pid: CONTAINER }, seccomp: RUNTIME_DEFAULT } },
   };
   const start = process.hrtime.bigint();
   const { pod_sandbox_id: id } = await cri.runtime('RunPodSandbox', { config, runtime_handler: handler });
