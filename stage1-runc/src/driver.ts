@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostNamespaces, podSysctls, replaceFile } from '@podstage/contract';
 import { mountAppRootfs, planApp, unmountAppRootfs } from '@podstage/stage1-common';
-import { pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
+import { bundleDir, pidNamespaceTarget, SANDBOX, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
 import { hostDevices } from './devices.js';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { mountPodShm, podShm } from './pod-shm.js';
@@ -18,6 +18,8 @@ import { appConfig, checkRuncSupport, holderScript, holdsNamespacesOnly, SANDBOX
 export const PAUSE_BINARY = '/bin/busybox';
 /** The pod's runtime command line: the OCI runtime, but for a sandbox that only holds namespaces. */
 export const POD_RUNTIME = fileURLToPath(new URL('../libexec/pod-runtime', import.meta.url));
+/** In the sandbox's bundle of a pod whose sandbox only holds namespaces, what pod-runtime runs for it. */
+const HOLDER_SCRIPT = 'holder.sh';
 
 /** This process's own limits, which an app may not exceed here (no CAP_SYS_RESOURCE). */
 export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFiles'> {
@@ -46,13 +48,14 @@ export const runcDriver: PodDriver = {
     return [POD_RUNTIME, p.podDir, String(words.length), ...words];
   },
   preparePod: (p) => void mountPodShm(p.podDir),
+  sandboxRunsWhenCreated: (p) => existsSync(join(bundleDir(p.podDir, SANDBOX), HOLDER_SCRIPT)),
   writeSandboxBundle(p, dir) {
     const ctx: SandboxContext = {
       uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
       host: hostNamespaces(p.manifest.annotations), sysctls: podSysctls(p.manifest.annotations),
     };
     if (holdsNamespacesOnly(sharesPidNamespace(p.manifest), ctx.host)) {
-      writeFileSync(join(dir, 'holder.sh'), holderScript(ctx, join(dir, 'holder.ready')), { mode: 0o644 });
+      writeFileSync(join(dir, HOLDER_SCRIPT), holderScript(ctx), { mode: 0o644 });
       return;
     }
     mkdirSync(ctx.rootfs, { recursive: true });

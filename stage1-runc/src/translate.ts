@@ -257,18 +257,18 @@ const HOLDER_TOOLS = { nsenter: '/usr/bin/nsenter', unshare: '/usr/bin/unshare',
  * The namespace holder's script (run by libexec/pod-runtime as the sandbox's create): the pod's
  * network (its CNI namespace joined, or one of its own for --net=none, or the host's), IPC
  * (unless hostIPC) and UTS namespaces, set up as runc sets up its sandbox's: the hostname,
- * loopback up in a network of its own, the pod's sysctls. Then `ready` is written and it becomes
+ * loopback up in a network of its own, the pod's sysctls. Then it says `ready` on fd 3 and becomes
  * a sleep with no capability left and no_new_privs, in the pod's cgroup under the sandbox's
  * conmon. Every step execs in place: the process conmon watches holds the namespaces apps join.
  */
-export function holderScript(ctx: SandboxContext, ready: string): string {
+export function holderScript(ctx: SandboxContext): string {
   const ownNet = ctx.netns === undefined && ctx.net === 'none';
   const setup = [
     `${HOLDER_TOOLS.busybox} hostname ${shellQuote(ctx.hostname ?? defaultPodHostname(ctx.uuid))}`,
     ...(ownNet ? [`${HOLDER_TOOLS.busybox} ip link set lo up`] : []),
     ...Object.entries(ctx.sysctls ?? {}).map(([name, value]) => `printf '%s\\n' ${shellQuote(value)} > ${shellQuote(`/proc/sys/${name.replaceAll('.', '/')}`)}`),
-    `: > ${shellQuote(ready)}`,
-    `exec ${HOLDER_TOOLS.setpriv} --inh-caps=-all --bounding-set=-all --no-new-privs ${HOLDER_TOOLS.busybox} sleep 2147483647`,
+    'echo ready >&3',
+    `exec ${HOLDER_TOOLS.setpriv} --inh-caps=-all --bounding-set=-all --no-new-privs ${HOLDER_TOOLS.busybox} sleep 2147483647 3>&-`,
   ];
   const argv = [
     ...(ctx.netns === undefined ? [] : [HOLDER_TOOLS.nsenter, `--net=${ctx.netns}`]),

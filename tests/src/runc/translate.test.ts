@@ -115,19 +115,18 @@ test('a sandbox only holds namespaces unless its apps share its pid namespace (a
 });
 
 test('namespace holder: the namespaces and set-up runc gives its sandbox, then a sleep with no capability', () => {
-  const ready = `${POD_DIR}/stage1/bundles/sandbox/holder.ready`;
-  const script = holderScript(sandboxCtx({ hostname: 'pod-a', sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' } }), ready);
+  const script = holderScript(sandboxCtx({ hostname: 'pod-a', sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' } }));
   // The words sh gets after `exec`, as the shell reads them.
   const words = spawnSync('sh', ['-c', script.replace(/^exec /, 'printf "%s\\n" ')], { encoding: 'utf8' }).stdout.split('\n').slice(0, -1);
   assert.equal(words, ['/usr/bin/unshare', '--uts', '--ipc', '--net', '--', '/bin/sh', '-c', [
     '/bin/busybox hostname \'pod-a\'', '/bin/busybox ip link set lo up',
-    "printf '%s\\n' '0' > '/proc/sys/net/ipv4/ip_unprivileged_port_start'", `: > '${ready}'`,
-    'exec /usr/bin/setpriv --inh-caps=-all --bounding-set=-all --no-new-privs /bin/busybox sleep 2147483647',
+    "printf '%s\\n' '0' > '/proc/sys/net/ipv4/ip_unprivileged_port_start'", 'echo ready >&3',
+    'exec /usr/bin/setpriv --inh-caps=-all --bounding-set=-all --no-new-privs /bin/busybox sleep 2147483647 3>&-',
   ].join(' && ')]);
   // A CNI network namespace is joined; hostIPC keeps the host's IPC namespace; --net=host the host's network.
-  assert.match(holderScript(sandboxCtx({ netns: '/run/netns/pod', host: { ipc: true, pid: false } }), ready), /^exec '\/usr\/bin\/nsenter' '--net=\/run\/netns\/pod' '\/usr\/bin\/unshare' '--uts' '--' /);
-  assert.match(holderScript(sandboxCtx({ net: 'host' }), ready), /^exec '\/usr\/bin\/unshare' '--uts' '--ipc' '--' /);
-  assert.not.match(holderScript(sandboxCtx({ net: 'host' }), ready), 'ip link');
+  assert.match(holderScript(sandboxCtx({ netns: '/run/netns/pod', host: { ipc: true, pid: false } })), /^exec '\/usr\/bin\/nsenter' '--net=\/run\/netns\/pod' '\/usr\/bin\/unshare' '--uts' '--' /);
+  assert.match(holderScript(sandboxCtx({ net: 'host' })), /^exec '\/usr\/bin\/unshare' '--uts' '--ipc' '--' /);
+  assert.not.match(holderScript(sandboxCtx({ net: 'host' })), 'ip link');
 });
 
 test('sandbox, --net=host: no network namespace (the host one is kept)', () => {

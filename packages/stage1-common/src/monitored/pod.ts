@@ -63,6 +63,8 @@ export interface PodDriver {
   preparePod?(p: MonitoredPod): void;
   /** The sandbox's bundle in `dir`. */
   writeSandboxBundle(p: MonitoredPod, dir: string): void;
+  /** The sandbox runs once created (runc's namespace holder): `start` is not called for it. */
+  sandboxRunsWhenCreated?(p: MonitoredPod): boolean;
   /** Once the runtime created the sandbox, `ms` after its bundle was written (kvm: the guest's boot). */
   sandboxCreated?(p: MonitoredPod, ms: number): void;
   /** An app's bundle in `dir`; `sandboxPid` is the sandbox's first process on the host. */
@@ -140,7 +142,7 @@ export async function createSandbox(p: MonitoredPod, lockFd: number): Promise<Mo
   return sandbox;
 }
 
-export const startSandbox = (p: MonitoredPod): Promise<void> => startContainer(p, sandboxId(p.uuid));
+export const startSandbox = async (p: MonitoredPod): Promise<void> => (p.driver.sandboxRunsWhenCreated?.(p) === true ? undefined : startContainer(p, sandboxId(p.uuid)));
 export const sandboxPid = (p: MonitoredPod) => readNumber(containerPidFile(bundleDir(p.podDir, SANDBOX)));
 export const monitorPid = (p: MonitoredPod) => readNumber(monitorPidFile(bundleDir(p.podDir, SANDBOX)));
 /** An app's first process on the host, while it lives. */
