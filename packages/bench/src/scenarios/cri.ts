@@ -21,7 +21,7 @@ import type { PodstageTarget } from '../targets.js';
 export const INFO: ScenarioInfo = {
   id: 'cri',
   title: 'CRI: sandbox and container to running',
-  description: "The kubelet's path to a running pod: one CRI client sends RunPodSandbox, CreateContainer and StartContainer (a container that sleeps, the runtime's default seccomp profile asked for both) until the container runs, then StopPodSandbox and RemovePodSandbox. podstage cri chooses the stage1 by RuntimeClass handler; containerd's CRI plugin (with --peers=ctr: the user's containerd, else one the bench starts for the run) gets the same requests.",
+  description: "The kubelet's path to a running pod: one CRI client sends RunPodSandbox, CreateContainer and StartContainer (a container that sleeps; as the kubelet asks, a pid namespace per container, and the runtime's default seccomp profile named for both) until the container runs, then StopPodSandbox and RemovePodSandbox. podstage cri chooses the stage1 by RuntimeClass handler; containerd's CRI plugin (with --peers=ctr: the user's containerd, else one the bench starts for the run) gets the same requests.",
   metrics: [
     { id: 'running', label: 'sandbox + container to running', unit: 'ms', ratios: true },
     { id: 'remove', label: 'stop and remove the sandbox', unit: 'ms', ratios: true },
