@@ -88,15 +88,29 @@ function containerOf(sandbox: Sandbox, app: RuntimeApp): Container {
   };
 }
 
+/** The sandbox's containers (its pod's apps). */
+export const containersOf = (s: Sandbox): Container[] => (s.manifest?.apps ?? []).map((app) => containerOf(s, app));
+
 export function listContainers(dataDir: string): Container[] {
-  return listSandboxes(dataDir).flatMap((s) => (s.manifest?.apps ?? []).map((app) => containerOf(s, app)));
+  return listSandboxes(dataDir).flatMap(containersOf);
 }
 
+/**
+ * The container `id` (or an unambiguous prefix). Ids are matched against every pod's manifest
+ * first: only the pod that has it is looked at further (its state reads its cgroups), so a
+ * lookup costs a manifest read per pod on the node, not a full listing.
+ */
 export function findContainer(dataDir: string, id: string): Container | undefined {
   if (id === '') throw new GrpcError(status.INVALID_ARGUMENT, 'container_id: expected a container id');
-  const matches = listContainers(dataDir).filter((c) => c.id.startsWith(id));
+  const matches = listPodRefs(dataDir)
+    .flatMap((ref) => (manifestOf(ref)?.apps ?? []).filter((app) => containerId(ref.uuid, app.name).startsWith(id)).map((app) => ({ ref, app })))
+    .filter((m) => SANDBOX_STATES.has(podState(m.ref)));
   if (matches.length > 1) throw new GrpcError(status.INVALID_ARGUMENT, `container id ${id} is ambiguous`);
-  return matches[0];
+  const match = matches[0];
+  if (match === undefined) return undefined;
+  const sandbox = sandboxOf(match.ref);
+  const app = sandbox.manifest?.apps.find((a) => a.name === match.app.name);
+  return app === undefined ? undefined : containerOf(sandbox, app);
 }
 
 export function requireContainer(dataDir: string, id: string): Container {
