@@ -1,7 +1,9 @@
 /**
  * How conmon runs a runc pod (@podstage/stage1-common/monitored): runc or crun
- * as the runtime, OCI bundles from translate.ts. The sandbox's root holds only
- * Debian's static busybox; each app's overlay root is mounted on the host.
+ * as the runtime (behind libexec/pod-runtime), OCI bundles from translate.ts. The
+ * sandbox is a namespace holder (holder.sh), or, when the apps share its pid namespace,
+ * a container whose root holds only Debian's static busybox; each app's overlay root is
+ * mounted on the host.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
