@@ -7,7 +7,8 @@ import { appUsage } from '@podstage/runtime';
 import type { CriContext } from './context.js';
 import { readPodNetwork } from '@podstage/net/state';
 import { containerMetadata, sandboxMetadata } from './messages-out.js';
-import type { Container, Sandbox } from './state.js';
+import { containersOf, type Container, type Sandbox } from './state.js';
+import { nowNanos } from '@podstage/grpc';
 import { cpuFromNanos, cpuUsage, memoryFromUsage, memoryUsage, networkUsage, processUsage } from './stats.js';
 
 /** The usage of the running containers whose stage1 measures it (a container whose figures cannot be had gets none). */
@@ -50,3 +51,11 @@ export function podSandboxStats(s: Sandbox, containers: Container[], now: bigint
 }
 
 export type PodSandboxStatsMessage = ReturnType<typeof podSandboxStats>;
+
+/** The sandboxes' stats at one instant, their containers' usage read from the stage1s that measure it. */
+export async function sandboxesStats(ctx: CriContext, sandboxes: Sandbox[]): Promise<PodSandboxStatsMessage[]> {
+  const containers = sandboxes.flatMap(containersOf);
+  const usages = await stage1Usages(ctx, containers);
+  const now = nowNanos();
+  return sandboxes.map((s) => podSandboxStats(s, containers.filter((c) => c.sandbox.ref.uuid === s.ref.uuid), now, usages));
+}

@@ -127,6 +127,18 @@ export function setns(fd: number, nstype: number, what: string): void {
   check(load().setns(fd, nstype), 'setns', what);
 }
 
+/** Join the mount namespace of process `pid` (this thread, after unshare(CLONE_FS)). */
+export function joinMountNamespaceOf(pid: number | string): void {
+  const path = `/proc/${pid}/ns/mnt`;
+  const ns = openSync(path, 'r');
+  try {
+    unshare(CLONE_FS);
+    setns(ns, CLONE_NEWNS, path);
+  } finally {
+    closeSync(ns);
+  }
+}
+
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096;
 export const MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {

@@ -1,6 +1,5 @@
-import { closeSync, openSync } from 'node:fs';
 import { PodstageError, readPidFile, readPodManifest, readPodOptions, type EnterOptions } from '@podstage/contract';
-import { CLONE_FS, CLONE_NEWNS, setns, unshare } from '@podstage/linux';
+import { joinMountNamespaceOf } from '@podstage/linux';
 import { becomeApp, enterRoot, planApp, seccompInstaller } from '@podstage/stage1-common';
 
 /**
@@ -14,10 +13,7 @@ export async function enter(o: EnterOptions): Promise<number> {
   const plan = planApp(o.podDir, m, o.app, readPodOptions(o.podDir).insecureOptions, { userDbRoot: `/proc/${pid}/root` });
   const command = o.command.length > 0 ? o.command : ['/bin/sh'];
   const installSeccomp = seccompInstaller(plan.isolators, readPodOptions(o.podDir).insecureOptions);
-  const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
-  unshare(CLONE_FS);
-  setns(ns, CLONE_NEWNS, `/proc/${pid}/ns/mnt`);
-  closeSync(ns);
+  joinMountNamespaceOf(pid);
   // In the app's namespace the pod's rootfs path holds the app's overlay and mounts.
   enterRoot(plan.rootfs);
   return becomeApp({

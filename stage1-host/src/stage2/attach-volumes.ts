@@ -7,9 +7,9 @@
  * taken here (open_tree), then attached in the pod's mount namespace, that of its
  * init, at /run/podstage/volumes/NAME (move_mount), where the app's mounts look.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CLONE_FS, CLONE_NEWNS, moveMount, openTreeClone, setns, unshare } from '@podstage/linux';
+import { joinMountNamespaceOf, moveMount, openTreeClone } from '@podstage/linux';
 import { hostVolumeInPod } from '../layout.js';
 
 const [init = '', ...specs] = process.argv.slice(2);
@@ -18,9 +18,7 @@ try {
     const at = spec.indexOf('=');
     return { name: spec.slice(0, at), tree: openTreeClone(spec.slice(at + 1)) };
   });
-  const ns = openSync(`/proc/${init}/ns/mnt`, 'r');
-  unshare(CLONE_FS);
-  setns(ns, CLONE_NEWNS, `/proc/${init}/ns/mnt`);
+  joinMountNamespaceOf(init);
   for (const { name, tree } of copies) {
     const target = hostVolumeInPod({ name });
     mkdirSync(dirname(target), { recursive: true });

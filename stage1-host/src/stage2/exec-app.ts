@@ -7,9 +7,9 @@
  * Either way it takes the app's cgroup, mount namespace and root, then its
  * identity, capabilities, no-new-privileges and seccomp filter, and execs in place.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { formatError, isPodstageError, readPodManifest, readPodOptions } from '@podstage/contract';
-import { CLONE_FS, CLONE_NEWNS, dup2, openPty, sendFd, setNotDumpable, setns, takeControllingTerminal, unshare } from '@podstage/linux';
+import { dup2, joinMountNamespaceOf, openPty, sendFd, setNotDumpable, takeControllingTerminal } from '@podstage/linux';
 import {
   appMounts, becomeApp, cgroupLimits, createCgroup, enterRoot, joinCgroup, planApp, seccompInstaller, setOomScoreAdj, setUpAppMountNamespace,
 } from '@podstage/stage1-common';
@@ -33,13 +33,6 @@ function useNewTerminal(socket: string): void {
   takeControllingTerminal(pty.slave);
   for (const fd of [0, 1, 2]) dup2(pty.slave, fd);
   closeSync(pty.slave);
-}
-
-function joinMountNamespaceOf(pid: string): void {
-  const ns = openSync(`/proc/${pid}/ns/mnt`, 'r');
-  unshare(CLONE_FS);
-  setns(ns, CLONE_NEWNS, `/proc/${pid}/ns/mnt`);
-  closeSync(ns);
 }
 
 // Visible to the apps until it execs, with the supervisor's privileges: not reachable through /proc or ptrace.

@@ -11,9 +11,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { MNT_DETACH, mountPoints, umount } from '@podstage/linux';
-import type { BenchContext } from '../context.js';
+import { run, type BenchContext } from '../context.js';
 import { onPath } from '../targets.js';
-import { imageArchive } from './shared.js';
+import { imageArchive, sleepSync } from './shared.js';
 
 const DEFAULT_ADDRESS = '/run/containerd/containerd.sock';
 /** Where containerd's shims and ctr keep sockets and fifos whatever the daemon's state directory is. */
@@ -32,8 +32,6 @@ export interface Containerd {
 }
 
 type Found = Containerd | { reason: string };
-
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** `ctr version`'s server version, or undefined when nothing answers on `address`. */
 function serverVersion(address: string): string | undefined {
@@ -76,10 +74,7 @@ function importSandboxImage(ctx: BenchContext, dir: string, address: string): vo
     ['skopeo', 'copy', '-q', `oci:${layout}:pause`, `oci-archive:${archive}:${BENCH_SANDBOX_IMAGE}`],
     ['ctr', '--address', address, '--namespace', 'k8s.io', 'images', 'import', archive],
   ];
-  for (const [cmd, ...args] of steps) {
-    const r = spawnSync(cmd as string, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
-  }
+  for (const step of steps) run(step);
 }
 
 interface Started { found: Found; daemon?: ChildProcess; dir?: string; hadRunDir?: boolean }

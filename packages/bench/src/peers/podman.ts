@@ -12,7 +12,7 @@ import type { Detection, Peer } from '../peers.js';
 import { runCommand } from '../command.js';
 import { failureText } from '../run.js';
 import { onPath } from '../targets.js';
-import { attempt, containerName, imageArchive, STOP_TIMEOUT_S } from './shared.js';
+import { attempt, containerName, imageArchive, sleepSync, STOP_TIMEOUT_S } from './shared.js';
 
 /** A departure from podman's defaults that some hosts need: flags before `run` and flags of `run`. */
 interface Workaround {
@@ -32,8 +32,6 @@ const setBits = (n: number): number => n.toString(2).replaceAll('0', '').length;
 const COMBINATIONS = [...Array(1 << WORKAROUNDS.length).keys()].sort((a, b) => setBits(a) - setBits(b));
 const chosen = (combination: number) => WORKAROUNDS.filter((_, i) => combination & (1 << i));
 const flagsOf = (w: Workaround) => [...w.global, ...w.run].join(' ');
-
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Processes whose command line names `dir` (conmon, the `podman container cleanup` conmon starts when a container exits). */
 function processesUsing(dir: string): number[] {

@@ -18,6 +18,9 @@ export function imageArchive(ctx: BenchContext): string {
   return file;
 }
 
+/** Wait `ms` without an event loop turn (peers' synchronous set-up and clean-up). */
+export const sleepSync = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 let containers = 0;
 
 /** A container name no other container of this bench has (peers' stores may outlive a crashed bench: the pid tells whose). */
