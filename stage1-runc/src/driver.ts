@@ -14,7 +14,7 @@ import { bundleDir, pidNamespaceTarget, SANDBOX, type MonitoredPod, type PodDriv
 import { hostDevices } from './devices.js';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { mountPodShm, podShm } from './pod-shm.js';
-import { bareRuntimeCommand, podRuntime } from './runtime.js';
+import { bareRuntimeCommand, loadsCompiledSeccomp, podRuntime } from './runtime.js';
 import { appConfig, checkRuncSupport, holderScript, holdsNamespacesOnly, SANDBOX_BUSYBOX, sandboxConfig, type AppContext, type SandboxContext } from './translate.js';
 
 export const PAUSE_BINARY = '/bin/busybox';
@@ -35,6 +35,7 @@ export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFil
 export function appContext(p: MonitoredPod, sandboxPid: number): AppContext {
   return {
     uuid: p.uuid, sandboxPid, sharePid: sharesPidNamespace(p.manifest), host: hostNamespaces(p.manifest.annotations), shm: podShm(p.podDir), insecureOptions: p.options.insecureOptions, ...runtimeLimits(),
+    compiledSeccomp: loadsCompiledSeccomp(podRuntimeName(p)),
   };
 }
 
@@ -54,7 +55,7 @@ export const runcDriver: PodDriver = {
   writeSandboxBundle(p, dir) {
     const ctx: SandboxContext = {
       uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
-      host: hostNamespaces(p.manifest.annotations), sysctls: podSysctls(p.manifest.annotations),
+      host: hostNamespaces(p.manifest.annotations), sysctls: podSysctls(p.manifest.annotations), compiledSeccomp: loadsCompiledSeccomp(podRuntimeName(p)),
     };
     if (holdsNamespacesOnly(sharesPidNamespace(p.manifest), ctx.host)) {
       writeFileSync(join(dir, HOLDER_SCRIPT), holderScript(ctx), { mode: 0o644 });

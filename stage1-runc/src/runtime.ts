@@ -50,6 +50,9 @@ function argv(name: RuntimeName, args: string[]): [string, string[]] {
   return [cmd, [...rest, ...args]];
 }
 
+/** crun takes a seccomp filter compiled by podstage (translate.ts CRUN_SECCOMP_BPF); runc compiles linux.seccomp itself. */
+export const loadsCompiledSeccomp = (name: RuntimeName): boolean => name === 'crun';
+
 /** The pod's runtime: the pod option (--runtime), else the annotation, else runc. */
 export function podRuntime(option: string | undefined, annotations: { name: string; value: string }[] = []): RuntimeName {
   const value = option ?? annotationValue(annotations, RUNTIME_ANNOTATION) ?? 'runc';

@@ -9,7 +9,7 @@ import { annotationValue, appStdio, hostNamespaces, type HostNamespaces, default
 import {
   ALLOWED_DEVICES, appCgroup, cgroupLimits, checkPodSysctls, checkSeccompIsolators, CPU_PERIOD_US, MASKED_PATHS, masksPaths, podCgroup, podInitArgs, READONLY_PATHS, type AppPlan,
 } from '@podstage/stage1-common';
-import { buildProfile, toOciSeccomp, type OciSeccomp } from '@podstage/seccomp';
+import { buildProfile, compileProfile, toOciSeccomp, type OciSeccomp, type SeccompProfile } from '@podstage/seccomp';
 import { shellCommand, shellQuote } from '@podstage/stage1-common';
 
 export const OCI_VERSION = '1.0.2';
@@ -121,6 +121,8 @@ export interface SandboxContext {
   host?: HostNamespaces;
   /** Set in the sandbox's namespaces, which the apps join (podstage.io/sysctls). */
   sysctls?: Record<string, string>;
+  /** The runtime loads podstage's own compiled seccomp filter (CRUN_SECCOMP_BPF). */
+  compiledSeccomp?: boolean;
 }
 
 export interface AppContext {
@@ -145,6 +147,8 @@ export interface AppContext {
    * the app gets min(DEFAULT_OPEN_FILES, this). Absent: the app inherits the runtime's limit.
    */
   maxOpenFiles?: number;
+  /** The runtime loads podstage's own compiled seccomp filter (CRUN_SECCOMP_BPF). */
+  compiledSeccomp?: boolean;
 }
 
 // ---------------------------------------------------------------- shared pieces
@@ -194,10 +198,10 @@ function capabilities(set: readonly string[], uid = 0): OciCapabilities {
 
 /** Seccomp and masked paths (the app's lists, runc's for the sandbox), each unless its --insecure-options value turns it off. */
 function hardening(
-  seccomp: OciSeccomp | undefined, insecureOptions: readonly string[], paths: Pick<AppPlan, 'maskedPaths' | 'readonlyPaths'> = { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] },
+  seccomp: SeccompProfile | undefined, insecureOptions: readonly string[], paths: Pick<AppPlan, 'maskedPaths' | 'readonlyPaths'> = { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] },
 ): Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> {
   const out: Pick<OciLinux, 'seccomp' | 'maskedPaths' | 'readonlyPaths'> = {};
-  if (seccomp !== undefined) out.seccomp = seccomp;
+  if (seccomp !== undefined) out.seccomp = toOciSeccomp(seccomp);
   if (masksPaths(insecureOptions)) {
     out.maskedPaths = [...paths.maskedPaths];
     out.readonlyPaths = [...paths.readonlyPaths];
@@ -205,14 +209,24 @@ function hardening(
   return out;
 }
 
-function ociSeccomp(iso: AppPlan['isolators'], insecureOptions: readonly string[]): OciSeccomp | undefined {
-  const profile = buildProfile(iso, { disabled: insecureOptions.includes('seccomp') });
-  return profile === undefined ? undefined : toOciSeccomp(profile);
+const seccompProfile = (iso: AppPlan['isolators'], insecureOptions: readonly string[]) => buildProfile(iso, { disabled: insecureOptions.includes('seccomp') });
+
+/**
+ * crun's annotation for a seccomp filter compiled by the caller: crun loads it instead of
+ * compiling linux.seccomp with libseccomp (CRI-O and podman pass podman's cached filters the
+ * same way). That saves libseccomp's compile of every container start, and the app gets the
+ * filter podstage's other stage1s install: the x86_64 calls of the profile, the i386 ABI killed.
+ */
+export const CRUN_SECCOMP_BPF = 'run.oci.seccomp_bpf_data';
+
+function compiledSeccomp(seccomp: SeccompProfile | undefined, compiled: boolean | undefined): Record<string, string> {
+  return seccomp !== undefined && compiled === true ? { [CRUN_SECCOMP_BPF]: compileProfile(seccomp).toString('base64') } : {};
 }
 
 // ---------------------------------------------------------------- sandbox
 
 export function sandboxConfig(ctx: SandboxContext): OciSpec {
+  const seccomp = seccompProfile({}, ctx.insecureOptions);
   // A namespace left out is the host's.
   const namespaces: OciNamespace[] = ctx.host?.pid === true ? [] : [{ type: 'pid' }];
   if (ctx.netns !== undefined) namespaces.push({ type: 'network', path: ctx.netns });
@@ -236,10 +250,10 @@ export function sandboxConfig(ctx: SandboxContext): OciSpec {
       namespaces,
       cgroupsPath: sandboxCgroupsPath(ctx.uuid),
       resources: { devices: [...DEVICE_RULES] },
-      ...hardening(ociSeccomp({}, ctx.insecureOptions), ctx.insecureOptions),
+      ...hardening(seccomp, ctx.insecureOptions),
       ...(ctx.sysctls === undefined || Object.keys(ctx.sysctls).length === 0 ? {} : { sysctl: ctx.sysctls }),
     },
-    annotations: { [ANNOTATION_POD]: ctx.uuid },
+    annotations: { [ANNOTATION_POD]: ctx.uuid, ...compiledSeccomp(seccomp, ctx.compiledSeccomp) },
   };
 }
 
@@ -367,6 +381,7 @@ function appProcess(plan: AppPlan, ctx: AppContext): OciProcess {
 }
 
 export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
+  const seccomp = seccompProfile(plan.isolators, ctx.insecureOptions);
   return {
     ociVersion: OCI_VERSION,
     process: appProcess(plan, ctx),
@@ -378,9 +393,9 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
       cgroupsPath: appCgroupsPath(ctx.uuid, plan.name),
       resources: appResources(plan, ctx),
       ...(ctx.devices === undefined || ctx.devices.length === 0 ? {} : { devices: ctx.devices.map((d) => d.node) }),
-      ...hardening(ociSeccomp(plan.isolators, ctx.insecureOptions), ctx.insecureOptions, plan),
+      ...hardening(seccomp, ctx.insecureOptions, plan),
     },
-    annotations: { [ANNOTATION_POD]: ctx.uuid, [ANNOTATION_APP]: plan.name },
+    annotations: { [ANNOTATION_POD]: ctx.uuid, [ANNOTATION_APP]: plan.name, ...compiledSeccomp(seccomp, ctx.compiledSeccomp) },
   };
 }
 

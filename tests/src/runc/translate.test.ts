@@ -10,10 +10,11 @@ import {
 } from '@podstage/contract';
 import { MASKED_PATHS, READONLY_PATHS, type AppPlan, type VolumeMount } from '@podstage/stage1-common';
 import {
-  appConfig, checkRuncSupport, holderScript, holdsNamespacesOnly, SANDBOX_BUSYBOX, sandboxConfig,
+  appConfig, checkRuncSupport, CRUN_SECCOMP_BPF, holderScript, holdsNamespacesOnly, SANDBOX_BUSYBOX, sandboxConfig,
   type AppContext, type OciSpec, type SandboxContext,
 } from '@podstage/stage1-runc/translate';
 import { validateOciConfig } from '../helpers/oci-runtime-schema.js';
+import { buildProfile, decodeInstructions, profileInstructions } from '@podstage/seccomp';
 
 const { EPERM, EACCES } = constants.errno;
 const UUID = '0f2c7e4a-1b3d-4c5e-8f90-a1b2c3d4e5f6';
@@ -223,6 +224,19 @@ test('seccomp remove-set with an errno', () => {
   assert.not.ok(s?.syscalls[0]?.names.includes('mkdirat'));
   assert.ok(s?.syscalls[0]?.names.includes('open'));
   assert.ok(s?.architectures.includes('SCMP_ARCH_X86_64'));
+});
+
+test('crun gets the filter compiled by podstage beside linux.seccomp; runc and an unconfined app get none', () => {
+  const iso = { seccompRemove: { set: ['mkdir', 'mkdirat'], errno: 'EACCES' } };
+  const c = valid(appConfig(plan({ isolators: iso }), ctx({ compiledSeccomp: true })));
+  const bpf = c.annotations[CRUN_SECCOMP_BPF];
+  assert.ok(bpf !== undefined && /^[A-Za-z0-9+/]+=*$/.test(bpf), 'base64');
+  assert.equal(decodeInstructions(Buffer.from(bpf, 'base64')), profileInstructions(buildProfile(iso, { disabled: false })!));
+  assert.is(c.linux.seccomp?.defaultErrnoRet, EACCES, 'linux.seccomp stays, for the record');
+  assert.is(valid(appConfig(plan({ isolators: iso }), ctx())).annotations[CRUN_SECCOMP_BPF], undefined);
+  assert.is(valid(appConfig(plan(), ctx({ compiledSeccomp: true, insecureOptions: ['seccomp'] }))).annotations[CRUN_SECCOMP_BPF], undefined);
+  const sandbox = valid(sandboxConfig(sandboxCtx({ compiledSeccomp: true })));
+  assert.equal(decodeInstructions(Buffer.from(sandbox.annotations[CRUN_SECCOMP_BPF]!, 'base64')), profileInstructions(buildProfile({}, { disabled: false })!));
 });
 
 test('no-new-privileges isolator', () => {
