@@ -17,14 +17,16 @@ export interface OciSeccomp {
 }
 
 /**
- * The names are x86_64's; runc (libseccomp) resolves them per architecture
- * for the i386 and x32 ABIs listed, where our own BPF kills i386 and refuses x32.
+ * x86_64's calls only, as podstage's own filter (bpf.ts) has them: libseccomp kills a call
+ * of an architecture the profile does not list, so the i386 ABI (int 0x80) is killed under
+ * every stage1. Listing i386 and x32 too, as Docker's profile does, would open the i386 ABI
+ * to runc's apps alone, and makes libseccomp compile the list three times at every start.
  */
 export function toOciSeccomp(profile: SeccompProfile): OciSeccomp {
   const denying = profile.defaultAction === 'errno';
   const out: OciSeccomp = {
     defaultAction: denying ? 'SCMP_ACT_ERRNO' : 'SCMP_ACT_ALLOW',
-    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    architectures: ['SCMP_ARCH_X86_64'],
     syscalls: [],
   };
   if (denying) out.defaultErrnoRet = profile.errno;

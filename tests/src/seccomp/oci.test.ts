@@ -3,7 +3,8 @@ import { test } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { buildProfile, toOciSeccomp, type SeccompProfile } from '@podstage/seccomp';
 
-const ARCHES = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
+/** Only x86_64: libseccomp kills the calls of other ABIs, as podstage's own filter does. */
+const ARCHES = ['SCMP_ARCH_X86_64'];
 
 test('an allowlist profile: ERRNO by default, the list allowed', () => {
   const p = buildProfile({ seccompRemove: { set: ['mkdir'], errno: 'EACCES' } }, { disabled: false }) as SeccompProfile;
