@@ -273,6 +273,29 @@ t('the stage1 annotation wins over the handler; no handler is runc (ordinary wor
   assert.is((await listPods(sb)).length, before);
 });
 
+t("a sandbox's metadata is its name until it is removed: refused while it runs, once stopped and for five requests at once; free again after removal", async ({ sb, cri }) => {
+  const config = sandboxConfig('unique', join(sb.dir, 'logs', 'unique'), { linux: { security_context: { namespace_options: { network: 'NODE' } } } });
+  const run = () => cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
+  const ofName = async () => ((await cri.runtime<Obj>('ListPodSandbox', { filter: { label_selector: { app: 'unique' } } })).items as Obj[]).map((i) => i.id as string);
+  const { pod_sandbox_id: id } = await run();
+  for (const when of ['running', 'stopped']) {
+    const err = await rejection(run());
+    assert.is(err.code, grpcStatus.ALREADY_EXISTS, `${when}: ${err.details}`);
+    assert.match(err.details, `pod sandbox name "unique_default_uid-unique_0" is reserved for ${id}`);
+    assert.equal(await ofName(), [id], when);
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+  }
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  const results = await Promise.allSettled([run(), run(), run(), run(), run()]);
+  const made = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.pod_sandbox_id as string] : []));
+  assert.is(made.length, 1, 'one of five concurrent requests makes the sandbox');
+  for (const r of results) if (r.status === 'rejected') assert.is((r.reason as { code: number }).code, grpcStatus.ALREADY_EXISTS);
+  assert.equal(await ofName(), made);
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: made[0] });
+  const again = await run();
+  await cri.runtime('RemovePodSandbox', { pod_sandbox_id: again.pod_sandbox_id });
+});
+
 t('errors a kubelet meets: a missing image, a group without a user, a privileged container in an unprivileged sandbox, an unknown sandbox, an RPC podstage does not serve', async ({ sb, cri }) => {
   const config = sandboxConfig('errors', join(sb.dir, 'logs', 'errors'), { linux: { security_context: { namespace_options: { network: 'NODE' } } } });
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
