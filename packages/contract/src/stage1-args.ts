@@ -74,12 +74,19 @@ export function parseEnterArgs(argv: string[], podDir = process.cwd()): EnterOpt
 }
 
 export function formatAppArgs(o: AppOptions): string[] {
-  return [`--app=${o.app}`, ...(o.force ? ['--force'] : []), o.uuid];
+  return [`--app=${o.app}`, ...(o.force ? ['--force'] : []), ...(o.gracePeriodSeconds === undefined ? [] : [`--grace-period=${o.gracePeriodSeconds}`]), o.uuid];
 }
 export function parseAppArgs(entry: string, argv: string[], podDir = process.cwd()): AppOptions {
-  const { values, positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { app: { type: 'string' }, force: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv, strict: false, allowPositionals: true, options: { app: { type: 'string' }, force: { type: 'boolean' }, 'grace-period': { type: 'string' } },
+  });
   if (typeof values.app !== 'string') throw new PodstageError('ERR_PODSTAGE_USAGE', `${entry}: --app is required`);
-  return { uuid: positionalUuid(entry, positionals), podDir, app: values.app, force: values.force === true };
+  const grace = values['grace-period'];
+  if (grace !== undefined && (typeof grace !== 'string' || !/^\d+$/.test(grace))) throw new PodstageError('ERR_PODSTAGE_USAGE', `${entry}: --grace-period: expected whole seconds`);
+  return {
+    uuid: positionalUuid(entry, positionals), podDir, app: values.app, force: values.force === true,
+    ...(grace === undefined ? {} : { gracePeriodSeconds: Number(grace) }),
+  };
 }
 
 export function formatAppUpdateArgs(o: AppUpdateOptions): string[] {

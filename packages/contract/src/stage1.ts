@@ -8,7 +8,7 @@ import type { PodManifest } from './manifest/types.js';
 import type { OutputMode } from './pod-files.js';
 
 /** Bumped whenever an entrypoint gains a flag or a file; stage0 checks it. */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 export const ENTRYPOINTS = ['run', 'enter', 'stop', 'gc', 'app-add', 'app-start', 'app-stop', 'app-rm', 'app-update', 'app-stats'] as const;
 export type EntrypointName = (typeof ENTRYPOINTS)[number];
@@ -127,6 +127,8 @@ export interface AppOptions {
   podDir: string;
   app: string;
   force: boolean;
+  /** ABI 8, app-stop: seconds between SIGTERM and SIGKILL (the CRI's StopContainer timeout); STOP_TIMEOUT_MS when absent, 0 is force. */
+  gracePeriodSeconds?: number;
 }
 
 /** ABI 5, `app-update`: the running app's new limits (absent: unchanged). */

@@ -1,6 +1,6 @@
-/** Entrypoint command lines (ABI.md): what stage0 formats, a stage1 parses back, for the flags ABI 4 and 5 added. */
+/** Entrypoint command lines (ABI.md): what stage0 formats, a stage1 parses back, for the flags ABI 4, 5 and 8 added. */
 import * as assert from 'uvu/assert';
-import { formatAppUpdateArgs, formatEnterArgs, parseAppUpdateArgs, parseEnterArgs } from '@podstage/contract';
+import { formatAppArgs, formatAppUpdateArgs, formatEnterArgs, parseAppArgs, parseAppUpdateArgs, parseEnterArgs } from '@podstage/contract';
 import { test } from '../helpers/suite.js';
 
 const UUID = '8c3b7a52-2f0e-4f6e-9a59-0c1d2e3f4a5b';
@@ -19,6 +19,16 @@ test('app-update: limits left out stay unchanged; a bad number names the flag', 
   assert.equal(parseAppUpdateArgs(formatAppUpdateArgs(both), '/p'), both);
   assert.equal(parseAppUpdateArgs(['--app=web', UUID], '/p'), { uuid: UUID, podDir: '/p', app: 'web' });
   assert.throws(() => parseAppUpdateArgs(['--app=web', '--memory=64Mi', UUID], '/p'), /app-update: --memory: expected a whole number/);
+});
+
+test('app-stop --grace-period round-trips (0 included), is absent unless given, and must be whole seconds', () => {
+  for (const gracePeriodSeconds of [0, 45]) {
+    const o = { uuid: UUID, podDir: '/p', app: 'web', force: false, gracePeriodSeconds };
+    assert.equal(formatAppArgs(o), ['--app=web', `--grace-period=${gracePeriodSeconds}`, UUID]);
+    assert.equal(parseAppArgs('app-stop', formatAppArgs(o), '/p'), o);
+  }
+  assert.equal(parseAppArgs('app-stop', ['--app=web', '--force', UUID], '/p'), { uuid: UUID, podDir: '/p', app: 'web', force: true });
+  assert.throws(() => parseAppArgs('app-stop', ['--app=web', '--grace-period=1.5', UUID], '/p'), /app-stop: --grace-period: expected whole seconds/);
 });
 
 test.run();

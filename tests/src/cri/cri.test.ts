@@ -296,6 +296,33 @@ t("a sandbox's metadata is its name until it is removed: refused while it runs, 
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: again.pod_sandbox_id });
 });
 
+for (const stage1 of ['runc', 'host']) {
+  t(`${stage1}: StopContainer's timeout is the grace period: a container that ends 11 s after SIGTERM does so under 20 s, one that ignores it is killed after 1 s`, async ({ sb, cri }) => {
+    const config = sandboxConfig(`grace-${stage1}`, join(sb.dir, 'logs', `grace-${stage1}`), { linux: { security_context: { namespace_options: { network: 'NODE' } } } });
+    const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: stage1 });
+    const start = async (name: string, script: string) => {
+      const c = containerConfig({ metadata: { name, attempt: 0 }, command: ['sh', '-c', `${script}; echo ready; while :; do sleep 1; done`], log_path: `${name}.log` });
+      const { container_id: cid } = await cri.runtime<Obj>('CreateContainer', { pod_sandbox_id: id, config: c, sandbox_config: config });
+      await cri.runtime('StartContainer', { container_id: cid });
+      await waitFor(`${name} set its trap`, () => (readFileSync(join(sb.dir, 'logs', `grace-${stage1}`, `${name}.log`), 'utf8').includes('ready') ? true : undefined), 30_000);
+      return cid as string;
+    };
+    const slow = await start('slow', 'trap "sleep 11; exit 0" TERM');
+    const deaf = await start('deaf', 'trap "" TERM');
+    const stop = async (cid: string, timeout: number) => {
+      const t0 = Date.now();
+      await cri.runtime('StopContainer', { container_id: cid, timeout });
+      return { ms: Date.now() - t0, state: await containerState(cri, cid) };
+    };
+    const [slowStop, deafStop] = await Promise.all([stop(slow, 20), stop(deaf, 1)]);
+    assert.equal([slowStop.state.state, slowStop.state.exit_code], ['CONTAINER_EXITED', 0], 'ended by itself, past the 10 s default');
+    assert.ok(slowStop.ms >= 10_000, `${slowStop.ms} ms`);
+    assert.equal([deafStop.state.state, deafStop.state.exit_code], ['CONTAINER_EXITED', 137], 'SIGKILL');
+    assert.ok(deafStop.ms < 6_000, `killed after ${deafStop.ms} ms`);
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+  });
+}
+
 t('errors a kubelet meets: a missing image, a group without a user, a privileged container in an unprivileged sandbox, an unknown sandbox, an RPC podstage does not serve', async ({ sb, cri }) => {
   const config = sandboxConfig('errors', join(sb.dir, 'logs', 'errors'), { linux: { security_context: { namespace_options: { network: 'NODE' } } } });
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });

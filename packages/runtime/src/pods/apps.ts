@@ -40,9 +40,15 @@ export async function addApp(dataDir: string, stage1s: Stage1Registry, id: strin
 }
 
 /** Start (or restart), stop (`force`: SIGKILL at once) or remove an app of the sandbox `id`. */
-export async function controlApp(dataDir: string, stage1s: Stage1Registry, id: string, verb: 'start' | 'stop' | 'rm', app: string, { force = false } = {}): Promise<void> {
+/**
+ * `gracePeriodSeconds` (stop): between SIGTERM and SIGKILL; a stage1 of ABI 8 honours it, an older
+ * one ignores the flag and keeps its own (10 s).
+ */
+export async function controlApp(
+  dataDir: string, stage1s: Stage1Registry, id: string, verb: 'start' | 'stop' | 'rm', app: string, { force = false, gracePeriodSeconds }: { force?: boolean; gracePeriodSeconds?: number } = {},
+): Promise<void> {
   const ref = findPod(dataDir, id);
   requireRunningSandbox(ref);
-  await callApp(stage1s, readPodStage1(ref.path), `app-${verb}`, { uuid: ref.uuid, podDir: ref.path, app, force });
+  await callApp(stage1s, readPodStage1(ref.path), `app-${verb}`, { uuid: ref.uuid, podDir: ref.path, app, force, ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }) });
   if (verb === 'rm') await removeAppFromPod(ref, app);
 }

@@ -98,7 +98,7 @@ export function monitoredEntrypoints(driver: PodDriver) {
       await startApp(p, o.app);
     },
     async appStop(o: AppOptions): Promise<void> {
-      await stopApp(load(o), o.app, o.force);
+      await stopApp(load(o), o.app, o.force, o.gracePeriodSeconds === undefined ? undefined : o.gracePeriodSeconds * 1000);
     },
     async appRm(o: AppOptions): Promise<void> {
       const p = load(o);

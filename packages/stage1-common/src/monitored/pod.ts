@@ -219,13 +219,13 @@ async function appEnded(p: MonitoredPod, app: string, deadline: number): Promise
   return false;
 }
 
-/** SIGTERM, SIGKILL after STOP_TIMEOUT_MS (at once with force); returns once the app's exit is recorded. */
-export async function stopApp(p: MonitoredPod, app: string, force: boolean): Promise<void> {
+/** SIGTERM, SIGKILL after `graceMs` (at once with force or 0); returns once the app's exit is recorded. */
+export async function stopApp(p: MonitoredPod, app: string, force: boolean, graceMs = STOP_TIMEOUT_MS): Promise<void> {
   if (!alive(appPid(p, app))) return;
   const id = containerId(p.uuid, app);
-  if (!force) {
+  if (!force && graceMs > 0) {
     killContainer(p, id, 'TERM');
-    if (await appEnded(p, app, Date.now() + STOP_TIMEOUT_MS)) return;
+    if (await appEnded(p, app, Date.now() + graceMs)) return;
   }
   killContainer(p, id, 'KILL');
   await appEnded(p, app, Date.now() + STOP_TIMEOUT_MS);
