@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { AppUsage } from '@podstage/contract';
+import { keyedNumbers } from './metric-sources.js';
 
 const ROOT = '/sys/fs/cgroup';
 
@@ -20,15 +21,6 @@ function read(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function keyed(text: string | undefined): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  for (const line of (text ?? '').split('\n')) {
-    const [k, v] = line.trim().split(/\s+/);
-    if (k !== undefined && v !== undefined && /^\d+$/.test(v)) out.set(k, BigInt(v));
-  }
-  return out;
 }
 
 const dir = (controller: string, cgroup: string) => join(ROOT, controller, cgroup);
@@ -57,7 +49,7 @@ export function memoryUsage(cgroup: string, now: bigint) {
   const d = dir('memory', cgroup);
   const usage = read(join(d, 'memory.usage_in_bytes'))?.trim();
   if (usage === undefined) return null;
-  const stat = keyed(read(join(d, 'memory.stat')));
+  const stat = keyedNumbers(read(join(d, 'memory.stat')));
   const inactive = stat.get('total_inactive_file') ?? 0n;
   const used = BigInt(usage);
   return {
@@ -85,19 +77,34 @@ export function processUsage(cgroup: string, now: bigint) {
   return procs === undefined ? null : { timestamp: String(now), process_count: u64(procs.split('\n').filter(Boolean).length) };
 }
 
-/** /proc/net/dev of the pod's namespace; eth0 is the default interface. */
-export function networkUsage(netns: string | undefined, now: bigint) {
-  if (netns === undefined) return null;
+export interface NetDevCounters {
+  name: string;
+  rxBytes: bigint; rxPackets: bigint; rxErrors: bigint; rxDropped: bigint;
+  txBytes: bigint; txPackets: bigint; txErrors: bigint; txDropped: bigint;
+}
+
+/** The counters of /proc/net/dev in the pod's network namespace, but loopback's; undefined without one. */
+export function netDevCounters(netns: string | undefined): NetDevCounters[] | undefined {
+  if (netns === undefined) return undefined;
   let text: string;
   try {
     text = execFileSync('nsenter', [`--net=${netns}`, 'cat', '/proc/net/dev'], { encoding: 'utf8', timeout: 5000 });
   } catch {
-    return null;
+    return undefined;
   }
-  const interfaces = text.split('\n').slice(2).filter((l) => l.includes(':')).map((l) => {
+  return text.split('\n').slice(2).filter((l) => l.includes(':')).map((l) => {
     const [name, rest] = l.split(':') as [string, string];
     const f = rest.trim().split(/\s+/).map((x) => BigInt(x));
-    return { name: name.trim(), rx_bytes: u64(f[0]!), rx_errors: u64(f[2]!), tx_bytes: u64(f[8]!), tx_errors: u64(f[10]!) };
+    return {
+      name: name.trim(), rxBytes: f[0]!, rxPackets: f[1]!, rxErrors: f[2]!, rxDropped: f[3]!, txBytes: f[8]!, txPackets: f[9]!, txErrors: f[10]!, txDropped: f[11]!,
+    };
   }).filter((i) => i.name !== 'lo');
+}
+
+/** The pod network's usage; eth0 is the default interface. */
+export function networkUsage(netns: string | undefined, now: bigint) {
+  const counters = netDevCounters(netns);
+  if (counters === undefined) return null;
+  const interfaces = counters.map((c) => ({ name: c.name, rx_bytes: u64(c.rxBytes), rx_errors: u64(c.rxErrors), tx_bytes: u64(c.txBytes), tx_errors: u64(c.txErrors) }));
   return { timestamp: String(now), default_interface: interfaces.find((i) => i.name === 'eth0') ?? null, interfaces };
 }

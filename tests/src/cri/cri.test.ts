@@ -53,6 +53,29 @@ function containerConfig(extra: Obj = {}): Obj {
   };
 }
 
+/**
+ * cAdvisor's metrics the kubelet reads (critest's list, less what it says no runtime has yet), and
+ * those whose values need block-I/O accounting (described, but their values may be missing).
+ */
+const CADVISOR_METRICS = [
+  'container_cpu_cfs_periods_total', 'container_cpu_cfs_throttled_periods_total', 'container_cpu_cfs_throttled_seconds_total', 'container_cpu_system_seconds_total',
+  'container_cpu_usage_seconds_total', 'container_cpu_user_seconds_total', 'container_file_descriptors', 'container_fs_inodes_free', 'container_fs_inodes_total',
+  'container_fs_limit_bytes', 'container_fs_usage_bytes', 'container_last_seen', 'container_memory_cache', 'container_memory_failcnt', 'container_memory_failures_total',
+  'container_memory_kernel_usage', 'container_memory_mapped_file', 'container_memory_max_usage_bytes', 'container_memory_rss', 'container_memory_swap',
+  'container_memory_usage_bytes', 'container_memory_working_set_bytes', 'container_network_receive_bytes_total', 'container_network_receive_errors_total',
+  'container_network_receive_packets_dropped_total', 'container_network_receive_packets_total', 'container_network_transmit_bytes_total',
+  'container_network_transmit_errors_total', 'container_network_transmit_packets_dropped_total', 'container_network_transmit_packets_total', 'container_oom_events_total',
+  'container_processes', 'container_sockets', 'container_spec_cpu_period', 'container_spec_cpu_shares', 'container_spec_memory_limit_bytes',
+  'container_spec_memory_swap_limit_bytes', 'container_start_time_seconds', 'container_threads', 'container_threads_max',
+];
+const BLOCK_IO_METRICS = ['container_blkio_device_usage_total', 'container_fs_reads_bytes_total', 'container_fs_reads_total', 'container_fs_writes_bytes_total', 'container_fs_writes_total'];
+/** What a kvm app's figures are when its cgroup is in the guest: its stage1's (app-stats), its layer's and its pod network's. */
+const KVM_METRICS = [
+  'container_cpu_usage_seconds_total', 'container_memory_usage_bytes', 'container_memory_working_set_bytes', 'container_memory_rss', 'container_memory_failures_total',
+  'container_processes', 'container_fs_usage_bytes', 'container_fs_limit_bytes', 'container_fs_inodes_total', 'container_fs_inodes_free', 'container_start_time_seconds',
+  'container_last_seen', 'container_network_receive_bytes_total', 'container_network_transmit_packets_total',
+];
+
 const containerState = async (cri: CriServer, id: string) => ((await cri.runtime<Obj>('ContainerStatus', { container_id: id })).status as Obj);
 
 t('seccomp named by neither field: the default profile; Unconfined with --seccomp-when-empty=Unconfined, where a named RuntimeDefault keeps it; a bad value is refused with the flag\'s name', async (ctx) => {
@@ -145,6 +168,16 @@ for (const stage1 of ['runc', 'host', 'kvm']) {
     assert.equal(sampleOf('container_memory_working_set_bytes')?.label_values, ['main', cid, DEFAULT_IMAGE, cid, 'default', `web-${stage1}`]);
     assert.is(sampleOf('container_cpu_usage_seconds_total')?.metric_type, 'COUNTER');
     assert.ok((podMetrics?.metrics as Obj[]).some((m) => m.name === 'container_network_receive_bytes_total' && m.label_values[6] === 'eth0'), JSON.stringify(podMetrics?.metrics));
+    // As critest checks them: every metric described, with a value in the pod's or a container's series, as many labels as described.
+    const described = new Map(descriptors.map((d) => [d.name as string, d.label_keys as string[]]));
+    assert.equal([...CADVISOR_METRICS, ...BLOCK_IO_METRICS].filter((name) => !described.has(name)), [], 'described');
+    const found = new Map<string, string[]>();
+    for (const m of [...(podMetrics?.metrics as Obj[]), ...(podMetrics?.container_metrics as Obj[]).flatMap((c) => c.metrics as Obj[])]) if (!found.has(m.name)) found.set(m.name, m.label_values);
+    assert.equal((stage1 === 'kvm' ? KVM_METRICS : CADVISOR_METRICS).filter((name) => !found.has(name)), [], 'measured');
+    assert.equal([...found].filter(([name, values]) => values.length !== described.get(name)?.length).map(([name]) => name), [], 'labels as described');
+    assert.ok(Number(sampleOf('container_processes')?.value.value) >= 1, 'sleep');
+    assert.ok(Number(sampleOf('container_fs_inodes_total')?.value.value) > Number(sampleOf('container_fs_inodes_free')?.value.value));
+    assert.ok(Math.abs(Number(sampleOf('container_start_time_seconds')?.value.value) - Date.now() / 1000) < 600);
     // The streaming lists (the kubelet's, feature-gated): what List* gives, one item per message.
     const streamed = await cri.runtimeStream<Obj>('StreamContainers', { filter: { pod_sandbox_id: id } });
     assert.equal(streamed.map((m) => (m.containers as Obj[]).map((c) => c.id)), [[cid]]);
