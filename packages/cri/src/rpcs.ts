@@ -6,6 +6,7 @@ import type { Rpc } from './rpc/types.js';
 import { Version } from './rpc/version.js';
 import { Status } from './rpc/status.js';
 import { UpdateRuntimeConfig } from './rpc/update-runtime-config.js';
+import { RuntimeConfig } from './rpc/runtime-config.js';
 import { RunPodSandbox } from './rpc/run-pod-sandbox.js';
 import { StopPodSandbox } from './rpc/stop-pod-sandbox.js';
 import { RemovePodSandbox } from './rpc/remove-pod-sandbox.js';
@@ -36,7 +37,7 @@ import { RemoveImage } from './rpc/remove-image.js';
 import { ImageFsInfo } from './rpc/image-fs-info.js';
 
 export const RUNTIME_RPCS: Record<string, Rpc> = {
-  Version, Status, UpdateRuntimeConfig,
+  Version, Status, UpdateRuntimeConfig, RuntimeConfig,
   RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox,
   CreateContainer, StartContainer, StopContainer, RemoveContainer, ListContainers, ContainerStatus, ExecSync, Exec, Attach, PortForward, ReopenContainerLog,
   ContainerStats, ListContainerStats, PodSandboxStats, ListPodSandboxStats, UpdateContainerResources, ListMetricDescriptors, ListPodSandboxMetrics,

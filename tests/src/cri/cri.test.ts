@@ -356,7 +356,7 @@ for (const stage1 of ['runc', 'host']) {
   });
 }
 
-t('errors a kubelet meets: a missing image, a group without a user, a privileged container in an unprivileged sandbox, an unknown sandbox, an RPC podstage does not serve', async ({ sb, cri }) => {
+t('errors a kubelet meets: a missing image, a group without a user, a privileged container in an unprivileged sandbox, an unknown sandbox, an RPC podstage does not serve; the cgroup driver it reports', async ({ sb, cri }) => {
   const config = sandboxConfig('errors', join(sb.dir, 'logs', 'errors'), { linux: { security_context: { namespace_options: { network: 'NODE' } } } });
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
   const cases: [Obj, number, string][] = [
@@ -376,6 +376,7 @@ t('errors a kubelet meets: a missing image, a group without a user, a privileged
   const checkpoint = await rejection(cri.runtime('CheckpointContainer', { container_id: 'x' }));
   assert.match(checkpoint.details, 'RuntimeService.CheckpointContainer is not implemented by podstage');
   assert.is(checkpoint.code, grpcStatus.UNIMPLEMENTED);
+  assert.equal((await cri.runtime<Obj>('RuntimeConfig', {})).linux, { cgroup_driver: 'CGROUPFS' }, 'the cgroup driver the kubelet should match');
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
 });
 
