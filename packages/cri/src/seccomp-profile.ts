@@ -2,16 +2,19 @@
  * A Localhost seccomp profile (the JSON that runc, Docker, containerd and the
  * kubelet's /var/lib/kubelet/seccomp files use: defaultAction, syscalls[] with
  * names, action, errnoRet) → the app's seccomp isolator, which every stage1
- * compiles: an allow-list under an errno default becomes seccomp-retain, a
- * deny-list under an allow default seccomp-remove. What an isolator cannot
- * say (argument conditions, kill, trap, notify) is refused with the file's name.
+ * compiles, as a seccomp-retain set: an allow-list under an errno default is
+ * the list, a deny-list under an allow default every x86_64 call but those it
+ * denies (not seccomp-remove, which podstage's default denylist augments, as
+ * appc lets it: the profile says what is denied, and nothing else is). What an
+ * isolator cannot say (argument conditions, kill, trap, notify) is refused
+ * with the file's name.
  */
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { status } from '@grpc/grpc-js';
 import { ISOLATOR, PodstageError, SECCOMP_ALL_SYSCALLS, validateAgainst, type Isolator } from '@podstage/contract';
 import { GrpcError } from '@podstage/grpc';
-import { syscallNumberX86_64 } from '@podstage/seccomp';
+import { EXEC_MINIMUM, SYSCALLS_X86_64, syscallNumberX86_64 } from '@podstage/seccomp';
 
 const isX86_64Syscall = (name: string): boolean => syscallNumberX86_64(name) !== undefined;
 
@@ -96,7 +99,10 @@ export function profileIsolator(p: Profile, what: string): Isolator {
     // A call this host does not know could not be denied: refused rather than left allowed.
     const unknown = listed.filter((n) => !isX86_64Syscall(n));
     if (unknown.length > 0) refuse(what, `denies ${unknown.join(', ')}, not x86_64 syscalls podstage knows`);
-    return { name: ISOLATOR.seccompRemove, value: { set: [...new Set(listed)], ...(errno === undefined ? {} : { errno }) } };
+    const needed = EXEC_MINIMUM.filter((n) => listed.includes(n));
+    if (needed.length > 0) refuse(what, `denies ${needed.join(', ')}: the container could not be started or exit without them`);
+    const denied = new Set(listed);
+    return { name: ISOLATOR.seccompRetain, value: { set: Object.keys(SYSCALLS_X86_64).filter((n) => !denied.has(n)), ...(errno === undefined ? {} : { errno }) } };
   }
   // Allowing a call this table does not know is left out: it stays denied.
   return { name: ISOLATOR.seccompRetain, value: { set: [...new Set(listed.filter(isX86_64Syscall))], ...(errno === undefined ? {} : { errno }) } };

@@ -380,7 +380,7 @@ t('errors a kubelet meets: a missing image, a group without a user, a privileged
   await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
 });
 
-t('seccomp: Unconfined lifts the default profile for that container only; a Localhost profile (both forms) is the container\'s filter; a custom profile path is refused', async ({ sb, cri }) => {
+t('seccomp: Unconfined lifts the default profile for that container only; a Localhost profile (both forms) is the container\'s filter, no more and no less; a custom profile path is refused', async ({ sb, cri }) => {
   const config = sandboxConfig('seccomp', join(sb.dir, 'logs', 'seccomp'));
   const { pod_sandbox_id: id } = await cri.runtime<Obj>('RunPodSandbox', { config, runtime_handler: 'runc' });
   const withProfile = async (name: string, seccomp: Obj | null, path = '') => (await cri.runtime<Obj>('CreateContainer', {
@@ -409,6 +409,8 @@ t('seccomp: Unconfined lifts the default profile for that container only; a Loca
     const r = await cri.runtime<Obj>('ExecSync', { container_id: cid, cmd: ['mkdir', '/tmp/denied'], timeout: 30 });
     assert.is.not(r.exit_code, 0);
     assert.match(String(r.stderr), 'Permission denied');
+    // What the profile does not deny is allowed, also what podstage's default profile denies.
+    assert.is((await tryUnshare(cid)).exit_code, 0, String((await tryUnshare(cid)).stderr));
   }
   assert.is((await cri.runtime<Obj>('ExecSync', { container_id: confined, cmd: ['mkdir', '/tmp/allowed'], timeout: 30 })).exit_code, 0, 'the default profile allows mkdir');
   const missing = await rejection(withProfile('missing', { profile_type: 'Localhost', localhost_ref: join(sb.dir, 'nothing.json') }));
