@@ -1,7 +1,9 @@
 /**
- * From the appc seccomp isolators to the one profile a stage1 enforces, with
- * rkt's semantics: a retain-set is an allowlist, a remove-set takes calls out
- * of the default allowlist, neither means the default allowlist.
+ * From the appc seccomp isolators to the one profile a stage1 enforces: a
+ * retain-set is an allowlist; a remove-set blocks its calls together with an
+ * implementation's default denylist, as appc allows (podstage's: every call
+ * outside its default allowlist; rkt blocked the set alone), so it takes calls
+ * out of the default allowlist; neither means the default allowlist.
  */
 import { constants as osConstants } from 'node:os';
 import { ISOLATOR, PodstageError, SECCOMP_ALL_SYSCALLS, type SeccompSetValue } from '@podstage/contract';
