@@ -31,6 +31,10 @@ export function blkioEntries(text: string | undefined): BlkioEntry[] {
 
 export interface FsFigures { limitBytes: bigint; usageBytes: bigint; inodesTotal: bigint; inodesFree: bigint }
 
+/** How long a writable layer's measured size is reused: walking a large layer at every scrape would cost more than it tells (cAdvisor measures once a minute). */
+const DISK_USAGE_MAX_AGE_MS = 60_000;
+const measured = new Map<string, { at: number; bytes: bigint }>();
+
 /** Bytes a directory tree takes on disk (allocated blocks, as du), without following links or leaving it. */
 function diskUsage(dir: string): bigint {
   let total = 0n;
@@ -125,6 +129,12 @@ export class MetricSource {
   fs(): FsFigures | undefined {
     if (this.upper === undefined || !existsSync(this.upper)) return undefined;
     const s = statfsSync(this.upper, { bigint: true });
-    return { limitBytes: s.blocks * s.bsize, inodesTotal: s.files, inodesFree: s.ffree, usageBytes: diskUsage(this.upper) };
+    let usage = measured.get(this.upper);
+    if (usage === undefined || Date.now() - usage.at > DISK_USAGE_MAX_AGE_MS) {
+      for (const [dir, m] of measured) if (Date.now() - m.at > DISK_USAGE_MAX_AGE_MS) measured.delete(dir);
+      usage = { at: Date.now(), bytes: diskUsage(this.upper) };
+      measured.set(this.upper, usage);
+    }
+    return { limitBytes: s.blocks * s.bsize, inodesTotal: s.files, inodesFree: s.ffree, usageBytes: usage.bytes };
   }
 }
