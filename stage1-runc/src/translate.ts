@@ -360,7 +360,8 @@ function oomScoreAdj(plan: AppPlan, ctx: AppContext): number | undefined {
   return value;
 }
 
-function appProcess(plan: AppPlan, ctx: AppContext): OciProcess {
+/** The app's process settings (also those of a command `enter` runs in it). */
+export function appProcess(plan: AppPlan, ctx: AppContext): OciProcess {
   const process: OciProcess = {
     args: [...plan.exec],
     env: Object.entries(plan.env).map(([k, v]) => `${k}=${v}`),

@@ -4,7 +4,7 @@
  * in its guest), its processes' file descriptors, its writable layer's file system, and the
  * figures its stage1 measured. Each file is read once per source, when a metric asks for it.
  */
-import { readdirSync, readFileSync, readlinkSync, lstatSync, statfsSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, lstatSync, statfsSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppUsage } from '@podstage/contract';
 import { CGROUP_ROOT } from '@podstage/linux';
@@ -29,7 +29,8 @@ export function blkioEntries(text: string | undefined): BlkioEntry[] {
   });
 }
 
-export interface FsFigures { limitBytes: bigint; usageBytes: bigint; inodesTotal: bigint; inodesFree: bigint }
+/** The writable layer's file system (its device as `MAJ:MIN`) and what the layer takes of it. */
+export interface FsFigures { device: string; limitBytes: bigint; usageBytes: bigint; inodesTotal: bigint; inodesFree: bigint }
 
 /** How long a writable layer's measured size is reused: walking a large layer at every scrape would cost more than it tells (cAdvisor measures once a minute). */
 const DISK_USAGE_MAX_AGE_MS = 60_000;
@@ -55,18 +56,25 @@ function diskUsage(dir: string): bigint {
   return total;
 }
 
+export interface SourceOptions {
+  /** When the container (or the pod) started, seconds since the epoch. */
+  startedAtSeconds?: bigint;
+  /** The writable layer's directory (a container's), for the fs_* metrics. */
+  upper?: string;
+  /** What the stage1 measured, for a container whose cgroup is not on the host. */
+  usage?: AppUsage | undefined;
+}
+
 export class MetricSource {
   private readonly files = new Map<string, string | undefined>();
   private fdCounts: { files: number; sockets: number } | undefined;
 
-  /**
-   * @param cgroup the cgroup's path below each hierarchy, or undefined where it is not on the host
-   * @param upper the writable layer's directory (a container's), for the fs_* metrics
-   * @param usage what the stage1 measured, for a container whose cgroup is not on the host
-   */
-  constructor(
-    readonly cgroup: string | undefined, readonly startedAtSeconds: bigint, readonly upper?: string, readonly usage?: AppUsage, private readonly root = CGROUP_ROOT,
-  ) {}
+  /** `cgroup`: the cgroup's path below each hierarchy, or undefined where it is not on the host. */
+  constructor(readonly cgroup: string | undefined, readonly options: SourceOptions = {}, private readonly root = CGROUP_ROOT) {}
+
+  get usage(): AppUsage | undefined {
+    return this.options.usage;
+  }
 
   /** A cgroup file's text, or undefined (no such controller or file, or no cgroup on the host). */
   file(controller: string, name: string): string | undefined {
@@ -125,16 +133,26 @@ export class MetricSource {
     return counts;
   }
 
-  /** The writable layer's file system and what the layer takes of it. */
+  /** Memory usage less inactive file pages (what the kubelet evicts on). */
+  workingSet(): bigint | undefined {
+    const usage = this.number('memory', 'memory.usage_in_bytes');
+    if (usage === undefined) return undefined;
+    const inactive = this.keyed('memory', 'memory.stat').get('total_inactive_file') ?? 0n;
+    return usage > inactive ? usage - inactive : 0n;
+  }
+
   fs(): FsFigures | undefined {
-    if (this.upper === undefined || !existsSync(this.upper)) return undefined;
-    const s = statfsSync(this.upper, { bigint: true });
-    let usage = measured.get(this.upper);
+    const { upper } = this.options;
+    if (upper === undefined || !existsSync(upper)) return undefined;
+    const s = statfsSync(upper, { bigint: true });
+    let usage = measured.get(upper);
     if (usage === undefined || Date.now() - usage.at > DISK_USAGE_MAX_AGE_MS) {
       for (const [dir, m] of measured) if (Date.now() - m.at > DISK_USAGE_MAX_AGE_MS) measured.delete(dir);
-      usage = { at: Date.now(), bytes: diskUsage(this.upper) };
-      measured.set(this.upper, usage);
+      usage = { at: Date.now(), bytes: diskUsage(upper) };
+      measured.set(upper, usage);
     }
-    return { limitBytes: s.blocks * s.bsize, inodesTotal: s.files, inodesFree: s.ffree, usageBytes: usage.bytes };
+    const dev = statSync(upper, { bigint: true }).dev;
+    const device = `${((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn)}:${(dev & 0xffn) | ((dev >> 12n) & ~0xffn)}`;
+    return { device, limitBytes: s.blocks * s.bsize, inodesTotal: s.files, inodesFree: s.ffree, usageBytes: usage.bytes };
   }
 }

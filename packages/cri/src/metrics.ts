@@ -7,11 +7,11 @@
  * whole numbers, so seconds are whole (as CRI-O reports them). A figure that
  * cannot be had (a kvm app's cgroup is in its guest) is left out, not made up.
  */
-import { readFileSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appCgroup, pod, podCgroup, type AppUsage } from '@podstage/contract';
 import { CGROUP_ROOT } from '@podstage/linux';
-import { blkioEntries, MetricSource, type BlkioEntry } from './metric-sources.js';
+import { blkioEntries, MetricSource, type BlkioEntry, type FsFigures } from './metric-sources.js';
 import type { NetDevCounters } from './stats.js';
 import type { Container, Sandbox } from './state.js';
 
@@ -35,13 +35,6 @@ function def(name: string, help: string, type: MetricType, read: (s: MetricSourc
   return { name, help, type, extra: [], read: (s, now) => one(read(s, now)) };
 }
 
-function workingSet(s: MetricSource): bigint | undefined {
-  const usage = s.number('memory', 'memory.usage_in_bytes');
-  if (usage === undefined) return undefined;
-  const inactive = s.keyed('memory', 'memory.stat').get('total_inactive_file') ?? 0n;
-  return usage > inactive ? usage - inactive : 0n;
-}
-
 /** `/dev/NAME` of a block device, from sysfs; `MAJ:MIN` when it has none. */
 function deviceName(major: string, minor: string): string {
   try {
@@ -59,12 +52,9 @@ function perDevice(s: MetricSource, file: string, operation: string): Series[] {
 
 const blkioUsage = (e: BlkioEntry): Series => ({ extra: [deviceName(e.major, e.minor), e.major, e.minor, e.operation], value: e.value });
 
-/** Where the writable layer is: its device as `MAJ:MIN`. */
-function fsSeries(s: MetricSource, pick: (f: NonNullable<ReturnType<MetricSource['fs']>>) => bigint): Series[] {
+function fsSeries(s: MetricSource, pick: (f: FsFigures) => bigint): Series[] {
   const fs = s.fs();
-  if (fs === undefined || s.upper === undefined) return [];
-  const dev = statSync(s.upper).dev;
-  return [{ extra: [`${Math.floor(dev / 256) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}`], value: pick(fs) }];
+  return fs === undefined ? [] : [{ extra: [fs.device], value: pick(fs) }];
 }
 
 const CONTAINER_METRICS: Definition<MetricSource>[] = [
@@ -78,7 +68,7 @@ const CONTAINER_METRICS: Definition<MetricSource>[] = [
   def('container_spec_cpu_quota', 'CPU quota of the container, in microseconds per period.', 'GAUGE', (s) => s.number('cpu', 'cpu.cfs_quota_us')),
   def('container_spec_cpu_shares', 'CPU share of the container.', 'GAUGE', (s) => s.number('cpu', 'cpu.shares')),
   def('container_memory_usage_bytes', 'Current memory usage, including all memory regardless of when it was accessed.', 'GAUGE', (s) => orUsage(s.number('memory', 'memory.usage_in_bytes'), s, (u) => u.memoryBytes)),
-  def('container_memory_working_set_bytes', 'Current working set: memory usage less inactive file pages.', 'GAUGE', (s) => orUsage(workingSet(s), s, (u) => u.workingSetBytes)),
+  def('container_memory_working_set_bytes', 'Current working set: memory usage less inactive file pages.', 'GAUGE', (s) => orUsage(s.workingSet(), s, (u) => u.workingSetBytes)),
   def('container_memory_rss', 'Size of RSS in bytes.', 'GAUGE', (s) => orUsage(s.keyed('memory', 'memory.stat').get('total_rss'), s, (u) => u.rssBytes)),
   def('container_memory_cache', 'Number of bytes of page cache memory.', 'GAUGE', (s) => s.keyed('memory', 'memory.stat').get('total_cache')),
   def('container_memory_mapped_file', 'Size of memory mapped files in bytes.', 'GAUGE', (s) => s.keyed('memory', 'memory.stat').get('total_mapped_file')),
@@ -127,7 +117,7 @@ const CONTAINER_METRICS: Definition<MetricSource>[] = [
     name: 'container_blkio_device_usage_total', help: 'Blkio device bytes usage.', type: 'COUNTER', extra: ['device', 'major', 'minor', 'operation'],
     read: (s) => blkioEntries(s.file('blkio', 'blkio.throttle.io_service_bytes')).filter((e) => e.operation !== 'Total').map(blkioUsage),
   },
-  def('container_start_time_seconds', 'Start time of the container since the Unix epoch, in seconds.', 'GAUGE', (s) => s.startedAtSeconds),
+  def('container_start_time_seconds', 'Start time of the container since the Unix epoch, in seconds.', 'GAUGE', (s) => s.options.startedAtSeconds),
   def('container_last_seen', 'Last time the container was seen, in seconds since the Unix epoch.', 'GAUGE', (_s, now) => now / NANOS),
 ];
 
@@ -166,7 +156,7 @@ export function hostCgroupOf(c: Container): string | undefined {
 /** A running container's source: its cgroup where it is on the host, else what its stage1 measured. */
 function containerSource(c: Container, usage: AppUsage | undefined): MetricSource {
   const cgroup = hostCgroupOf(c);
-  return new MetricSource(cgroup, seconds(c.startedAt), pod.appUpper(c.sandbox.ref.path, c.app.name), cgroup === undefined ? usage : undefined);
+  return new MetricSource(cgroup, { startedAtSeconds: seconds(c.startedAt), upper: pod.appUpper(c.sandbox.ref.path, c.app.name), usage: cgroup === undefined ? usage : undefined });
 }
 
 /**
@@ -180,7 +170,7 @@ export function podSandboxMetrics(s: Sandbox, containers: Container[], usages: M
   return {
     pod_sandbox_id: s.ref.uuid,
     metrics: [
-      ...samples(CONTAINER_METRICS, new MetricSource(podCgroup(s.ref.uuid), seconds(s.createdAt)), podLabels, now),
+      ...samples(CONTAINER_METRICS, new MetricSource(podCgroup(s.ref.uuid), { startedAtSeconds: seconds(s.createdAt) }), podLabels, now),
       ...samples(NETWORK_METRICS, network, podLabels, now),
     ],
     container_metrics: containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => ({

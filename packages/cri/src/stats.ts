@@ -5,35 +5,16 @@
  * pod's namespace, as CRI's usage messages. usage_nano_cores is the rate since
  * the previous sample of the same cgroup, kept by the server as containerd does.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { AppUsage } from '@podstage/contract';
-import { keyedNumbers } from './metric-sources.js';
-
-const ROOT = '/sys/fs/cgroup';
+import { MetricSource } from './metric-sources.js';
 
 const u64 = (value: bigint | number) => ({ value: String(value) });
-
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-const dir = (controller: string, cgroup: string) => join(ROOT, controller, cgroup);
-
-function cpuNanos(cgroup: string): bigint | undefined {
-  const v = read(join(dir('cpuacct', cgroup), 'cpuacct.usage'))?.trim();
-  return v === undefined ? undefined : BigInt(v);
-}
 
 const previous = new Map<string, { at: bigint; nanos: bigint }>();
 
 export function cpuUsage(cgroup: string, now: bigint) {
-  const nanos = cpuNanos(cgroup);
+  const nanos = new MetricSource(cgroup).number('cpuacct', 'cpuacct.usage');
   return nanos === undefined ? null : cpuFromNanos(cgroup, nanos, now);
 }
 
@@ -46,15 +27,14 @@ export function cpuFromNanos(key: string, nanos: bigint, now: bigint) {
 }
 
 export function memoryUsage(cgroup: string, now: bigint) {
-  const d = dir('memory', cgroup);
-  const usage = read(join(d, 'memory.usage_in_bytes'))?.trim();
-  if (usage === undefined) return null;
-  const stat = keyedNumbers(read(join(d, 'memory.stat')));
-  const inactive = stat.get('total_inactive_file') ?? 0n;
-  const used = BigInt(usage);
+  const s = new MetricSource(cgroup);
+  const used = s.number('memory', 'memory.usage_in_bytes');
+  const workingSet = s.workingSet();
+  if (used === undefined || workingSet === undefined) return null;
+  const stat = s.keyed('memory', 'memory.stat');
   return {
     timestamp: String(now),
-    working_set_bytes: u64(used > inactive ? used - inactive : 0n),
+    working_set_bytes: u64(workingSet),
     available_bytes: null,
     usage_bytes: u64(used),
     rss_bytes: u64(stat.get('total_rss') ?? 0n),
@@ -73,8 +53,8 @@ export function memoryFromUsage(u: AppUsage, now: bigint) {
 }
 
 export function processUsage(cgroup: string, now: bigint) {
-  const procs = read(join(dir('pids', cgroup), 'cgroup.procs'));
-  return procs === undefined ? null : { timestamp: String(now), process_count: u64(procs.split('\n').filter(Boolean).length) };
+  const count = new MetricSource(cgroup).count('pids', 'cgroup.procs');
+  return count === undefined ? null : { timestamp: String(now), process_count: u64(count) };
 }
 
 export interface NetDevCounters {

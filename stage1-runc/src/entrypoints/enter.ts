@@ -4,7 +4,7 @@ import { execve, planApp } from '@podstage/stage1-common';
 import { appRunning, bundleDir, containerId, loadPod } from '@podstage/stage1-common/monitored';
 import { appContext, podRuntimeName, runcDriver } from '../driver.js';
 import { execArgv } from '../runtime.js';
-import { appConfig } from '../translate.js';
+import { appProcess } from '../translate.js';
 
 /**
  * `runc exec` into the app's container with the app's own process settings
@@ -17,9 +17,8 @@ export async function enter(o: EnterOptions): Promise<number> {
   const p = loadPod(o.uuid, o.podDir, runcDriver);
   if (!appRunning(p, o.app)) throw new PodstageError('ERR_PODSTAGE_POD_STATE', `app ${o.app} of pod ${o.uuid} is not running`);
   const plan = planApp(o.podDir, p.manifest, o.app, p.options.insecureOptions);
-  const spec = appConfig(plan, appContext(p, 0));
   const processFile = join(bundleDir(o.podDir, o.app), `enter-${process.pid}.json`);
-  writeFileAtomic(processFile, JSON.stringify({ ...spec.process, args: o.command.length > 0 ? o.command : ['/bin/sh'], terminal: o.tty === true }));
+  writeFileAtomic(processFile, JSON.stringify({ ...appProcess(plan, appContext(p, 0)), args: o.command.length > 0 ? o.command : ['/bin/sh'], terminal: o.tty === true }));
   const [cmd, args] = execArgv(podRuntimeName(p), containerId(o.uuid, o.app), processFile);
   return execve(cmd, [cmd, ...args], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
 }
