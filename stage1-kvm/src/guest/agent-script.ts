@@ -81,10 +81,11 @@ report() {
 # A command's stdin ($1: its name, as in /out): a FIFO that a keeper holds open for writing
 # (opened read-write, which never blocks) until input-end, so the command sees its end only then;
 # with $2 = tty, its terminal's size ($3 columns, $4 rows) too. Set up before the next request is
-# read: input may follow at once.
+# read: input may follow at once. The FIFO is opened here, not in the keeper, which would open it
+# some time after the fork: input written before that would have had no holder and been lost.
 open_input() {
   [ -n "$2" ] || return 0
-  mkfifo $P/$1.in && { sleep 2147483647 1<>$P/$1.in & echo $! >$P/$1.keeper; }
+  mkfifo $P/$1.in && exec 4<>$P/$1.in && { sleep 2147483647 >&4 3>&- 4>&- & echo $! >$P/$1.keeper; exec 4>&-; }
   [ "$2" = tty ] && echo "$3 $4" >$P/$1.size
 }
 end_input() {

@@ -170,7 +170,7 @@ test("each app has its own pid and mount namespaces: pid 1, nothing of the guest
   assert.match(seen.find((l) => l.startsWith('root ')) ?? '', 'Permission denied', "the pod's init is out of reach");
 });
 
-test('enter runs a command in the running app inside the guest: its user, directory, output and exit code', async () => {
+test('enter runs a command in the running app inside the guest: its user, directory, stdin, output and exit code', async () => {
   const { child, uuid } = await runInBackground([DEFAULT_IMAGE, '--name=web', '--user=podstage', '--working-dir=/tmp', '--', 'sh', '-c', 'echo private > /tmp/only-here; echo ready; exec sleep 600']);
   await waitForLog(uuid, 'web', 'ready');
   const r = await sb.run(['enter', '--app=web', uuid, '--', 'sh', '-c', 'cat /tmp/only-here; id -u; pwd; uname -r; cat /proc/1/comm; echo oops >&2; exit 4']);
@@ -182,6 +182,12 @@ test('enter runs a command in the running app inside the guest: its user, direct
   assert.is(big.exitCode, 0);
   assert.is(String(big.stdout).length, 1048576);
   assert.ok(/^y+$/.test(String(big.stdout)));
+  // stdin that comes at once, with its end, is read whole: the guest holds its FIFO from the exec request on.
+  for (let i = 0; i < 10; i++) {
+    const fed = await sb.run(['enter', uuid, '--', 'cat'], { stdin: 'pipe', input: `line ${i}\n` });
+    assert.is(fed.exitCode, 0, String(fed.stderr));
+    assert.is(fed.stdout, `line ${i}`, `enter ${i} read its stdin`);
+  }
   const noCommand = await sb.run(['enter', uuid]);
   assert.is.not(noCommand.exitCode, 0);
   assert.match(String(noCommand.stderr), 'enter needs a command');
