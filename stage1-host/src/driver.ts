@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { PodstageError, type RunOptions } from '@podstage/contract';
 import { isMountPoint } from '@podstage/linux';
-import { CGROUP_ROOT, limitDevicesCgroup, podCgroup, shellCommand, shellQuote, sysctlLines } from '@podstage/stage1-common';
-import { appPid, bundleDir, pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
+import { CGROUP_ROOT, limitDevicesCgroup, shellCommand, shellQuote, sysctlLines } from '@podstage/stage1-common';
+import { appPid, bundleDir, monitoredPodCgroup, pidNamespaceTarget, type MonitoredPod, type PodDriver } from '@podstage/stage1-common/monitored';
 import { sharesPidNamespace } from '@podstage/stage1-common/pid-namespace';
 import { hostVolumeInPod, POD_DIR, stage1Rootfs } from './layout.js';
 import { writeStage1Rootfs } from './stage1-rootfs.js';
@@ -98,9 +98,10 @@ function treesDirOf(podDir: string): string {
   return dir;
 }
 
-export function nspawnContext(o: Pick<RunOptions, 'podDir' | 'uuid' | 'net' | 'netns' | 'insecureOptions'> & { hostname?: string | undefined; mutable?: boolean }): NspawnContext {
+export function nspawnContext(o: Pick<RunOptions, 'podDir' | 'uuid' | 'net' | 'netns' | 'insecureOptions'> & { hostname?: string | undefined; mutable?: boolean; cgroupParent?: string | undefined }): NspawnContext {
   return {
     podDir: o.podDir, uuid: o.uuid, net: o.net, netns: o.netns, hostname: o.hostname, insecureOptions: o.insecureOptions, mutable: o.mutable === true,
+    ...(o.cgroupParent === undefined ? {} : { cgroupParent: o.cgroupParent }),
     installRoot: dirname(packageDir), nodeBinary: process.execPath, treesDir: treesDirOf(realpathSync(o.podDir)),
   };
 }
@@ -132,13 +133,13 @@ function appPidNamespace(p: MonitoredPod, app: string): AppPidNamespace {
 
 /** `debug`: nspawn's own log level (the run entrypoint's --debug). */
 export function hostDriver(debug = false): PodDriver {
-  const devicesProcs = (p: MonitoredPod) => join(CGROUP_ROOT, 'devices', podCgroup(p.uuid), 'cgroup.procs');
+  const devicesProcs = (p: MonitoredPod) => join(CGROUP_ROOT, 'devices', monitoredPodCgroup(p), 'cgroup.procs');
   return {
     runtime: (p) => [NSPAWN_RUNTIME, p.podDir, process.execPath],
     preparePod(p) {
       for (const dir of WRITABLE_POD_DIRS) mkdirSync(dir(p.podDir), { recursive: true });
       mkdirSync(NSPAWN_PROPAGATION, { recursive: true });
-      limitDevicesCgroup(podCgroup(p.uuid));
+      limitDevicesCgroup(monitoredPodCgroup(p));
     },
     writeSandboxBundle(p, dir) {
       const ctx = nspawnContext({ ...p.options, podDir: p.podDir, uuid: p.uuid });

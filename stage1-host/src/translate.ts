@@ -29,6 +29,8 @@ export interface NspawnContext {
   insecureOptions: readonly string[];
   /** A sandbox whose apps come later (app-add, the CRI): which capabilities they will ask for is not known yet. */
   mutable?: boolean;
+  /** The cgroup the pod's is made in (the kubelet's pod cgroup; ABI 9). */
+  cgroupParent?: string | undefined;
   /** Directory holding node_modules/ and the stage1 packages, bound read-only at the same path. */
   installRoot: string;
   /** The Node the stage2 helper runs on, bound read-only at the same path. */
@@ -98,7 +100,7 @@ export function nspawnBinds(m: PodManifest, c: NspawnContext): NspawnBind[] {
   ];
   if (!c.nodeBinary.startsWith(`${c.installRoot}/`)) binds.push(ro(dirname(dirname(c.nodeBinary))));
   for (const ctrl of POD_CONTROLLERS) {
-    if (ctrl !== 'systemd') binds.push(rw(cgroupDir(ctrl, podCgroup(c.uuid)), join(CGROUP_DIR, ctrl)));
+    if (ctrl !== 'systemd') binds.push(rw(cgroupDir(ctrl, podCgroup(c.uuid, c.cgroupParent)), join(CGROUP_DIR, ctrl)));
   }
   for (const v of m.volumes ?? []) {
     if (v.kind === 'host') binds.push({ source: v.source as string, target: hostVolumeInPod(v), readOnly: v.readOnly === true });

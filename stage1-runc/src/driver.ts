@@ -34,7 +34,7 @@ export function runtimeLimits(): Pick<AppContext, 'minOomScoreAdj' | 'maxOpenFil
 
 export function appContext(p: MonitoredPod, sandboxPid: number): AppContext {
   return {
-    uuid: p.uuid, sandboxPid, sharePid: sharesPidNamespace(p.manifest), host: hostNamespaces(p.manifest.annotations), shm: podShm(p.podDir), insecureOptions: p.options.insecureOptions, ...runtimeLimits(),
+    uuid: p.uuid, cgroupParent: p.options.cgroupParent, sandboxPid, sharePid: sharesPidNamespace(p.manifest), host: hostNamespaces(p.manifest.annotations), shm: podShm(p.podDir), insecureOptions: p.options.insecureOptions, ...runtimeLimits(),
     compiledSeccomp: loadsCompiledSeccomp(podRuntimeName(p)),
   };
 }
@@ -54,7 +54,7 @@ export const runcDriver: PodDriver = {
   sandboxRunsWhenCreated: (p) => existsSync(join(bundleDir(p.podDir, SANDBOX), HOLDER_SCRIPT)),
   writeSandboxBundle(p, dir) {
     const ctx: SandboxContext = {
-      uuid: p.uuid, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
+      uuid: p.uuid, cgroupParent: p.options.cgroupParent, rootfs: join(dir, 'rootfs'), net: p.options.net === 'none' ? 'none' : 'host', netns: p.options.netns, hostname: p.options.hostname, insecureOptions: p.options.insecureOptions,
       host: hostNamespaces(p.manifest.annotations), sysctls: podSysctls(p.manifest.annotations), compiledSeccomp: loadsCompiledSeccomp(podRuntimeName(p)),
     };
     if (holdsNamespacesOnly(sharesPidNamespace(p.manifest), ctx.host)) {

@@ -109,6 +109,8 @@ export interface OciSpec {
 
 export interface SandboxContext {
   uuid: string;
+  /** The cgroup the pod's is made in (the kubelet's pod cgroup; ABI 9). */
+  cgroupParent?: string | undefined;
   /** Prepared by the caller: holds only the static busybox at SANDBOX_BUSYBOX. Mounted read-only. */
   rootfs: string;
   net: 'host' | 'none';
@@ -127,6 +129,8 @@ export interface SandboxContext {
 
 export interface AppContext {
   uuid: string;
+  /** As the sandbox's. */
+  cgroupParent?: string | undefined;
   /** PID (on the host) of the sandbox container's init, whose namespaces the app joins. */
   sandboxPid: number;
   /** Join the sandbox's pid namespace (apps see each other) instead of getting one of their own. */
@@ -165,8 +169,8 @@ export const DEFAULT_OPEN_FILES = 1_048_576;
 export const ANNOTATION_POD = 'io.podstage.pod';
 export const ANNOTATION_APP = 'io.podstage.app';
 
-export const sandboxCgroupsPath = (uuid: string) => `/${podCgroup(uuid)}/sandbox`;
-export const appCgroupsPath = (uuid: string, app: string) => `/${appCgroup(uuid, app)}`;
+export const sandboxCgroupsPath = (uuid: string, parent?: string) => `/${podCgroup(uuid, parent)}/sandbox`;
+export const appCgroupsPath = (uuid: string, app: string, parent?: string) => `/${appCgroup(uuid, app, parent)}`;
 
 /** Deny everything, then runc's default devices (shared with every stage1). */
 export const DEVICE_RULES: readonly OciDeviceRule[] = Object.freeze([
@@ -248,7 +252,7 @@ export function sandboxConfig(ctx: SandboxContext): OciSpec {
     mounts: systemMounts(),
     linux: {
       namespaces,
-      cgroupsPath: sandboxCgroupsPath(ctx.uuid),
+      cgroupsPath: sandboxCgroupsPath(ctx.uuid, ctx.cgroupParent),
       resources: { devices: [...DEVICE_RULES] },
       ...hardening(seccomp, ctx.insecureOptions),
       ...(ctx.sysctls === undefined || Object.keys(ctx.sysctls).length === 0 ? {} : { sysctl: ctx.sysctls }),
@@ -391,7 +395,7 @@ export function appConfig(plan: AppPlan, ctx: AppContext): OciSpec {
     linux: {
       namespaces: appNamespaces(ctx),
       ...rootfsPropagation(plan),
-      cgroupsPath: appCgroupsPath(ctx.uuid, plan.name),
+      cgroupsPath: appCgroupsPath(ctx.uuid, plan.name, ctx.cgroupParent),
       resources: appResources(plan, ctx),
       ...(ctx.devices === undefined || ctx.devices.length === 0 ? {} : { devices: ctx.devices.map((d) => d.node) }),
       ...hardening(seccomp, ctx.insecureOptions, plan),

@@ -1,6 +1,6 @@
 /** Pods as v1alpha's Pod message, and PodFilter matching (filters OR'ed, the criteria of one AND'ed). */
 import { readFileSync } from 'node:fs';
-import { pod, podCgroup, readPodManifest, type PodManifest } from '@podstage/contract';
+import { pod, podCgroupOf, readPodManifest, type PodManifest } from '@podstage/contract';
 import { isoToNanos } from '@podstage/grpc';
 import { readPodNetwork } from '@podstage/net/state';
 import { appInfos, podInfo, type PodRef, type PodState } from '@podstage/runtime/status';
@@ -52,7 +52,7 @@ export function apiPod(ref: PodRef, detail: boolean): ApiPod {
     }),
     manifest: detail && manifest !== undefined ? readFileSync(pod.manifest(ref.path)) : Buffer.alloc(0),
     annotations: keyValues(manifest?.annotations),
-    cgroup: `/${podCgroup(ref.uuid)}`,
+    cgroup: `/${podCgroupOf(ref.path)}`,
     created_at: isoToNanos(info.createdAt),
     started_at: isoToNanos(info.startedAt),
     gc_marked_at: '0',

@@ -3,6 +3,7 @@
  * common.PodManifestPath). A pod is its directory plus the flock on it.
  */
 import { join } from 'node:path';
+import { PodstageError } from './errors.js';
 
 export const DEFAULT_DATA_DIR = '/var/lib/podstage';
 /** The files of a pod's /etc that stage0 writes (DNS, hosts, hostname), as Kubernetes' kubelet does. */
@@ -79,6 +80,31 @@ export const pod = {
 /** Pod UUIDs are RFC 4122 v4, lower case; anything else is refused as a path. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A pod's cgroup and its apps', relative to each hierarchy's root (/sys/fs/cgroup/<ctrl>/...). */
-export const podCgroup = (uuid: string) => `podstage/${uuid}`;
-export const appCgroup = (uuid: string, app: string) => `podstage/${uuid}/apps/${app}`;
+/** A segment of a cgroup parent: a cgroupfs directory name (what the kubelet's cgroupfs driver makes: kubepods, burstable, pod<uid>). */
+const CGROUP_SEGMENT = /^[A-Za-z0-9_:@.-]{1,255}$/;
+
+/**
+ * A cgroup parent (the kubelet's linux.cgroup_parent, podman's --cgroup-parent) as a path below
+ * each hierarchy's root, without its leading slash; `field` names it in the error. cgroupfs paths
+ * only: systemd's slice names are refused (podstage writes its cgroups itself, RuntimeConfig says so).
+ */
+export function checkCgroupParent(value: string, field = 'cgroupParent'): string {
+  if (value.endsWith('.slice')) {
+    throw new PodstageError('ERR_PODSTAGE_USAGE', `${field}: ${JSON.stringify(value)} is a systemd slice; podstage takes a cgroupfs path such as /kubepods/burstable/pod<uid>`, {
+      hint: "run the kubelet with --cgroup-driver=cgroupfs (podstage's RuntimeConfig answers cgroupfs)",
+    });
+  }
+  const segments = value.split('/').filter((s) => s !== '');
+  if (!value.startsWith('/') || segments.length === 0 || segments.some((s) => s === '.' || s === '..' || !CGROUP_SEGMENT.test(s))) {
+    throw new PodstageError('ERR_PODSTAGE_USAGE', `${field}: expected an absolute cgroup path such as /kubepods/burstable/pod<uid> (names of letters, digits and _:@.-), got ${JSON.stringify(value)}`);
+  }
+  if (segments[0] === 'podstage') throw new PodstageError('ERR_PODSTAGE_USAGE', `${field}: ${JSON.stringify(value)} is inside podstage's own pod cgroups`);
+  return segments.join('/');
+}
+
+/**
+ * A pod's cgroup and its apps', relative to each hierarchy's root (/sys/fs/cgroup/<ctrl>/...):
+ * `podstage/<uuid>`, or `<parent>/podstage-<uuid>` under a cgroup parent (options.json, ABI 9).
+ */
+export const podCgroup = (uuid: string, parent?: string) => (parent === undefined ? `podstage/${uuid}` : `${checkCgroupParent(parent)}/podstage-${uuid}`);
+export const appCgroup = (uuid: string, app: string, parent?: string) => `${podCgroup(uuid, parent)}/apps/${app}`;

@@ -3,7 +3,8 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { PodstageError } from './errors.js';
 import { parsePodManifest } from './manifest/validate.js';
 import type { PodManifest } from './manifest/types.js';
-import { pod } from './paths.js';
+import { basename } from 'node:path';
+import { appCgroup, pod, podCgroup } from './paths.js';
 
 /** Write `data` to `file` so that readers see the old or the new content, never half, also after a power loss (fsync). */
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, { durable = true } = {}): void {
@@ -108,6 +109,8 @@ export interface PodOptions {
   dns?: DnsOptions;
   /** Extra /etc/hosts lines `IP NAME...`, or `host`: the host's /etc/hosts. */
   hostsEntries?: string[];
+  /** The cgroup the pod's cgroup is made in (ABI 9; the kubelet's pod cgroup): see podCgroup. */
+  cgroupParent?: string;
 }
 
 /** The pod's resolv.conf: `host` copies the host's; else nameservers, search domains, options, domain. */
@@ -135,6 +138,20 @@ export const cniNetworks = (net: string): string[] => (NON_CNI_NETS.has(net) ? [
 export function readPodOptions(podDir: string): PodOptions {
   return JSON.parse(readFileSync(pod.options(podDir), 'utf8')) as PodOptions;
 }
+
+/** The pod's options, or undefined where a prepare that died left none. */
+function podOptionsIfAny(podDir: string): PodOptions | undefined {
+  try {
+    return readPodOptions(podDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** The cgroup of the pod at `podDir` (podCgroup, under its cgroup parent if it has one). */
+export const podCgroupOf = (podDir: string): string => podCgroup(basename(podDir), podOptionsIfAny(podDir)?.cgroupParent);
+export const appCgroupOf = (podDir: string, app: string): string => appCgroup(basename(podDir), app, podOptionsIfAny(podDir)?.cgroupParent);
 
 export function writePodOptions(podDir: string, o: PodOptions): void {
   writeFileAtomic(pod.options(podDir), `${JSON.stringify(o, null, 2)}\n`);

@@ -8,7 +8,7 @@ import type { PodManifest } from './manifest/types.js';
 import type { OutputMode } from './pod-files.js';
 
 /** Bumped whenever an entrypoint gains a flag or a file; stage0 checks it. */
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 export const ENTRYPOINTS = ['run', 'enter', 'stop', 'gc', 'app-add', 'app-start', 'app-stop', 'app-rm', 'app-update', 'app-stats'] as const;
 export type EntrypointName = (typeof ENTRYPOINTS)[number];

@@ -9,7 +9,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { appCgroup, pod, podCgroup, type AppUsage } from '@podstage/contract';
+import { appCgroupOf, pod, podCgroupOf, type AppUsage } from '@podstage/contract';
 import { CGROUP_ROOT } from '@podstage/linux';
 import { blkioEntries, MetricSource, type BlkioEntry, type FsFigures } from './metric-sources.js';
 import type { NetDevCounters } from './stats.js';
@@ -149,7 +149,7 @@ const seconds = (nanos: string) => BigInt(nanos) / NANOS;
 
 /** A container's cgroup below each hierarchy, where it is on the host (a kvm app's is in its guest). */
 export function hostCgroupOf(c: Container): string | undefined {
-  const cgroup = appCgroup(c.sandbox.ref.uuid, c.app.name);
+  const cgroup = appCgroupOf(c.sandbox.ref.path, c.app.name);
   return existsSync(join(CGROUP_ROOT, 'memory', cgroup)) ? cgroup : undefined;
 }
 
@@ -170,7 +170,7 @@ export function podSandboxMetrics(s: Sandbox, containers: Container[], usages: M
   return {
     pod_sandbox_id: s.ref.uuid,
     metrics: [
-      ...samples(CONTAINER_METRICS, new MetricSource(podCgroup(s.ref.uuid), { startedAtSeconds: seconds(s.createdAt) }), podLabels, now),
+      ...samples(CONTAINER_METRICS, new MetricSource(podCgroupOf(s.ref.path), { startedAtSeconds: seconds(s.createdAt) }), podLabels, now),
       ...samples(NETWORK_METRICS, network, podLabels, now),
     ],
     container_metrics: containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => ({

@@ -5,7 +5,7 @@
  * refused with the field's name.
  */
 import { status } from '@grpc/grpc-js';
-import { HOST_NAMESPACES_ANNOTATION, SHARE_PID_ANNOTATION, SYSCTLS_ANNOTATION, type Annotation, type PortMapping } from '@podstage/contract';
+import { checkCgroupParent, HOST_NAMESPACES_ANNOTATION, SHARE_PID_ANNOTATION, SYSCTLS_ANNOTATION, type Annotation, type PortMapping } from '@podstage/contract';
 import { STAGE1_ANNOTATIONS, type PodSpec, type PrepareOptions } from '@podstage/runtime';
 import type { CriContext } from './context.js';
 import { GrpcError } from '@podstage/grpc';
@@ -72,6 +72,9 @@ export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, ha
   if (Object.keys(sysctls).length > 0) linuxAnnotations.push({ name: SYSCTLS_ANNOTATION, value: JSON.stringify(sysctls) });
   const dns = config.dns_config;
   const ports = portMappings(config);
+  // The kubelet's pod cgroup (its cgroupfs driver, which RuntimeConfig names): the pod's cgroup is made in it.
+  const cgroupParent = config.linux?.cgroup_parent ?? '';
+  if (cgroupParent !== '') checkCgroupParent(cgroupParent, 'config.linux.cgroup_parent');
   return {
     spec: { apps: [], volumes: [], isolators: [], env: {}, origins: {}, annotations: [...stage1Annotations, ...linuxAnnotations, { name: SANDBOX_ANNOTATION, value: JSON.stringify(record) }] },
     record,
@@ -84,6 +87,7 @@ export function sandboxPlan(ctx: CriContext, config: PodSandboxConfig | null, ha
       stderr: 'log',
       ...(ports.length > 0 ? { portMappings: ports } : {}),
       ...(config.hostname === '' ? {} : { hostname: config.hostname }),
+      ...(cgroupParent === '' ? {} : { cgroupParent }),
       ...(dns === null || (dns.servers.length === 0 && dns.searches.length === 0 && dns.options.length === 0)
         ? {} : { dns: { servers: dns.servers, searches: dns.searches, options: dns.options } }),
     },

@@ -2,7 +2,7 @@
  * ContainerStats and PodSandboxStats from the cgroups (stats.ts); an app whose
  * cgroup is not on the host (kvm: in the guest) from what its stage1 measures.
  */
-import { appCgroup, podCgroup, type AppUsage } from '@podstage/contract';
+import { appCgroupOf, podCgroupOf, type AppUsage } from '@podstage/contract';
 import { appUsage } from '@podstage/runtime';
 import type { CriContext } from './context.js';
 import { readPodNetwork } from '@podstage/net/state';
@@ -22,7 +22,7 @@ export async function stage1Usages(ctx: CriContext, containers: Container[]): Pr
 }
 
 export function containerStats(c: Container, now: bigint, usage?: AppUsage) {
-  const cgroup = appCgroup(c.sandbox.ref.uuid, c.app.name);
+  const cgroup = appCgroupOf(c.sandbox.ref.path, c.app.name);
   const running = c.state === 'CONTAINER_RUNNING';
   return {
     attributes: { id: c.id, metadata: containerMetadata(c), labels: c.record.labels, annotations: c.record.annotations },
@@ -35,7 +35,7 @@ export function containerStats(c: Container, now: bigint, usage?: AppUsage) {
 }
 
 export function podSandboxStats(s: Sandbox, containers: Container[], now: bigint, usages = new Map<string, AppUsage>()) {
-  const cgroup = podCgroup(s.ref.uuid);
+  const cgroup = podCgroupOf(s.ref.path);
   return {
     attributes: { id: s.ref.uuid, metadata: sandboxMetadata(s), labels: s.record.labels, annotations: s.record.annotations },
     linux: {

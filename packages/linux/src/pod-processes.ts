@@ -1,11 +1,11 @@
 /**
  * The processes of a pod, found through its cgroups on every hierarchy (the
- * layout is contract's podCgroup): what shows whether a pod still runs, and how
+ * layout is contract's podCgroup, under the pod's cgroup parent if it has one): what shows whether a pod still runs, and how
  * a pod whose monitor is gone is stopped (ABI.md, Lifecycle).
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { podCgroup } from '@podstage/contract';
+import { basename, join } from 'node:path';
+import { podCgroupOf } from '@podstage/contract';
 import { terminate } from './terminate.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -35,8 +35,8 @@ export function cgroupProcesses(relative: string, root = CGROUP_ROOT): number[] 
   return [...new Set(cgroupHierarchies(root).flatMap((h) => pidsIn(join(root, h, relative))))];
 }
 
-/** The processes in the pod's cgroups, on every hierarchy (zombies are not listed). */
-export const podProcesses = (uuid: string, root = CGROUP_ROOT): number[] => cgroupProcesses(podCgroup(uuid), root);
+/** The processes in the cgroups of the pod at `podDir`, on every hierarchy (zombies are not listed). */
+export const podProcesses = (podDir: string, root = CGROUP_ROOT): number[] => cgroupProcesses(podCgroupOf(podDir), root);
 
 /** Remove the cgroup `dir` and those below it, deepest first (only empty cgroups go); whether none is left. */
 function removeTree(dir: string): boolean {
@@ -62,6 +62,7 @@ export function removeCgroupTrees(relative: string, root = CGROUP_ROOT): boolean
  * SIGTERM to every process, SIGKILL to what is left after the grace period (at once with
  * `force`); returns when no process is left.
  */
-export async function stopPodProcesses(uuid: string, { force = false, root = CGROUP_ROOT } = {}): Promise<void> {
-  await terminate(() => podProcesses(uuid, root), { force, owner: `pod ${uuid}` });
+export async function stopPodProcesses(podDir: string, { force = false, root = CGROUP_ROOT } = {}): Promise<void> {
+  const cgroup = podCgroupOf(podDir);
+  await terminate(() => cgroupProcesses(cgroup, root), { force, owner: `pod ${basename(podDir)}` });
 }

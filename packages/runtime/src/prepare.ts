@@ -4,7 +4,7 @@
  * made before anything is written (images fetched and verified, users and
  * groups in the images, seccomp names, volume paths, what the stage1 refuses).
  */
-import { cniNetworks, DEFAULT_CONFIG_DIR, PodstageError, type OutputMode, type PodManifest, type PodOptions, type PortMapping, type DnsOptions } from '@podstage/contract';
+import { checkCgroupParent, cniNetworks, DEFAULT_CONFIG_DIR, PodstageError, type OutputMode, type PodManifest, type PodOptions, type PortMapping, type DnsOptions } from '@podstage/contract';
 import { fetchImage, isFetchable, type FetchImageOptions, type ImageStore } from '@podstage/images';
 import { resolveIdentity } from '@podstage/linux';
 import { buildPodManifest, type PodRequest, type ResolvedImage } from './pods/build-manifest.js';
@@ -44,7 +44,12 @@ export interface PrepareOptions {
   stderr?: OutputMode;
   interactive?: boolean;
   ociRuntime?: string;
+  /** The cgroup the pod's cgroup is made in (the kubelet's pod cgroup, podman's --cgroup-parent; ABI 9). */
+  cgroupParent?: string;
 }
+
+/** The first ABI whose stage1s make the pod's cgroup under a cgroup parent. */
+const CGROUP_PARENT_ABI = 9;
 
 /** A name or id in the store, or a reference fetched on the spot under the pull policy. */
 export async function resolveImage(store: ImageStore, ref: string, o: FetchImageOptions): Promise<ResolvedImage> {
@@ -99,7 +104,11 @@ export async function prepare(input: { spec: PodSpec } | { manifest: PodManifest
     ...(o.hostname === undefined ? {} : { hostname: o.hostname }),
     ...(o.dns === undefined ? {} : { dns: o.dns }),
     ...(o.hostsEntries === undefined ? {} : { hostsEntries: o.hostsEntries }),
+    ...(o.cgroupParent === undefined ? {} : { cgroupParent: `/${checkCgroupParent(o.cgroupParent)}` }),
   };
+  if (options.cgroupParent !== undefined && stage1.manifest.abiVersion < CGROUP_PARENT_ABI) {
+    throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `--cgroup-parent: stage1 ${stage1.manifest.name} (ABI ${stage1.manifest.abiVersion}) cannot make the pod's cgroup under a parent (ABI ${CGROUP_PARENT_ABI})`, { hint: 'use stage1 host, runc or kvm' });
+  }
   const forwarded = manifestPortMappings(manifest).length > 0 || options.portMappings !== undefined;
   if (forwarded && cniNetworks(options.net).length === 0) {
     throw new PodstageError('ERR_PODSTAGE_USAGE', `--publish/--port: ports are forwarded to a pod on a CNI network, not with --net=${options.net}`, { hint: '--net=podstage (the default bridge network) or a named network' });

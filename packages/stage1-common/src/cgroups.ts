@@ -3,21 +3,23 @@
  * has no usable controllers). Layout, per controller:
  *   /sys/fs/cgroup/<ctrl>/podstage/<uuid>/             the pod: its isolator process(es)
  *   /sys/fs/cgroup/<ctrl>/podstage/<uuid>/apps/<app>/  one app, with the app's limits
+ * or, under a cgroup parent (the kubelet's pod cgroup), <parent>/podstage-<uuid>/ instead.
  * Paths are always absolute and computed here: runtimes never guess them.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupLimitFiles, podCgroup, PodstageError, type CgroupLimits } from '@podstage/contract';
+import { basename } from 'node:path';
+import { cgroupLimitFiles, podCgroupOf, PodstageError, type CgroupLimits } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
 import { shellCommand } from './shell.js';
-import { backoff, CGROUP_ROOT, podProcesses, removeCgroupTrees, signalAll } from '@podstage/linux';
+import { backoff, CGROUP_ROOT, cgroupProcesses, removeCgroupTrees, signalAll } from '@podstage/linux';
 
 /** Hierarchies a pod gets a cgroup in; `systemd` is the name=systemd one nspawn needs. */
 export const POD_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'systemd'] as const;
 export type Controller = (typeof POD_CONTROLLERS)[number];
 
-export { appCgroup, cgroupLimits, CPU_PERIOD_US, podCgroup, type CgroupLimits } from '@podstage/contract';
-export { CGROUP_ROOT, podProcesses, stopPodProcesses } from '@podstage/linux';
+export { appCgroup, cgroupLimits, CPU_PERIOD_US, podCgroup, podCgroupOf, type CgroupLimits } from '@podstage/contract';
+export { CGROUP_ROOT, cgroupProcesses, podProcesses, stopPodProcesses } from '@podstage/linux';
 export const cgroupDir = (controller: Controller, rel: string, root = CGROUP_ROOT) => join(root, controller, rel);
 
 export function available(controller: Controller, root = CGROUP_ROOT): boolean {
@@ -65,15 +67,19 @@ export function joinCgroup(rel: string, pid = 0, root = CGROUP_ROOT, controllers
   }
 }
 
-/** Kill what is left in the pod's cgroups and remove them; waits for the kernel (and PID 1's slow reaping). */
-export async function removePodCgroups(uuid: string, root = CGROUP_ROOT, timeoutMs = 5_000): Promise<void> {
+/**
+ * Kill what is left in the cgroups of the pod at `podDir` and remove them (never its cgroup
+ * parent, which is the kubelet's); waits for the kernel (and PID 1's slow reaping).
+ */
+export async function removePodCgroups(podDir: string, root = CGROUP_ROOT, timeoutMs = 5_000): Promise<void> {
+  const cgroup = podCgroupOf(podDir);
   const deadline = Date.now() + timeoutMs;
   const pause = backoff();
   for (;;) {
-    signalAll(podProcesses(uuid, root), 'SIGKILL');
-    if (removeCgroupTrees(podCgroup(uuid), root)) return;
+    signalAll(cgroupProcesses(cgroup, root), 'SIGKILL');
+    if (removeCgroupTrees(cgroup, root)) return;
     if (Date.now() > deadline) {
-      throw new PodstageError('ERR_PODSTAGE_HOST', `cgroups of pod ${uuid} are still busy after ${timeoutMs} ms`, { hint: 'run podstage gc again' });
+      throw new PodstageError('ERR_PODSTAGE_HOST', `cgroups of pod ${basename(podDir)} are still busy after ${timeoutMs} ms`, { hint: 'run podstage gc again' });
     }
     await pause();
   }

@@ -3,5 +3,5 @@ import type { GcOptions } from '@podstage/contract';
 
 /** Mounts lived in nspawn's namespaces and died with it; the pod's cgroups are what remains. */
 export async function gc(o: GcOptions): Promise<void> {
-  await removePodCgroups(o.uuid);
+  await removePodCgroups(o.podDir);
 }

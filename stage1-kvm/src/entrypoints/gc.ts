@@ -6,5 +6,5 @@ import { tearDownShares } from '../guest-share.js';
 export async function gc(o: GcOptions): Promise<void> {
   tearDownShares(o.podDir);
   unmountAllAppRootfs(o.podDir);
-  await removePodCgroups(o.uuid);
+  await removePodCgroups(o.podDir);
 }

@@ -15,5 +15,5 @@ export async function gc(o: GcOptions): Promise<void> {
   }
   unmountAllAppRootfs(o.podDir);
   unmountPodShm(o.podDir);
-  await removePodCgroups(o.uuid);
+  await removePodCgroups(o.podDir);
 }

@@ -43,7 +43,7 @@ test('run --help states the real defaults: the stage1 version names, and --net c
 
 test('version names the ABI and the built-in stage1s', async () => {
   const r = await sb.run(['version']);
-  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 8\nbuilt-in stage1s: fly, host, runc, kvm \(default host\)/);
+  assert.match(String(r.stdout), /^podstage version \d+\.\d+\.\d+\nstage1 ABI version 9\nbuilt-in stage1s: fly, host, runc, kvm \(default host\)/);
   assert.match(String(r.stdout), /node v24\./);
 });
 

@@ -4,7 +4,7 @@
  * own kernel). Each check runs a real pod and looks at what the app sees and
  * what the host sees.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
@@ -260,6 +260,36 @@ for (const { label, flags, vm } of TARGETS) {
       assert.ok(Number(pid) > 1);
     });
   }
+
+  t("--cgroup-parent: the pod's cgroups are made under the parent (the kubelet's pod cgroup), which counts them; gc removes them and leaves the parent", async ({ sb }) => {
+    const parent = `podstage-test-${process.pid}-${label.replace(/\W/g, '')}`;
+    const { child, uuid: pending } = start(sb, [`--cgroup-parent=/${parent}/pod1`, DEFAULT_IMAGE, '--name=app', '--', 'sh', '-c', 'echo ready; exec sleep 600']);
+    const uuid = await pending;
+    const podCgroup = join(parent, 'pod1', `podstage-${uuid}`);
+    const procs = (h: string, rel: string) => lines(readFileSync(join('/sys/fs/cgroup', h, rel, 'cgroup.procs'), 'utf8')).map(Number);
+    try {
+      await waitFor('the app to start', () => (existsSync(logOf(sb, uuid, 'app')) && readFileSync(logOf(sb, uuid, 'app'), 'utf8').includes('ready') ? true : undefined), STARTUP_MS);
+      assert.is((await status(sb, uuid)).state, 'running');
+      for (const h of ['memory', 'cpu', 'pids']) {
+        assert.ok(procs(h, podCgroup).length > 0, `the pod's monitor is in ${h}:/${podCgroup}`);
+        assert.not.ok(existsSync(join('/sys/fs/cgroup', h, 'podstage', uuid)), `nothing of the pod in ${h}:/podstage/${uuid}`);
+      }
+      // A VM's apps are in the guest's cgroups; QEMU is the pod's.
+      if (!vm) assert.ok(procs('memory', join(podCgroup, 'apps', 'app')).length > 0, "the app's processes are in its cgroup below the pod's");
+      assert.ok(Number(readFileSync(join('/sys/fs/cgroup/memory', parent, 'pod1', 'memory.usage_in_bytes'), 'utf8')) > 0, "the parent's memory counts the pod");
+    } finally {
+      await sb.run(['stop', '--force', uuid]);
+      await child;
+    }
+    assert.is((await sb.run(['rm', uuid])).exitCode, 0);
+    for (const h of ['memory', 'cpu', 'pids']) {
+      assert.not.ok(existsSync(join('/sys/fs/cgroup', h, podCgroup)), `the pod's ${h} cgroup is removed`);
+      assert.ok(existsSync(join('/sys/fs/cgroup', h, parent, 'pod1')), `the parent's ${h} cgroup stays: it is the kubelet's`);
+    }
+    for (const h of readdirSync('/sys/fs/cgroup')) {
+      for (const rel of [join(parent, 'pod1'), parent]) if (existsSync(join('/sys/fs/cgroup', h, rel))) rmdirSync(join('/sys/fs/cgroup', h, rel));
+    }
+  });
 
   t('gc leaves no cgroup, mount, container or process behind', async ({ sb }) => {
     const uuids = readdirSync(join(sb.dir, 'pods', 'run'));

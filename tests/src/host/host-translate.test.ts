@@ -28,6 +28,12 @@ test('nspawnArgs: the pod directory read-only, only apps/ and volumes/ writable,
   ]);
 });
 
+test("nspawnArgs: under a cgroup parent (the kubelet's pod cgroup) the pod's cgroups bound are <parent>/podstage-<uuid>", () => {
+  const m: PodManifest = { apiVersion: 'podstage.io/v1alpha1', kind: 'PodManifest', apps: [app('web')] };
+  const binds = nspawnArgs(m, context({ cgroupParent: '/kubepods/pod1' })).filter((a) => a.includes('/sys/fs/cgroup/'));
+  assert.equal(binds, ['memory', 'cpu', 'cpuacct', 'pids'].map((c) => `--bind=/sys/fs/cgroup/${c}/kubepods/pod1/podstage-${UUID}:/run/podstage/cgroup/${c}`));
+});
+
 test('nspawnArgs: --net=none is a private network; a capability beyond nspawn\'s defaults is granted to the container', () => {
   const m: PodManifest = { apiVersion: 'podstage.io/v1alpha1', kind: 'PodManifest', apps: [app('web', ['CAP_NET_ADMIN', 'CAP_CHOWN'])] };
   const args = nspawnArgs(m, context({ net: 'none' }));

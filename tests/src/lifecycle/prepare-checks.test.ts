@@ -52,6 +52,12 @@ const BAD_INPUT: { name: string; args: string[]; after?: string[]; expected: str
   { name: 'an unwritable uuid file', args: [], after: ['--uuid-file-save=/nonexistent/f'], expected: '--uuid-file-save=/nonexistent/f: cannot write the file (ENOENT)' },
 ];
 
+test('--cgroup-parent: a systemd slice or a relative path is refused; so is any parent under fly, which makes no cgroups', async () => {
+  await assertRefusedAtPrepare(['--stage1-name=runc', '--cgroup-parent=kubepods.slice', DEFAULT_IMAGE, '--', 'true'], '--cgroup-parent: "kubepods.slice" is a systemd slice');
+  await assertRefusedAtPrepare(['--stage1-name=host', '--cgroup-parent=../x', DEFAULT_IMAGE, '--', 'true'], '--cgroup-parent: expected an absolute cgroup path');
+  await assertRefusedAtPrepare(['--stage1-name=fly', '--cgroup-parent=/kubepods/pod1', DEFAULT_IMAGE, '--', 'true'], '--cgroup-parent: stage1 fly (ABI 1) cannot make the pod\'s cgroup under a parent (ABI 9)');
+});
+
 for (const stage1 of ['fly', 'host', 'runc']) {
   for (const c of BAD_INPUT) {
     test(`${stage1}: ${c.name} is refused at prepare`, async () => {

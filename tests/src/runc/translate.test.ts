@@ -145,6 +145,11 @@ test('sandbox honours --insecure-options=seccomp,paths', () => {
 
 // ------------------------------------------------------------------ apps
 
+test("under a cgroup parent (the kubelet's pod cgroup) the sandbox's and the apps' cgroups are below <parent>/podstage-<uuid>", () => {
+  assert.is(valid(sandboxConfig(sandboxCtx({ cgroupParent: '/kubepods/pod1' }))).linux.cgroupsPath, `/kubepods/pod1/podstage-${UUID}/sandbox`);
+  assert.is(valid(appConfig(plan(), ctx({ cgroupParent: '/kubepods/pod1' }))).linux.cgroupsPath, `/kubepods/pod1/podstage-${UUID}/apps/web`);
+});
+
 test('plain app: process, root, joined namespaces, defaults', () => {
   const c = valid(appConfig(plan(), ctx()));
   assert.equal(c.process.args, ['/bin/httpd', '-f']);

@@ -24,6 +24,7 @@ export const POD_OPTIONS: Record<string, OptionSpec> = {
   'dns-domain': { type: 'string', valueName: 'DOMAIN', description: 'the domain line of /etc/resolv.conf' },
   'hosts-entry': { type: 'string', multiple: true, valueName: 'IP=HOSTNAME|host', description: "a line of the pod's /etc/hosts; host: the host's /etc/hosts" },
   interactive: { type: 'boolean', description: 'run the single app attached to this terminal' },
+  'cgroup-parent': { type: 'string', valueName: 'PATH', description: "the cgroup the pod's cgroup is made in, e.g. /kubepods/burstable/pod<uid> (default: the pod's is podstage/<uuid>)" },
   runtime: { type: 'string', valueName: 'NAME', description: 'OCI runtime for --stage1-name=runc: runc (default) or crun (also the annotation podstage.io/oci-runtime)' },
   stdout: { type: 'string', valueName: 'MODE', description: "apps' stdout: stream (to this terminal and the app's log, default), log (CRI log file only) or null" },
   stderr: { type: 'string', valueName: 'MODE', description: "apps' stderr: stream, log or null (as --stdout)" },

@@ -1,6 +1,6 @@
 /** The shared front half of `run`, `prepare` and `app sandbox`: command line → pod spec → prepared pod (@podstage/runtime). */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { expandInsecureOptions, parsePodManifest, PodstageError, type OutputMode, type PodManifest } from '@podstage/contract';
+import { checkCgroupParent, expandInsecureOptions, parsePodManifest, PodstageError, type OutputMode, type PodManifest } from '@podstage/contract';
 import { parsePullPolicy, type FetchImageOptions } from '@podstage/images';
 import { discardPod, prepare, type PreparedPod } from '@podstage/runtime';
 import type { GlobalOptions, OptionSpec } from './command.js';
@@ -81,6 +81,8 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
   const portMappings = ((flags.publish as string[] | undefined) ?? []).map(parsePublish);
   const ports = ((flags.port as string[] | undefined) ?? []).map(parsePort);
   if (ports.length > 0) request.ports = ports;
+  const cgroupParent = flags['cgroup-parent'];
+  if (typeof cgroupParent === 'string') checkCgroupParent(cgroupParent, '--cgroup-parent');
   const dir = dataDir(g);
   const store = await openStore(g);
   const prepared = await withProgress((onProgress) => prepare(typeof manifestFile === 'string' ? { manifest: readManifestFlag(manifestFile) } : { spec: request }, {
@@ -91,6 +93,7 @@ export async function prepareFromArgs(g: GlobalOptions, argv: string[], { mutabl
     stdout: outputMode('--stdout', flags.stdout), stderr: outputMode('--stderr', flags.stderr),
     interactive: flags.interactive === true,
     ...(typeof flags.runtime === 'string' ? { ociRuntime: flags.runtime } : {}),
+    ...(typeof cgroupParent === 'string' ? { cgroupParent } : {}),
   }));
   if (typeof flags['uuid-file-save'] === 'string') await saveUuid(dir, prepared, flags['uuid-file-save']);
   return { prepared, flags, insecureOptions };

@@ -87,7 +87,7 @@ export function podState(ref: PodRef): PodState {
 }
 
 /** Processes of the pod left on the host, in its cgroups. */
-export const hasProcesses = (ref: PodRef) => podProcesses(ref.uuid).length > 0;
+export const hasProcesses = (ref: PodRef) => podProcesses(ref.path).length > 0;
 
 /**
  * A running pod whose monitor (the process holding its lock: the sandbox's

@@ -9,7 +9,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  appCgroup, cgroupLimitFiles, cgroupLimits, cpuLimitMillis, effectiveIsolators, ISOLATOR, memoryLimitBytes, PodstageError, readPodManifest, type AppUsage, type CgroupLimits, type Isolator, type ResourceValue,
+  appCgroupOf, cgroupLimitFiles, cgroupLimits, cpuLimitMillis, effectiveIsolators, ISOLATOR, memoryLimitBytes, PodstageError, readPodManifest, type AppUsage, type CgroupLimits, type Isolator, type ResourceValue,
 } from '@podstage/contract';
 import { CGROUP_ROOT } from '@podstage/linux';
 import { findPod } from './lifecycle.js';
@@ -39,14 +39,14 @@ export async function updateAppResources(dataDir: string, stage1s: Stage1Registr
       uuid: ref.uuid, podDir: ref.path, app, ...(memoryBytes === undefined ? {} : { memoryBytes }), ...(cpuMillis === undefined ? {} : { cpuMillis }),
     });
   } else {
-    writeAppCgroup(ref.uuid, app, cgroupLimits(iso), choice.manifest.name);
+    writeAppCgroup(ref.path, app, cgroupLimits(iso), choice.manifest.name);
   }
   await setAppResources(ref, app, resources);
 }
 
 /** The limits in the app's cgroup at the ABI's host path. */
-function writeAppCgroup(uuid: string, app: string, limits: CgroupLimits, stage1: string): void {
-  const cgroup = appCgroup(uuid, app);
+function writeAppCgroup(podDir: string, app: string, limits: CgroupLimits, stage1: string): void {
+  const cgroup = appCgroupOf(podDir, app);
   if (!existsSync(join(CGROUP_ROOT, 'memory', cgroup))) {
     throw new PodstageError('ERR_PODSTAGE_UNSUPPORTED', `stage1 ${stage1}: app ${app} has no cgroup on this host (${cgroup}) to update`);
   }

@@ -20,7 +20,7 @@ export async function stopPod(dataDir: string, stage1s: Stage1Registry, id: stri
   requireRunning(ref);
   if (!monitorGone(ref)) await callStop(stage1s, readPodStage1(ref.path), { uuid: ref.uuid, podDir: ref.path, force });
   // Its monitor was killed (before or during the stop): no stage1 process answers for the pod, its cgroups tell what is left.
-  if (monitorGone(ref)) await stopPodProcesses(ref.uuid, { force });
+  if (monitorGone(ref)) await stopPodProcesses(ref.path, { force });
   await detachNetworks(ref.path);
   return ref.uuid;
 }

@@ -1,10 +1,10 @@
 /** run, stop and the app-* entrypoints of a stage1 whose pods run under conmon, given its driver. */
 import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import { pod, PodstageError, writePidFile, type AppOptions, type RunOptions, type StopOptions } from '@podstage/contract';
-import { createCgroup, podCgroup } from '../cgroups.js';
+import { createCgroup } from '../cgroups.js';
 import { CriLogTee } from '../cri-log.js';
 import {
-  appRunning, containerId, createSandbox, loadPod, monitoredFiles, podEnded, podExitCode, recordFailure, removeContainer, startApp, startSandbox, stopApp, stopPod,
+  appRunning, containerId, createSandbox, loadPod, monitoredFiles, monitoredPodCgroup, podEnded, podExitCode, recordFailure, removeContainer, startApp, startSandbox, stopApp, stopPod,
   type MonitoredPod, type PodDriver,
 } from './pod.js';
 
@@ -28,7 +28,7 @@ export class StoppedWhileStarting extends PodstageError {
 export async function startMonitoredPod(o: RunOptions, driver: PodDriver): Promise<{ pod: MonitoredPod; monitorPid: number }> {
   const p = loadPod(o.uuid, o.podDir, driver);
   writeFileSync(pod.started(o.podDir), `${new Date().toISOString()}\n`);
-  createCgroup(podCgroup(o.uuid));
+  createCgroup(monitoredPodCgroup(p));
   let monitorPid: number;
   try {
     // From here conmon holds the lock. A detached start lets go of its own copy whatever happens (a

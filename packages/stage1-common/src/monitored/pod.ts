@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import {
   annotationValue, appStdio, LOG_PATH_ANNOTATION, PID_NAMESPACE_OF_ANNOTATION, pidNamespaceOf, pod, PodstageError, readAppExitStatus, readPodManifest, readPodOptions, replaceFile, STOP_TIMEOUT_MS, type PodManifest, type PodOptions,
 } from '@podstage/contract';
-import { backoff, podProcesses, processGone, signalAll } from '@podstage/linux';
+import { backoff, cgroupProcesses, processGone, signalAll } from '@podstage/linux';
 import { inCgroupArgv, podCgroup } from '../cgroups.js';
 import { containerPidFile, createMonitored, monitorPidFile, type MonitoredContainer, type MonitorSpec } from './conmon.js';
 
@@ -54,6 +54,9 @@ export interface MonitoredPod {
   manifest: PodManifest;
   driver: PodDriver;
 }
+
+/** The pod's cgroup (under its cgroup parent, if it has one). */
+export const monitoredPodCgroup = (p: MonitoredPod): string => podCgroup(p.uuid, p.options.cgroupParent);
 
 /** What one stage1 brings: its runtime and its bundles. */
 export interface PodDriver {
@@ -136,7 +139,7 @@ export async function createSandbox(p: MonitoredPod, lockFd: number): Promise<Mo
   p.driver.writeSandboxBundle(p, dir);
   const t0 = performance.now();
   const sandbox = await createMonitored(monitor(p, sandboxId(p.uuid), dir, `k8s-file:${join(dir, 'output.log')}`), {
-    prefix: inCgroupArgv(podCgroup(p.uuid)), lockFd: { fd: lockFd, at: MONITOR_LOCK_FD }, stdio: 'ignore',
+    prefix: inCgroupArgv(monitoredPodCgroup(p)), lockFd: { fd: lockFd, at: MONITOR_LOCK_FD }, stdio: 'ignore',
   });
   p.driver.sandboxCreated?.(p, Math.round(performance.now() - t0));
   return sandbox;
@@ -187,7 +190,7 @@ export async function startApp(p: MonitoredPod, app: string, { interactive = fal
     ...(stdio.stdin === undefined ? {} : { stdin: stdio.stdin }),
     ...(stdio.tty ? { terminal: true } : {}),
   }), {
-    prefix: inCgroupArgv(podCgroup(p.uuid)), stdio: interactive ? 'inherit' : 'ignore',
+    prefix: inCgroupArgv(monitoredPodCgroup(p)), stdio: interactive ? 'inherit' : 'ignore',
   });
   replaceFile(pod.appStarted(p.podDir, app), `${new Date().toISOString()}\n`);
   await startContainer(p, id);
@@ -241,7 +244,7 @@ export async function stopPod(p: MonitoredPod, force: boolean): Promise<void> {
   killContainer(p, sandboxId(p.uuid), 'KILL');
   // Left after that: the apps' exit commands, and whatever a start cut short (a conmon still creating).
   await podEnded(p, Date.now() + (force ? FORCED_END_MS : STOP_TIMEOUT_MS));
-  signalAll(podProcesses(p.uuid), 'SIGKILL');
+  signalAll(cgroupProcesses(monitoredPodCgroup(p)), 'SIGKILL');
   await podEnded(p);
 }
 
@@ -249,9 +252,10 @@ export async function stopPod(p: MonitoredPod, force: boolean): Promise<void> {
 export async function podEnded(p: MonitoredPod, deadline = Infinity, tick?: () => void): Promise<boolean> {
   const pause = backoff();
   const monitorProcess = monitorPid(p);
+  const cgroup = monitoredPodCgroup(p);
   for (;;) {
     tick?.();
-    if (!alive(monitorProcess) && podProcesses(p.uuid).length === 0) return true;
+    if (!alive(monitorProcess) && cgroupProcesses(cgroup).length === 0) return true;
     if (Date.now() > deadline) return false;
     await pause();
   }
