@@ -1,9 +1,9 @@
 /** Reading and writing the files of a pod directory, one definition for all stages. */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { PodstageError } from './errors.js';
 import { parsePodManifest } from './manifest/validate.js';
 import type { PodManifest } from './manifest/types.js';
-import { basename } from 'node:path';
 import { appCgroup, pod, podCgroup } from './paths.js';
 
 /** Write `data` to `file` so that readers see the old or the new content, never half, also after a power loss (fsync). */

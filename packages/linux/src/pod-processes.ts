@@ -1,7 +1,8 @@
 /**
  * The processes of a pod, found through its cgroups on every hierarchy (the
- * layout is contract's podCgroup, under the pod's cgroup parent if it has one): what shows whether a pod still runs, and how
- * a pod whose monitor is gone is stopped (ABI.md, Lifecycle).
+ * layout is contract's podCgroup, under the pod's cgroup parent if it has one):
+ * what shows whether a pod still runs, and how a pod whose monitor is gone is
+ * stopped (ABI.md, Lifecycle).
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { basename, join } from 'node:path';

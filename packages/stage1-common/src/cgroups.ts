@@ -7,8 +7,7 @@
  * Paths are always absolute and computed here: runtimes never guess them.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { cgroupLimitFiles, podCgroupOf, PodstageError, type CgroupLimits } from '@podstage/contract';
 import { ALLOWED_DEVICES, devicesV1Rule } from './devices.js';
 import { shellCommand } from './shell.js';
