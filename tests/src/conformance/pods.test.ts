@@ -4,11 +4,12 @@
  * own kernel). Each check runs a real pod and looks at what the app sees and
  * what the host sees.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from '../helpers/suite.js';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
+import { removeCgroupTrees } from '@podstage/linux';
 import { DEFAULT_IMAGE, lines, PODSTAGE, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { validateOciConfig } from '../helpers/oci-runtime-schema.js';
 import { status, waitForAppExit, waitForState } from '../helpers/pods.js';
@@ -277,17 +278,18 @@ for (const { label, flags, vm } of TARGETS) {
       // A VM's apps are in the guest's cgroups; QEMU is the pod's.
       if (!vm) assert.ok(procs('memory', join(podCgroup, 'apps', 'app')).length > 0, "the app's processes are in its cgroup below the pod's");
       assert.ok(Number(readFileSync(join('/sys/fs/cgroup/memory', parent, 'pod1', 'memory.usage_in_bytes'), 'utf8')) > 0, "the parent's memory counts the pod");
+      await sb.run(['stop', '--force', uuid]);
+      await child;
+      assert.is((await sb.run(['rm', uuid])).exitCode, 0);
+      for (const h of ['memory', 'cpu', 'pids']) {
+        assert.not.ok(existsSync(join('/sys/fs/cgroup', h, podCgroup)), `the pod's ${h} cgroup is removed`);
+        assert.ok(existsSync(join('/sys/fs/cgroup', h, parent, 'pod1')), `the parent's ${h} cgroup stays: it is the kubelet's`);
+      }
     } finally {
       await sb.run(['stop', '--force', uuid]);
       await child;
-    }
-    assert.is((await sb.run(['rm', uuid])).exitCode, 0);
-    for (const h of ['memory', 'cpu', 'pids']) {
-      assert.not.ok(existsSync(join('/sys/fs/cgroup', h, podCgroup)), `the pod's ${h} cgroup is removed`);
-      assert.ok(existsSync(join('/sys/fs/cgroup', h, parent, 'pod1')), `the parent's ${h} cgroup stays: it is the kubelet's`);
-    }
-    for (const h of readdirSync('/sys/fs/cgroup')) {
-      for (const rel of [join(parent, 'pod1'), parent]) if (existsSync(join('/sys/fs/cgroup', h, rel))) rmdirSync(join('/sys/fs/cgroup', h, rel));
+      // What the kubelet does with its pod cgroup once the pod is gone.
+      removeCgroupTrees(parent);
     }
   });
 

@@ -7,10 +7,11 @@
  * meets; and crictl 1.26's socket-path authority.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import * as assert from 'uvu/assert';
+import { removeCgroupTrees } from '@podstage/linux';
 import { rejection, startCriServer, type CriServer } from '../helpers/cri.js';
 import { DEFAULT_IMAGE, REPO, sandbox, type Sandbox } from '../helpers/podstage.js';
 import { listPods } from '../helpers/pods.js';
@@ -384,9 +385,8 @@ for (const stage1 of ['runc', 'host']) {
       assert.ok(existsSync(join('/sys/fs/cgroup/memory', cgroupParent)), "the kubelet's cgroup stays");
     } finally {
       await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id }).catch(() => undefined);
-      for (const h of readdirSync('/sys/fs/cgroup')) {
-        for (const rel of [cgroupParent, parent]) if (existsSync(join('/sys/fs/cgroup', h, rel))) rmdirSync(join('/sys/fs/cgroup', h, rel));
-      }
+      // What the kubelet does with its pod cgroup once the pod is gone.
+      removeCgroupTrees(parent);
     }
     const slice = await rejection(cri.runtime('RunPodSandbox', { config: sandboxConfig('slice', join(sb.dir, 'logs', 'slice'), { linux: { cgroup_parent: 'kubepods-besteffort-pod1.slice' } }), runtime_handler: stage1 }));
     assert.is(slice.code, grpcStatus.INVALID_ARGUMENT);
